@@ -1,0 +1,147 @@
+-- Hooklane schema. Times are unix milliseconds (INTEGER); ids are prefixed, time-sortable
+-- strings, so "ORDER BY id" is creation order and doubles as the pagination cursor.
+
+CREATE TABLE apps (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  uid         TEXT UNIQUE,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+-- App API keys: only the SHA-256 of the token is kept.
+CREATE TABLE api_keys (
+  id          TEXT PRIMARY KEY,
+  app_id      TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  name        TEXT,
+  token_hash  TEXT NOT NULL UNIQUE,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX api_keys_app ON api_keys(app_id, id);
+
+CREATE TABLE event_types (
+  app_id       TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  description  TEXT,
+  schema       TEXT,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  PRIMARY KEY (app_id, name)
+);
+
+-- Reusable signing/auth profiles. `private` = created implicitly for one endpoint.
+CREATE TABLE auth_profiles (
+  id          TEXT PRIMARY KEY,
+  app_id      TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  type        TEXT NOT NULL CHECK (type IN ('hmac-sha256', 'ed25519', 'bearer')),
+  name        TEXT,
+  private     INTEGER NOT NULL DEFAULT 0,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX auth_profiles_app ON auth_profiles(app_id, id);
+
+-- Secrets of a profile: the current one has expires_at NULL; rotated-out ones stay valid
+-- (and are signed with) until expires_at. Secret material is AES-GCM encrypted at rest.
+CREATE TABLE auth_profile_secrets (
+  id           TEXT PRIMARY KEY,
+  profile_id   TEXT NOT NULL REFERENCES auth_profiles(id) ON DELETE CASCADE,
+  secret_enc   TEXT NOT NULL,
+  public_key   TEXT,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER
+);
+CREATE INDEX auth_profile_secrets_profile ON auth_profile_secrets(profile_id, created_at);
+
+CREATE TABLE endpoints (
+  id               TEXT PRIMARY KEY,
+  app_id           TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  url              TEXT NOT NULL,
+  description      TEXT,
+  event_types      TEXT NOT NULL DEFAULT '[]',
+  auth_profile_id  TEXT NOT NULL REFERENCES auth_profiles(id),
+  headers          TEXT,
+  rate_limit       INTEGER,
+  max_concurrency  INTEGER,
+  success_rule     TEXT NOT NULL DEFAULT '2xx' CHECK (success_rule IN ('2xx', '200')),
+  ordering         TEXT NOT NULL DEFAULT 'none' CHECK (ordering IN ('none', 'fifo')),
+  disabled         INTEGER NOT NULL DEFAULT 0,
+  disabled_reason  TEXT,
+  disabled_at      INTEGER,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE INDEX endpoints_app ON endpoints(app_id, id);
+CREATE INDEX endpoints_profile ON endpoints(auth_profile_id);
+
+CREATE TABLE messages (
+  id          TEXT PRIMARY KEY,
+  app_id      TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  event_type  TEXT NOT NULL,
+  payload     TEXT NOT NULL,
+  event_id    TEXT,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX messages_app ON messages(app_id, id);
+CREATE INDEX messages_created ON messages(created_at);
+
+-- One row per idempotency key and app; the primary key makes concurrent duplicates collide
+-- inside the ingest transaction, so exactly one message is created.
+CREATE TABLE idempotency_keys (
+  app_id      TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  key         TEXT NOT NULL,
+  message_id  TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (app_id, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+
+-- One message to one endpoint. `attempts` counts HTTP tries (gate deferrals do not count).
+CREATE TABLE deliveries (
+  id                TEXT PRIMARY KEY,
+  app_id            TEXT NOT NULL,
+  message_id        TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  endpoint_id       TEXT NOT NULL,
+  status            TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'delivering', 'succeeded', 'failed', 'dead', 'cancelled')),
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at   INTEGER NOT NULL,
+  first_attempt_at  INTEGER,
+  lease_until       INTEGER,
+  last_status_code  INTEGER,
+  last_error        TEXT,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+CREATE INDEX deliveries_message ON deliveries(message_id);
+CREATE INDEX deliveries_endpoint ON deliveries(endpoint_id, status, created_at);
+CREATE INDEX deliveries_status ON deliveries(status, next_attempt_at);
+
+CREATE TABLE attempts (
+  id                TEXT PRIMARY KEY,
+  delivery_id       TEXT NOT NULL,
+  message_id        TEXT NOT NULL,
+  endpoint_id       TEXT NOT NULL,
+  app_id            TEXT NOT NULL,
+  attempt           INTEGER NOT NULL,
+  started_at        INTEGER NOT NULL,
+  duration_ms       INTEGER NOT NULL,
+  status_code       INTEGER,
+  error             TEXT,
+  response_excerpt  TEXT
+);
+CREATE INDEX attempts_message ON attempts(message_id, id);
+CREATE INDEX attempts_endpoint ON attempts(endpoint_id, id);
+CREATE INDEX attempts_started ON attempts(started_at);
+
+CREATE TABLE dead_letters (
+  delivery_id  TEXT PRIMARY KEY,
+  app_id       TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  endpoint_id  TEXT NOT NULL,
+  reason       TEXT NOT NULL,
+  attempts     INTEGER NOT NULL,
+  dead_at      INTEGER NOT NULL
+);
+CREATE INDEX dead_letters_app ON dead_letters(app_id, dead_at);
+CREATE INDEX dead_letters_endpoint ON dead_letters(endpoint_id, dead_at);

@@ -1,0 +1,118 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { LIMITS } from "../config";
+import { authenticate, requireAppAccess } from "./auth";
+import { jsonBody } from "./body";
+import type { AppEnv } from "./context";
+import { renderDocs } from "./docs-page";
+import { ApiError, invalid, problemResponse } from "./problem";
+import { apiKeys } from "./routes/api-keys";
+import { apps } from "./routes/apps";
+import { authProfiles } from "./routes/auth-profiles";
+import { endpoints } from "./routes/endpoints";
+import { eventTypes } from "./routes/event-types";
+import { messages } from "./routes/messages";
+import { validationHook } from "./validation";
+
+/** The HTTP API: every route, auth, body limits, problem+json errors, the OpenAPI contract. */
+export function createApi() {
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  api.use("*", async (c, next) => {
+    c.set("requestId", c.req.header("cf-ray") ?? crypto.randomUUID());
+    await next();
+  });
+
+  api.get("/healthz", (c) => c.json({ ok: true }));
+
+  api.use("/v1/*", authenticate);
+  api.use("/v1/apps/:appId", requireAppAccess);
+  api.use("/v1/apps/:appId/*", requireAppAccess);
+  api.use(
+    "/v1/*",
+    jsonBody((path) =>
+      path.endsWith("/messages") ? LIMITS.ingestBodyBytes : LIMITS.managementBodyBytes,
+    ),
+  );
+
+  for (const sub of [apps, apiKeys, eventTypes, authProfiles, endpoints, messages])
+    api.route("/", sub);
+
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator's ADMIN_TOKEN, or an app API key (hk_...).",
+  });
+  const docConfig = {
+    openapi: "3.1.0",
+    info: {
+      title: "Hooklane",
+      version: "1",
+      description:
+        "Webhook delivery: apps, API keys, event types, auth profiles, endpoints and messages. Errors are RFC 9457 application/problem+json.",
+    },
+    security: [{ bearer: [] }],
+  };
+  api.doc31("/openapi.json", docConfig);
+  let docsHtml: string | undefined;
+  api.get("/docs", (c) => {
+    docsHtml ??= renderDocs(
+      api.getOpenAPI31Document(docConfig) as Parameters<typeof renderDocs>[0],
+    );
+    return c.html(docsHtml);
+  });
+
+  const allowed = methodsByPath(api.routes);
+  api.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length > 0) {
+      return problemResponse(
+        new ApiError(405, "Method Not Allowed", `${c.req.method} is not allowed here.`, undefined, {
+          allow: methods.join(", "),
+        }),
+        c.req.path,
+      );
+    }
+    return problemResponse(
+      new ApiError(404, "Not Found", `No route for ${c.req.method} ${c.req.path}.`),
+      c.req.path,
+    );
+  });
+
+  api.onError((err, c) => {
+    if (err instanceof ApiError) return problemResponse(err, c.req.path);
+    if (err instanceof HTTPException) {
+      // Hono's JSON validator throws this when JSON.parse fails on a body our guard let through.
+      if (err.status === 400 && /malformed json/i.test(err.message)) {
+        return problemResponse(invalid("The request body is not valid JSON."), c.req.path);
+      }
+      return problemResponse(new ApiError(err.status, err.message || "Error"), c.req.path);
+    }
+    console.error(
+      JSON.stringify({
+        msg: "unhandled error",
+        requestId: c.get("requestId"),
+        path: c.req.path,
+        error: String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      }),
+    );
+    return problemResponse(
+      new ApiError(500, "Internal Server Error", `Request ${c.get("requestId")} failed.`),
+      c.req.path,
+    );
+  });
+
+  return api;
+}
+
+/** For 405s: which methods some route answers on a path (routes registered on the app). */
+function methodsByPath(routes: { method: string; path: string }[]): (path: string) => string[] {
+  const table = routes
+    .filter((r) => r.method !== "ALL")
+    .map((r) => ({
+      method: r.method,
+      re: new RegExp(`^${r.path.replace(/:[A-Za-z]+/g, "[^/]+").replace(/\/\*$/, "(/.*)?")}$`),
+    }));
+  return (path) => [...new Set(table.filter((t) => t.re.test(path)).map((t) => t.method))];
+}

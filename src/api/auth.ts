@@ -1,0 +1,69 @@
+import type { MiddlewareHandler } from "hono";
+import { findApiKeyByHash } from "../db/api-keys";
+import { getApp } from "../db/apps";
+import { TtlCache } from "../lib/ttl-cache";
+import { matchesToken, sha256Hex, timingSafeEqualText } from "../security/tokens";
+import type { Actor, AppEnv } from "./context";
+import { forbidden, notFound, unauthorized } from "./problem";
+
+/** Key hash -> key; a deleted key may keep working in another isolate for up to this TTL. */
+const keyCache = new TtlCache<{ appId: string; keyId: string; hash: string }>(30_000, 10_000);
+/** App ids known to exist (admin calls check existence once per TTL per isolate). */
+const appCache = new TtlCache<true>(30_000, 10_000);
+
+/** Forget cached lookups after a key or app is deleted in this isolate. */
+export function evictAuthCaches(keyHash?: string, appId?: string): void {
+  if (keyHash) keyCache.delete(keyHash);
+  if (appId) appCache.delete(appId);
+}
+
+/** Resolves `Authorization: Bearer` to an actor; 401 when missing or unknown. */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer\s+(\S{1,512})$/i.exec(header.trim());
+  const token = match?.[1];
+  if (!token) throw unauthorized();
+  let actor: Actor | null = null;
+  if (token.startsWith("hk_")) {
+    const hash = await sha256Hex(token);
+    let key = keyCache.get(hash);
+    if (!key) {
+      const row = await findApiKeyByHash(c.env.DB, hash);
+      if (row) {
+        key = { appId: row.app_id, keyId: row.id, hash: row.token_hash };
+        keyCache.set(hash, key);
+      }
+    }
+    // The lookup is by hash; compare the stored hash in constant time as well.
+    if (key && timingSafeEqualText(key.hash, hash))
+      actor = { kind: "app", appId: key.appId, keyId: key.keyId };
+  } else if (c.env.ADMIN_TOKEN && (await matchesToken(token, c.env.ADMIN_TOKEN))) {
+    actor = { kind: "admin" };
+  }
+  if (!actor) throw unauthorized("The bearer token is not valid.");
+  c.set("actor", actor);
+  await next();
+};
+
+/** Only the operator may pass (tenant management, API keys). */
+export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get("actor").kind !== "admin") throw forbidden("This route needs the admin token.");
+  await next();
+};
+
+/**
+ * Scopes `/v1/apps/{appId}/...` to the caller: an app key reaches only its own app and any
+ * other id answers 404 (never 403, so ids do not leak); the admin reaches apps that exist.
+ */
+export const requireAppAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const appId = c.req.param("appId");
+  if (!appId) throw notFound("App");
+  const actor = c.get("actor");
+  if (actor.kind === "app") {
+    if (actor.appId !== appId) throw notFound("App");
+  } else if (!appCache.get(appId)) {
+    if (!(await getApp(c.env.DB, appId))) throw notFound("App");
+    appCache.set(appId, true);
+  }
+  await next();
+};

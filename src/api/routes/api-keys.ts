@@ -1,0 +1,101 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { deleteApiKey, insertApiKey, listApiKeys, toApiKey } from "../../db/api-keys";
+import { decodeCursor, toPage } from "../../db/page";
+import { newId } from "../../lib/ids";
+import {
+  AppParams,
+  jsonRequest,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+  problems,
+} from "../../schemas/common";
+import { ApiKey, ApiKeyCreate, KeyParams } from "../../schemas/resources";
+import { newApiKeyToken, sha256Hex } from "../../security/tokens";
+import { evictAuthCaches, requireAdmin } from "../auth";
+import type { AppEnv } from "../context";
+import { notFound } from "../problem";
+import { validationHook } from "../validation";
+
+/** App API keys: minted by the operator, shown once, stored as SHA-256. */
+export const apiKeys = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+apiKeys.use("/v1/apps/:appId/api-keys", requireAdmin);
+apiKeys.use("/v1/apps/:appId/api-keys/*", requireAdmin);
+
+const tags = ["API keys"];
+
+apiKeys.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/apps/{appId}/api-keys",
+    tags,
+    summary: "Create an API key for an app (the token is shown once)",
+    request: { params: AppParams, ...jsonRequest(ApiKeyCreate) },
+    responses: { 201: jsonResponse("Created", ApiKey), ...problems(401, 403, 404, 415, 422) },
+  }),
+  async (c) => {
+    const { appId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const token = newApiKeyToken();
+    const now = Date.now();
+    const row = {
+      id: newId("key", now),
+      app_id: appId,
+      name: body.name ?? null,
+      token_hash: await sha256Hex(token),
+      created_at: now,
+    };
+    await insertApiKey(c.env.DB, row).run();
+    return c.json(toApiKey(row, token), 201);
+  },
+);
+
+apiKeys.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/api-keys",
+    tags,
+    summary: "List an app's API keys (never their tokens)",
+    request: { params: AppParams, query: PageQuery },
+    responses: {
+      200: jsonResponse("A page of keys", pageOf(ApiKey)),
+      ...problems(400, 401, 403, 404),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listApiKeys(
+      c.env.DB,
+      c.req.valid("param").appId,
+      limit,
+      decodeCursor(cursor),
+    );
+    return c.json(
+      toPage(
+        rows,
+        limit,
+        (r) => r.id,
+        (r) => toApiKey(r),
+      ),
+      200,
+    );
+  },
+);
+
+apiKeys.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/apps/{appId}/api-keys/{keyId}",
+    tags,
+    summary: "Revoke an API key",
+    request: { params: KeyParams },
+    responses: { 204: { description: "Revoked" }, ...problems(401, 403, 404) },
+  }),
+  async (c) => {
+    const { appId, keyId } = c.req.valid("param");
+    const hash = await deleteApiKey(c.env.DB, appId, keyId);
+    if (!hash) throw notFound("API key");
+    evictAuthCaches(hash);
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,128 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { deleteApp, getApp, insertApp, listApps, toApp, updateApp } from "../../db/apps";
+import { decodeCursor, toPage } from "../../db/page";
+import { newId } from "../../lib/ids";
+import {
+  AppParams,
+  jsonRequest,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+  problems,
+} from "../../schemas/common";
+import { App, AppCreate, AppUpdate } from "../../schemas/resources";
+import { evictAuthCaches, requireAdmin } from "../auth";
+import type { AppEnv } from "../context";
+import { conflict, notFound } from "../problem";
+import { validationHook } from "../validation";
+
+/** Tenants: admin only. */
+export const apps = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+apps.use("/v1/apps", requireAdmin);
+apps.use("/v1/apps/:appId", requireAdmin);
+
+const tags = ["Apps"];
+
+apps.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/apps",
+    tags,
+    summary: "Create an app (tenant)",
+    request: jsonRequest(AppCreate),
+    responses: { 201: jsonResponse("Created", App), ...problems(401, 403, 409, 415, 422) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const now = Date.now();
+    const row = {
+      id: newId("app", now),
+      name: body.name,
+      uid: body.uid ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await insertApp(c.env.DB, row).run();
+    } catch (err) {
+      if (String(err).includes("UNIQUE")) throw conflict(`An app with uid "${body.uid}" exists.`);
+      throw err;
+    }
+    return c.json(toApp(row), 201);
+  },
+);
+
+apps.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps",
+    tags,
+    summary: "List apps",
+    request: { query: PageQuery },
+    responses: { 200: jsonResponse("A page of apps", pageOf(App)), ...problems(400, 401, 403) },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listApps(c.env.DB, limit, decodeCursor(cursor));
+    return c.json(
+      toPage(rows, limit, (r) => r.id, toApp),
+      200,
+    );
+  },
+);
+
+apps.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}",
+    tags,
+    summary: "Get an app",
+    request: { params: AppParams },
+    responses: { 200: jsonResponse("The app", App), ...problems(401, 403, 404) },
+  }),
+  async (c) => {
+    const row = await getApp(c.env.DB, c.req.valid("param").appId);
+    if (!row) throw notFound("App");
+    return c.json(toApp(row), 200);
+  },
+);
+
+apps.openapi(
+  createRoute({
+    method: "patch",
+    path: "/v1/apps/{appId}",
+    tags,
+    summary: "Update an app",
+    request: { params: AppParams, ...jsonRequest(AppUpdate) },
+    responses: { 200: jsonResponse("The app", App), ...problems(401, 403, 404, 409, 415, 422) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    let row: Awaited<ReturnType<typeof updateApp>>;
+    try {
+      row = await updateApp(c.env.DB, c.req.valid("param").appId, body, Date.now());
+    } catch (err) {
+      if (String(err).includes("UNIQUE")) throw conflict(`An app with uid "${body.uid}" exists.`);
+      throw err;
+    }
+    if (!row) throw notFound("App");
+    return c.json(toApp(row), 200);
+  },
+);
+
+apps.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/apps/{appId}",
+    tags,
+    summary: "Delete an app and everything in it",
+    request: { params: AppParams },
+    responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) },
+  }),
+  async (c) => {
+    const { appId } = c.req.valid("param");
+    if (!(await deleteApp(c.env.DB, appId))) throw notFound("App");
+    evictAuthCaches(undefined, appId);
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,251 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { settings } from "../../config";
+import { getAuthProfile, insertAuthProfile, insertProfileSecret } from "../../db/auth-profiles";
+import { cancelOpenDeliveriesStatement } from "../../db/deliveries";
+import {
+  deleteEndpointStatement,
+  type EndpointRow,
+  getEndpoint,
+  insertEndpoint,
+  listEndpoints,
+  toEndpoint,
+  updateEndpointStatement,
+} from "../../db/endpoints";
+import { decodeCursor, toPage } from "../../db/page";
+import { newId } from "../../lib/ids";
+import {
+  AppParams,
+  jsonRequest,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+  problems,
+} from "../../schemas/common";
+import { Endpoint, EndpointCreate, EndpointParams, EndpointUpdate } from "../../schemas/resources";
+import { checkCustomHeaders } from "../../security/header-guard";
+import { makeProfileSecret } from "../../security/profile-secrets";
+import { checkTargetUrl } from "../../security/url-guard";
+import type { AppEnv, Ctx } from "../context";
+import { type FieldProblem, invalid, notFound } from "../problem";
+import { validationHook } from "../validation";
+
+/** Targets: a URL, the event types it takes, how requests are authenticated. */
+export const endpoints = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+const tags = ["Endpoints"];
+
+/** URL guard, header guard and profile reference: the checks zod cannot do alone. */
+async function checkEndpoint(c: Ctx, appId: string, row: EndpointRow): Promise<void> {
+  const problems: FieldProblem[] = [];
+  const url = checkTargetUrl(row.url, { allowInsecure: settings(c.env).allowInsecureTargets });
+  if (!url.ok) problems.push({ field: "url", detail: url.reason });
+  const profile = await getAuthProfile(c.env.DB, appId, row.auth_profile_id);
+  if (!profile)
+    problems.push({ field: "authProfileId", detail: "No auth profile with this id in this app." });
+  if (row.headers) {
+    const headers = JSON.parse(row.headers) as Record<string, string>;
+    problems.push(
+      ...checkCustomHeaders(headers, { authSetsAuthorization: profile?.type === "bearer" }),
+    );
+  }
+  if (problems.length > 0) throw invalid("The endpoint is not acceptable.", problems);
+}
+
+endpoints.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/apps/{appId}/endpoints",
+    tags,
+    summary: "Create an endpoint (makes a private hmac-sha256 profile when none is given)",
+    request: { params: AppParams, ...jsonRequest(EndpointCreate) },
+    responses: { 201: jsonResponse("Created", Endpoint), ...problems(401, 404, 413, 415, 422) },
+  }),
+  async (c) => {
+    const { appId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const now = Date.now();
+    const id = newId("ep", now);
+    const statements: D1PreparedStatement[] = [];
+    let secret: string | undefined;
+    let profileId = body.authProfileId;
+    if (!profileId) {
+      profileId = newId("ap", now);
+      const made = await makeProfileSecret(c.env, profileId, "hmac-sha256", undefined, now);
+      secret = made.secret;
+      statements.push(
+        insertAuthProfile(c.env.DB, {
+          id: profileId,
+          app_id: appId,
+          type: "hmac-sha256",
+          name: `endpoint ${id}`,
+          private: 1,
+          created_at: now,
+          updated_at: now,
+        }),
+        insertProfileSecret(c.env.DB, made.row),
+      );
+    }
+    const row: EndpointRow = {
+      id,
+      app_id: appId,
+      url: body.url,
+      description: body.description ?? null,
+      event_types: JSON.stringify(body.eventTypes),
+      auth_profile_id: profileId,
+      headers: body.headers ? JSON.stringify(body.headers) : null,
+      rate_limit: body.rateLimit ?? null,
+      max_concurrency: body.maxConcurrency ?? null,
+      success_rule: body.successRule,
+      ordering: body.ordering,
+      disabled: body.disabled ? 1 : 0,
+      disabled_reason: body.disabled ? "disabled by an operator" : null,
+      disabled_at: body.disabled ? now : null,
+      created_at: now,
+      updated_at: now,
+    };
+    if (body.authProfileId) await checkEndpoint(c, appId, row);
+    else {
+      // The private profile does not exist yet; check everything else against an hmac profile.
+      const url = checkTargetUrl(row.url, { allowInsecure: settings(c.env).allowInsecureTargets });
+      const problems: FieldProblem[] = url.ok ? [] : [{ field: "url", detail: url.reason }];
+      if (body.headers)
+        problems.push(...checkCustomHeaders(body.headers, { authSetsAuthorization: false }));
+      if (problems.length > 0) throw invalid("The endpoint is not acceptable.", problems);
+    }
+    statements.push(insertEndpoint(c.env.DB, row));
+    await c.env.DB.batch(statements);
+    return c.json(toEndpoint(row, secret), 201);
+  },
+);
+
+endpoints.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/endpoints",
+    tags,
+    summary: "List endpoints",
+    request: { params: AppParams, query: PageQuery },
+    responses: {
+      200: jsonResponse("A page of endpoints", pageOf(Endpoint)),
+      ...problems(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listEndpoints(
+      c.env.DB,
+      c.req.valid("param").appId,
+      limit,
+      decodeCursor(cursor),
+    );
+    return c.json(
+      toPage(
+        rows,
+        limit,
+        (r) => r.id,
+        (r) => toEndpoint(r),
+      ),
+      200,
+    );
+  },
+);
+
+endpoints.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/endpoints/{endpointId}",
+    tags,
+    summary: "Get an endpoint",
+    request: { params: EndpointParams },
+    responses: { 200: jsonResponse("The endpoint", Endpoint), ...problems(400, 401, 404) },
+  }),
+  async (c) => {
+    const { appId, endpointId } = c.req.valid("param");
+    const row = await getEndpoint(c.env.DB, appId, endpointId);
+    if (!row) throw notFound("Endpoint");
+    return c.json(toEndpoint(row), 200);
+  },
+);
+
+endpoints.openapi(
+  createRoute({
+    method: "patch",
+    path: "/v1/apps/{appId}/endpoints/{endpointId}",
+    tags,
+    summary: "Update an endpoint (disabled: false re-enables it)",
+    request: { params: EndpointParams, ...jsonRequest(EndpointUpdate) },
+    responses: {
+      200: jsonResponse("The endpoint", Endpoint),
+      ...problems(400, 401, 404, 413, 415, 422),
+    },
+  }),
+  async (c) => {
+    const { appId, endpointId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const old = await getEndpoint(c.env.DB, appId, endpointId);
+    if (!old) throw notFound("Endpoint");
+    const now = Date.now();
+    const pick = <T>(value: T | undefined, fallback: T): T =>
+      value === undefined ? fallback : value;
+    const disabled = body.disabled === undefined ? old.disabled : body.disabled ? 1 : 0;
+    const row: EndpointRow = {
+      ...old,
+      url: pick(body.url, old.url),
+      description: pick(body.description, old.description),
+      event_types: body.eventTypes ? JSON.stringify(body.eventTypes) : old.event_types,
+      auth_profile_id: pick(body.authProfileId, old.auth_profile_id),
+      headers:
+        body.headers === undefined
+          ? old.headers
+          : body.headers === null
+            ? null
+            : JSON.stringify(body.headers),
+      rate_limit: pick(body.rateLimit, old.rate_limit),
+      max_concurrency: pick(body.maxConcurrency, old.max_concurrency),
+      success_rule: pick(body.successRule, old.success_rule),
+      ordering: pick(body.ordering, old.ordering),
+      disabled,
+      disabled_reason:
+        disabled === old.disabled
+          ? old.disabled_reason
+          : disabled
+            ? "disabled by an operator"
+            : null,
+      disabled_at: disabled === old.disabled ? old.disabled_at : disabled ? now : null,
+      updated_at: now,
+    };
+    await checkEndpoint(c, appId, row);
+    await updateEndpointStatement(c.env.DB, row).run();
+    return c.json(toEndpoint(row), 200);
+  },
+);
+
+endpoints.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/apps/{appId}/endpoints/{endpointId}",
+    tags,
+    summary: "Delete an endpoint; its undelivered deliveries are cancelled",
+    request: { params: EndpointParams },
+    responses: { 204: { description: "Deleted" }, ...problems(400, 401, 404) },
+  }),
+  async (c) => {
+    const { appId, endpointId } = c.req.valid("param");
+    const row = await getEndpoint(c.env.DB, appId, endpointId);
+    if (!row) throw notFound("Endpoint");
+    const profile = await getAuthProfile(c.env.DB, appId, row.auth_profile_id);
+    const statements = [
+      deleteEndpointStatement(c.env.DB, appId, endpointId),
+      cancelOpenDeliveriesStatement(c.env.DB, endpointId, "endpoint deleted", Date.now()),
+    ];
+    // A private profile dies with its endpoint unless another endpoint was pointed at it.
+    if (profile?.private) {
+      statements.push(
+        c.env.DB.prepare(
+          "DELETE FROM auth_profiles WHERE id = ? AND NOT EXISTS (SELECT 1 FROM endpoints WHERE auth_profile_id = ?)",
+        ).bind(profile.id, profile.id),
+      );
+    }
+    await c.env.DB.batch(statements);
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,160 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import {
+  deleteEventType,
+  getEventType,
+  insertEventType,
+  listEventTypes,
+  toEventType,
+  updateEventType,
+} from "../../db/event-types";
+import { decodeCursor, toPage } from "../../db/page";
+import {
+  AppParams,
+  jsonRequest,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+  problems,
+} from "../../schemas/common";
+import {
+  EventType,
+  EventTypeCreate,
+  EventTypeParams,
+  EventTypeUpdate,
+} from "../../schemas/resources";
+import type { AppEnv } from "../context";
+import { conflict, notFound } from "../problem";
+import { validationHook } from "../validation";
+
+/** The catalog of event types an app sends. */
+export const eventTypes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+const tags = ["Event types"];
+
+eventTypes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/apps/{appId}/event-types",
+    tags,
+    summary: "Create an event type",
+    request: { params: AppParams, ...jsonRequest(EventTypeCreate) },
+    responses: {
+      201: jsonResponse("Created", EventType),
+      ...problems(401, 404, 409, 413, 415, 422),
+    },
+  }),
+  async (c) => {
+    const { appId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const now = Date.now();
+    const row = {
+      app_id: appId,
+      name: body.name,
+      description: body.description ?? null,
+      schema: body.schema ? JSON.stringify(body.schema) : null,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await insertEventType(c.env.DB, row).run();
+    } catch (err) {
+      if (String(err).includes("UNIQUE")) throw conflict(`Event type "${body.name}" exists.`);
+      throw err;
+    }
+    return c.json(toEventType(row), 201);
+  },
+);
+
+eventTypes.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/event-types",
+    tags,
+    summary: "List event types by name",
+    request: { params: AppParams, query: PageQuery },
+    responses: {
+      200: jsonResponse("A page of event types", pageOf(EventType)),
+      ...problems(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listEventTypes(
+      c.env.DB,
+      c.req.valid("param").appId,
+      limit,
+      decodeCursor(cursor),
+    );
+    return c.json(
+      toPage(rows, limit, (r) => r.name, toEventType),
+      200,
+    );
+  },
+);
+
+eventTypes.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/event-types/{name}",
+    tags,
+    summary: "Get an event type",
+    request: { params: EventTypeParams },
+    responses: { 200: jsonResponse("The event type", EventType), ...problems(400, 401, 404) },
+  }),
+  async (c) => {
+    const { appId, name } = c.req.valid("param");
+    const row = await getEventType(c.env.DB, appId, name);
+    if (!row) throw notFound("Event type");
+    return c.json(toEventType(row), 200);
+  },
+);
+
+eventTypes.openapi(
+  createRoute({
+    method: "patch",
+    path: "/v1/apps/{appId}/event-types/{name}",
+    tags,
+    summary: "Update an event type",
+    request: { params: EventTypeParams, ...jsonRequest(EventTypeUpdate) },
+    responses: {
+      200: jsonResponse("The event type", EventType),
+      ...problems(400, 401, 404, 413, 415, 422),
+    },
+  }),
+  async (c) => {
+    const { appId, name } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const row = await updateEventType(
+      c.env.DB,
+      appId,
+      name,
+      {
+        description: body.description,
+        schema:
+          body.schema === undefined
+            ? undefined
+            : body.schema === null
+              ? null
+              : JSON.stringify(body.schema),
+      },
+      Date.now(),
+    );
+    if (!row) throw notFound("Event type");
+    return c.json(toEventType(row), 200);
+  },
+);
+
+eventTypes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/apps/{appId}/event-types/{name}",
+    tags,
+    summary: "Delete an event type",
+    request: { params: EventTypeParams },
+    responses: { 204: { description: "Deleted" }, ...problems(400, 401, 404) },
+  }),
+  async (c) => {
+    const { appId, name } = c.req.valid("param");
+    if (!(await deleteEventType(c.env.DB, appId, name))) throw notFound("Event type");
+    return c.body(null, 204);
+  },
+);

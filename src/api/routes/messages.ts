@@ -1,0 +1,106 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { getMessage, listMessages, toMessage } from "../../db/messages";
+import { decodeCursor, toPage } from "../../db/page";
+import { acceptMessage } from "../../ingest/accept";
+import {
+  AppParams,
+  EventTypeName,
+  jsonRequest,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+  problems,
+} from "../../schemas/common";
+import { IdempotencyHeader, Message, MessageCreate, MessageParams } from "../../schemas/messages";
+import type { AppEnv } from "../context";
+import { notFound } from "../problem";
+import { validationHook } from "../validation";
+
+/** Ingest and the message log. */
+export const messages = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+const tags = ["Messages"];
+
+messages.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/apps/{appId}/messages",
+    tags,
+    summary: "Send a message: durable in D1 before the 202, then fanned out to matching endpoints",
+    description:
+      "The same `Idempotency-Key` header (or, without one, the same `eventId`) in one app answers the first message again, with header `idempotent-replayed: true`, and never creates a second.",
+    request: { params: AppParams, headers: IdempotencyHeader, ...jsonRequest(MessageCreate) },
+    responses: {
+      202: jsonResponse("Accepted", Message),
+      ...problems(400, 401, 404, 409, 413, 415, 422),
+    },
+  }),
+  async (c) => {
+    const { appId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const headerKey = c.req.valid("header")["idempotency-key"];
+    const accepted = await acceptMessage(c.env, {
+      appId,
+      eventType: body.eventType,
+      payload: body.payload,
+      eventId: body.eventId,
+      idempotencyKey: headerKey ?? body.eventId,
+    });
+    if (accepted.replayed) c.header("idempotent-replayed", "true");
+    return c.json(toMessage(accepted.row, accepted.deliveries, false), 202);
+  },
+);
+
+messages.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/messages",
+    tags,
+    summary: "List messages, newest first, with each endpoint's delivery status",
+    request: {
+      params: AppParams,
+      query: PageQuery.extend({
+        eventType: EventTypeName.optional().openapi({ param: { name: "eventType", in: "query" } }),
+      }),
+    },
+    responses: {
+      200: jsonResponse("A page of messages", pageOf(Message)),
+      ...problems(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, eventType } = c.req.valid("query");
+    const rows = await listMessages(
+      c.env.DB,
+      c.req.valid("param").appId,
+      limit,
+      decodeCursor(cursor),
+      eventType ?? null,
+    );
+    return c.json(
+      toPage(
+        rows,
+        limit,
+        (r) => r.row.id,
+        (r) => toMessage(r.row, r.deliveries),
+      ),
+      200,
+    );
+  },
+);
+
+messages.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/messages/{messageId}",
+    tags,
+    summary: "Get a message with each endpoint's delivery status",
+    request: { params: MessageParams },
+    responses: { 200: jsonResponse("The message", Message), ...problems(400, 401, 404) },
+  }),
+  async (c) => {
+    const { appId, messageId } = c.req.valid("param");
+    const found = await getMessage(c.env.DB, appId, messageId);
+    if (!found) throw notFound("Message");
+    return c.json(toMessage(found.row, found.deliveries), 200);
+  },
+);

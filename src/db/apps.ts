@@ -1,0 +1,71 @@
+import { iso } from "./page";
+
+export interface AppRow {
+  id: string;
+  name: string;
+  uid: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Row to API shape. */
+export function toApp(row: AppRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    ...(row.uid ? { uid: row.uid } : {}),
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function insertApp(db: D1Database, row: AppRow) {
+  return db
+    .prepare("INSERT INTO apps (id, name, uid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
+    .bind(row.id, row.name, row.uid, row.created_at, row.updated_at);
+}
+
+/** One app or null. */
+export async function getApp(db: D1Database, id: string): Promise<AppRow | null> {
+  return db.prepare("SELECT * FROM apps WHERE id = ?").bind(id).first<AppRow>();
+}
+
+/** Apps newest first, `limit + 1` rows from before the cursor id. */
+export async function listApps(
+  db: D1Database,
+  limit: number,
+  before: string | null,
+): Promise<AppRow[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM apps WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2")
+    .bind(before, limit + 1)
+    .all<AppRow>();
+  return results;
+}
+
+/** Applies a partial update; returns the new row or null when missing. */
+export async function updateApp(
+  db: D1Database,
+  id: string,
+  patch: { name?: string; uid?: string | null },
+  now: number,
+): Promise<AppRow | null> {
+  return db
+    .prepare(
+      `UPDATE apps SET name = COALESCE(?2, name),
+         uid = CASE WHEN ?3 THEN ?4 ELSE uid END, updated_at = ?5
+       WHERE id = ?1 RETURNING *`,
+    )
+    .bind(id, patch.name ?? null, patch.uid !== undefined ? 1 : 0, patch.uid ?? null, now)
+    .first<AppRow>();
+}
+
+/** Deletes an app and everything below it (rows without a foreign key are removed explicitly). */
+export async function deleteApp(db: D1Database, id: string): Promise<boolean> {
+  const results = await db.batch([
+    db.prepare("DELETE FROM attempts WHERE app_id = ?").bind(id),
+    db.prepare("DELETE FROM dead_letters WHERE app_id = ?").bind(id),
+    db.prepare("DELETE FROM deliveries WHERE app_id = ?").bind(id),
+    db.prepare("DELETE FROM apps WHERE id = ?").bind(id),
+  ]);
+  return (results[3]?.meta.changes ?? 0) > 0;
+}

@@ -1,0 +1,155 @@
+import { iso } from "./page";
+
+export interface EndpointRow {
+  id: string;
+  app_id: string;
+  url: string;
+  description: string | null;
+  event_types: string;
+  auth_profile_id: string;
+  headers: string | null;
+  rate_limit: number | null;
+  max_concurrency: number | null;
+  success_rule: "2xx" | "200";
+  ordering: "none" | "fifo";
+  disabled: number;
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Row to API shape. */
+export function toEndpoint(row: EndpointRow, secret?: string) {
+  return {
+    id: row.id,
+    url: row.url,
+    ...(row.description ? { description: row.description } : {}),
+    eventTypes: JSON.parse(row.event_types) as string[],
+    authProfileId: row.auth_profile_id,
+    ...(row.headers ? { headers: JSON.parse(row.headers) as Record<string, string> } : {}),
+    ...(row.rate_limit !== null ? { rateLimit: row.rate_limit } : {}),
+    ...(row.max_concurrency !== null ? { maxConcurrency: row.max_concurrency } : {}),
+    successRule: row.success_rule,
+    ordering: row.ordering,
+    disabled: row.disabled === 1,
+    ...(row.disabled_reason ? { disabledReason: row.disabled_reason } : {}),
+    ...(row.disabled_at !== null ? { disabledAt: iso(row.disabled_at) } : {}),
+    ...(secret ? { secret } : {}),
+    createdAt: iso(row.created_at),
+  };
+}
+
+const COLUMNS =
+  "id, app_id, url, description, event_types, auth_profile_id, headers, rate_limit, max_concurrency, success_rule, ordering, disabled, disabled_reason, disabled_at, created_at, updated_at";
+
+export function insertEndpoint(db: D1Database, row: EndpointRow) {
+  return db
+    .prepare(
+      `INSERT INTO endpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.app_id,
+      row.url,
+      row.description,
+      row.event_types,
+      row.auth_profile_id,
+      row.headers,
+      row.rate_limit,
+      row.max_concurrency,
+      row.success_rule,
+      row.ordering,
+      row.disabled,
+      row.disabled_reason,
+      row.disabled_at,
+      row.created_at,
+      row.updated_at,
+    );
+}
+
+/** Writes every mutable column of an endpoint (updates read, merge, then write the row). */
+export function updateEndpointStatement(db: D1Database, row: EndpointRow) {
+  return db
+    .prepare(
+      `UPDATE endpoints SET url = ?, description = ?, event_types = ?, auth_profile_id = ?, headers = ?,
+         rate_limit = ?, max_concurrency = ?, success_rule = ?, ordering = ?, disabled = ?,
+         disabled_reason = ?, disabled_at = ?, updated_at = ?
+       WHERE id = ? AND app_id = ?`,
+    )
+    .bind(
+      row.url,
+      row.description,
+      row.event_types,
+      row.auth_profile_id,
+      row.headers,
+      row.rate_limit,
+      row.max_concurrency,
+      row.success_rule,
+      row.ordering,
+      row.disabled,
+      row.disabled_reason,
+      row.disabled_at,
+      row.updated_at,
+      row.id,
+      row.app_id,
+    );
+}
+
+/** One endpoint of an app. */
+export async function getEndpoint(db: D1Database, appId: string, id: string) {
+  return db
+    .prepare("SELECT * FROM endpoints WHERE id = ? AND app_id = ?")
+    .bind(id, appId)
+    .first<EndpointRow>();
+}
+
+/** Endpoints of an app, newest first. */
+export async function listEndpoints(
+  db: D1Database,
+  appId: string,
+  limit: number,
+  before: string | null,
+) {
+  const { results } = await db
+    .prepare(
+      "SELECT * FROM endpoints WHERE app_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+    )
+    .bind(appId, before, limit + 1)
+    .all<EndpointRow>();
+  return results;
+}
+
+/** Enabled endpoints of an app with their filters: what ingest matches against. */
+export async function enabledEndpointFilters(db: D1Database, appId: string) {
+  const { results } = await db
+    .prepare("SELECT id, event_types FROM endpoints WHERE app_id = ? AND disabled = 0 ORDER BY id")
+    .bind(appId)
+    .all<{ id: string; event_types: string }>();
+  return results;
+}
+
+/** Endpoints by id (any app): the delivery consumer's batched read. */
+export async function endpointsByIds(
+  db: D1Database,
+  ids: string[],
+): Promise<Map<string, EndpointRow>> {
+  const { results } = await db
+    .prepare("SELECT * FROM endpoints WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(ids))
+    .all<EndpointRow>();
+  return new Map(results.map((r) => [r.id, r]));
+}
+
+export function deleteEndpointStatement(db: D1Database, appId: string, id: string) {
+  return db.prepare("DELETE FROM endpoints WHERE id = ? AND app_id = ?").bind(id, appId);
+}
+
+/** Disables an endpoint with a reason (410 Gone, auto-disable); no-op when already disabled. */
+export function disableEndpointStatement(db: D1Database, id: string, reason: string, now: number) {
+  return db
+    .prepare(
+      "UPDATE endpoints SET disabled = 1, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND disabled = 0",
+    )
+    .bind(reason, now, now, id);
+}

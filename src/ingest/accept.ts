@@ -1,0 +1,102 @@
+import { ApiError, invalid } from "../api/problem";
+import { settings } from "../config";
+import { enabledEndpointFilters } from "../db/endpoints";
+import { acceptStatements, getMessage, type MessageRow, messageIdForKey } from "../db/messages";
+import { enqueueDeliveries } from "../delivery/enqueue";
+import { newId } from "../lib/ids";
+import { matchesEventType } from "./filters";
+
+export interface Incoming {
+  appId: string;
+  eventType: string;
+  payload: Record<string, unknown>;
+  eventId?: string;
+  /** `Idempotency-Key` header, else `eventId`. */
+  idempotencyKey?: string;
+}
+
+export type Accepted = NonNullable<Awaited<ReturnType<typeof getMessage>>> & { replayed: boolean };
+
+/**
+ * Accepts one message: idempotency, endpoint matching, then the message and one delivery per
+ * matching enabled endpoint in one D1 transaction, then the queue. Resolves only after D1
+ * committed. A failed enqueue leaves the deliveries `pending` for the sweeper; it is logged,
+ * not surfaced, because the message is already durable.
+ */
+export async function acceptMessage(
+  env: Env,
+  input: Incoming,
+  now = Date.now(),
+): Promise<Accepted> {
+  const db = env.DB;
+  const key = input.idempotencyKey ?? null;
+  if (key !== null) {
+    const existing = await replay(db, input.appId, key);
+    if (existing) return existing;
+  }
+
+  const endpoints = await enabledEndpointFilters(db, input.appId);
+  const matched = endpoints.filter((e) =>
+    matchesEventType(JSON.parse(e.event_types) as string[], input.eventType),
+  );
+  const { maxFanout } = settings(env);
+  if (matched.length > maxFanout) {
+    throw invalid(
+      `This event type matches ${matched.length} endpoints; at most ${maxFanout} may receive one message.`,
+    );
+  }
+
+  const msg: MessageRow = {
+    id: newId("msg", now),
+    app_id: input.appId,
+    event_type: input.eventType,
+    payload: JSON.stringify(input.payload),
+    event_id: input.eventId ?? null,
+    created_at: now,
+  };
+  const deliveries = matched.map((e) => ({ id: newId("dlv", now), endpointId: e.id }));
+  try {
+    await db.batch(acceptStatements(db, msg, key, deliveries));
+  } catch (err) {
+    // A concurrent request with the same key won the race: its transaction committed and ours
+    // rolled back whole, so answer with its message.
+    if (key !== null && isUniqueViolation(err)) {
+      const existing = await replay(db, input.appId, key);
+      if (existing) return existing;
+    }
+    throw err;
+  }
+
+  await enqueueDeliveries(
+    env,
+    deliveries.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, messageId: msg.id })),
+  );
+  return {
+    row: msg,
+    deliveries: deliveries.map((d) => ({
+      id: d.id,
+      message_id: msg.id,
+      endpoint_id: d.endpointId,
+      status: "pending" as const,
+      attempts: 0,
+    })),
+    replayed: false,
+  };
+}
+
+async function replay(db: D1Database, appId: string, key: string): Promise<Accepted | null> {
+  const messageId = await messageIdForKey(db, appId, key);
+  if (!messageId) return null;
+  const found = await getMessage(db, appId, messageId);
+  if (!found)
+    throw new ApiError(
+      409,
+      "Conflict",
+      "This idempotency key belongs to a message that was purged.",
+    );
+  return { ...found, replayed: true };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(err.message);
+}

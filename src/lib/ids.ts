@@ -1,0 +1,64 @@
+/**
+ * Prefixed, time-sortable ids (ULID layout: 48-bit ms timestamp + 80 random bits, Crockford
+ * base32). Monotonic within an isolate, so ids made in one millisecond still sort in the order
+ * they were made: FIFO endpoints and cursor pagination both rely on that.
+ */
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+export type IdPrefix = "app" | "key" | "ap" | "aps" | "ep" | "msg" | "dlv" | "att" | "evt" | "aud";
+
+let lastTime = -1;
+const lastRandom = new Uint8Array(10);
+
+function encodeTime(time: number): string {
+  let out = "";
+  let t = time;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET.charAt(t % 32) + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits -> 16 base32 chars, 5 bits at a time.
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET.charAt((buffer >> bits) & 31);
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+function incrementRandom(bytes: Uint8Array): void {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const next = (bytes[i] ?? 0) + 1;
+    bytes[i] = next & 0xff;
+    if (next <= 0xff) return;
+  }
+}
+
+/** A new id such as `msg_01JD0Z6Q3K8V1W2X3Y4Z5A6B7C`. */
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  if (now <= lastTime) {
+    incrementRandom(lastRandom);
+  } else {
+    lastTime = now;
+    crypto.getRandomValues(lastRandom);
+    // Leave headroom so increments within one millisecond never wrap.
+    lastRandom[0] = (lastRandom[0] ?? 0) & 0x7f;
+  }
+  return `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`;
+}
+
+/** The lowest id of a prefix at a time: `id >= idFloor(p, t)` selects rows made at or after t. */
+export function idFloor(prefix: IdPrefix, time: number): string {
+  return `${prefix}_${encodeTime(time)}`;
+}

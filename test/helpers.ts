@@ -1,0 +1,82 @@
+import { env, exports } from "cloudflare:workers";
+
+export const ADMIN = "test-admin-token";
+
+export interface ApiResult<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Calls the Worker's fetch handler like a client would. */
+export async function call<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  opts: {
+    token?: string | null;
+    body?: unknown;
+    raw?: BodyInit;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<ApiResult<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  const token = opts.token === undefined ? ADMIN : opts.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let body: BodyInit | undefined = opts.raw;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await exports.default.fetch(
+    new Request(`https://hooklane.test${path}`, { method, headers, body }),
+  );
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON (e.g. the docs page)
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+/** Creates an app and an API key for it. */
+export async function newApp(name = "acme"): Promise<{ appId: string; key: string }> {
+  const app = await call<{ id: string }>("POST", "/v1/apps", { body: { name } });
+  if (app.status !== 201) throw new Error(`app create failed: ${JSON.stringify(app.body)}`);
+  const key = await call<{ token: string }>("POST", `/v1/apps/${app.body.id}/api-keys`, {
+    body: {},
+  });
+  if (key.status !== 201) throw new Error(`key create failed: ${JSON.stringify(key.body)}`);
+  return { appId: app.body.id, key: key.body.token };
+}
+
+/** Creates an endpoint and returns its id and signing secret. */
+export async function newEndpoint(
+  appId: string,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; secret: string; authProfileId: string }> {
+  const res = await call<{ id: string; secret: string; authProfileId: string }>(
+    "POST",
+    `/v1/apps/${appId}/endpoints`,
+    {
+      body: { url: "https://receiver.example.com/hook", ...body },
+    },
+  );
+  if (res.status !== 201) throw new Error(`endpoint create failed: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Row counts of the tables ingest writes: proof that a refused request changed nothing. */
+export async function ingestCounts(): Promise<{
+  messages: number;
+  deliveries: number;
+  idempotency: number;
+}> {
+  const row = await env.DB.prepare(
+    `SELECT (SELECT COUNT(*) FROM messages) AS messages, (SELECT COUNT(*) FROM deliveries) AS deliveries,
+            (SELECT COUNT(*) FROM idempotency_keys) AS idempotency`,
+  ).first<{ messages: number; deliveries: number; idempotency: number }>();
+  if (!row) throw new Error("count query returned nothing");
+  return row;
+}
