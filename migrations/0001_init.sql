@@ -96,7 +96,9 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 
--- One message to one endpoint. `attempts` counts HTTP tries (gate deferrals do not count).
+-- One message to one endpoint. `attempts` counts HTTP tries of the current series (it drives the
+-- retry schedule; gate deferrals do not count; a replay starts a new series), `total_attempts`
+-- every try ever made (it numbers the attempt log).
 CREATE TABLE deliveries (
   id                TEXT PRIMARY KEY,
   app_id            TEXT NOT NULL,
@@ -105,6 +107,7 @@ CREATE TABLE deliveries (
   status            TEXT NOT NULL DEFAULT 'pending'
                     CHECK (status IN ('pending', 'delivering', 'succeeded', 'failed', 'dead', 'cancelled')),
   attempts          INTEGER NOT NULL DEFAULT 0,
+  total_attempts    INTEGER NOT NULL DEFAULT 0,
   next_attempt_at   INTEGER NOT NULL,
   first_attempt_at  INTEGER,
   lease_until       INTEGER,
@@ -143,5 +146,6 @@ CREATE TABLE dead_letters (
   attempts     INTEGER NOT NULL,
   dead_at      INTEGER NOT NULL
 );
-CREATE INDEX dead_letters_app ON dead_letters(app_id, dead_at);
+CREATE INDEX dead_letters_app ON dead_letters(app_id, delivery_id);
+CREATE INDEX dead_letters_app_time ON dead_letters(app_id, dead_at);
 CREATE INDEX dead_letters_endpoint ON dead_letters(endpoint_id, dead_at);

@@ -9,6 +9,7 @@ import { ApiError, invalid, problemResponse } from "./problem";
 import { apiKeys } from "./routes/api-keys";
 import { apps } from "./routes/apps";
 import { authProfiles } from "./routes/auth-profiles";
+import { deliveries } from "./routes/deliveries";
 import { endpoints } from "./routes/endpoints";
 import { eventTypes } from "./routes/event-types";
 import { messages } from "./routes/messages";
@@ -35,7 +36,7 @@ export function createApi() {
     ),
   );
 
-  for (const sub of [apps, apiKeys, eventTypes, authProfiles, endpoints, messages])
+  for (const sub of [apps, apiKeys, eventTypes, authProfiles, endpoints, messages, deliveries])
     api.route("/", sub);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

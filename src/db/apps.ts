@@ -59,13 +59,19 @@ export async function updateApp(
     .first<AppRow>();
 }
 
-/** Deletes an app and everything below it (rows without a foreign key are removed explicitly). */
-export async function deleteApp(db: D1Database, id: string): Promise<boolean> {
-  const results = await db.batch([
+/**
+ * Deletes an app and everything below it (rows without a foreign key are removed explicitly).
+ * Returns the token hashes of the app's API keys (so auth caches can forget them), or null
+ * when the app did not exist.
+ */
+export async function deleteApp(db: D1Database, id: string): Promise<string[] | null> {
+  const results = await db.batch<{ token_hash: string }>([
+    db.prepare("SELECT token_hash FROM api_keys WHERE app_id = ?").bind(id),
     db.prepare("DELETE FROM attempts WHERE app_id = ?").bind(id),
     db.prepare("DELETE FROM dead_letters WHERE app_id = ?").bind(id),
     db.prepare("DELETE FROM deliveries WHERE app_id = ?").bind(id),
     db.prepare("DELETE FROM apps WHERE id = ?").bind(id),
   ]);
-  return (results[3]?.meta.changes ?? 0) > 0;
+  if ((results[4]?.meta.changes ?? 0) === 0) return null;
+  return (results[0]?.results ?? []).map((r) => r.token_hash);
 }

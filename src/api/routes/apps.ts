@@ -121,7 +121,10 @@ apps.openapi(
   }),
   async (c) => {
     const { appId } = c.req.valid("param");
-    if (!(await deleteApp(c.env.DB, appId))) throw notFound("App");
+    const keyHashes = await deleteApp(c.env.DB, appId);
+    if (!keyHashes) throw notFound("App");
+    // Its keys were deleted with it; a cached key must not keep reaching a deleted app.
+    for (const hash of keyHashes) evictAuthCaches(hash);
     evictAuthCaches(undefined, appId);
     return c.body(null, 204);
   },

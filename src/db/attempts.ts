@@ -1,0 +1,71 @@
+import type { AttemptError } from "../delivery/http";
+import { iso } from "./page";
+
+export interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  message_id: string;
+  endpoint_id: string;
+  app_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: AttemptError | "refused" | null;
+  response_excerpt: string | null;
+}
+
+/** Row to API shape. */
+export function toAttempt(row: AttemptRow) {
+  return {
+    id: row.id,
+    deliveryId: row.delivery_id,
+    messageId: row.message_id,
+    endpointId: row.endpoint_id,
+    attempt: row.attempt,
+    startedAt: iso(row.started_at),
+    durationMs: row.duration_ms,
+    ...(row.status_code !== null ? { statusCode: row.status_code } : {}),
+    ...(row.error ? { error: row.error } : {}),
+    ...(row.response_excerpt ? { responseExcerpt: row.response_excerpt } : {}),
+  };
+}
+
+export function insertAttemptStatement(db: D1Database, row: AttemptRow) {
+  return db
+    .prepare(
+      `INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.delivery_id,
+      row.message_id,
+      row.endpoint_id,
+      row.app_id,
+      row.attempt,
+      row.started_at,
+      row.duration_ms,
+      row.status_code,
+      row.error,
+      row.response_excerpt,
+    );
+}
+
+/** Attempts of one message or one endpoint of an app, newest first. */
+export async function listAttempts(
+  db: D1Database,
+  appId: string,
+  by: { messageId: string } | { endpointId: string },
+  limit: number,
+  before: string | null,
+) {
+  const [column, value] = "messageId" in by ? ["message_id", by.messageId] : ["endpoint_id", by.endpointId];
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM attempts WHERE ${column} = ?1 AND app_id = ?2 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4`,
+    )
+    .bind(value, appId, before, limit + 1)
+    .all<AttemptRow>();
+  return results;
+}
