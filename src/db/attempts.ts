@@ -60,7 +60,8 @@ export async function listAttempts(
   limit: number,
   before: string | null,
 ) {
-  const [column, value] = "messageId" in by ? ["message_id", by.messageId] : ["endpoint_id", by.endpointId];
+  const [column, value] =
+    "messageId" in by ? ["message_id", by.messageId] : ["endpoint_id", by.endpointId];
   const { results } = await db
     .prepare(
       `SELECT * FROM attempts WHERE ${column} = ?1 AND app_id = ?2 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4`,

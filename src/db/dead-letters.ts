@@ -30,7 +30,15 @@ export function upsertDeadLetterStatement(db: D1Database, row: DeadLetterRow) {
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (delivery_id) DO UPDATE SET reason = excluded.reason, attempts = excluded.attempts, dead_at = excluded.dead_at`,
     )
-    .bind(row.delivery_id, row.app_id, row.message_id, row.endpoint_id, row.reason, row.attempts, row.dead_at);
+    .bind(
+      row.delivery_id,
+      row.app_id,
+      row.message_id,
+      row.endpoint_id,
+      row.reason,
+      row.attempts,
+      row.dead_at,
+    );
 }
 
 export interface DeadLetterFilter {
@@ -41,7 +49,12 @@ export interface DeadLetterFilter {
 }
 
 /** Dead letters of an app, newest first, by endpoint and time. */
-export async function listDeadLetters(db: D1Database, f: DeadLetterFilter, limit: number, before: string | null) {
+export async function listDeadLetters(
+  db: D1Database,
+  f: DeadLetterFilter,
+  limit: number,
+  before: string | null,
+) {
   const { results } = await db
     .prepare(
       `SELECT * FROM dead_letters WHERE app_id = ?1 AND (?2 IS NULL OR endpoint_id = ?2)
@@ -54,7 +67,11 @@ export async function listDeadLetters(db: D1Database, f: DeadLetterFilter, limit
 }
 
 /** Whether an app has a dead letter for this delivery. */
-export async function deadLetterExists(db: D1Database, appId: string, deliveryId: string): Promise<boolean> {
+export async function deadLetterExists(
+  db: D1Database,
+  appId: string,
+  deliveryId: string,
+): Promise<boolean> {
   const row = await db
     .prepare("SELECT 1 AS one FROM dead_letters WHERE delivery_id = ? AND app_id = ?")
     .bind(deliveryId, appId)

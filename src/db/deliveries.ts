@@ -31,7 +31,10 @@ export async function claimDeliveries(
   ids: string[],
   now: number,
   leaseMs: number,
-): Promise<{ claimed: DeliveryRow[]; states: Map<string, Pick<DeliveryRow, "status" | "lease_until" | "next_attempt_at">> }> {
+): Promise<{
+  claimed: DeliveryRow[];
+  states: Map<string, Pick<DeliveryRow, "status" | "lease_until" | "next_attempt_at">>;
+}> {
   const idsJson = JSON.stringify(ids);
   const [claim, states] = await db.batch<DeliveryRow>([
     db
@@ -44,7 +47,9 @@ export async function claimDeliveries(
       )
       .bind(now + leaseMs, now, idsJson, now + EARLY_SLACK_MS),
     db
-      .prepare("SELECT id, status, lease_until, next_attempt_at FROM deliveries WHERE id IN (SELECT value FROM json_each(?))")
+      .prepare(
+        "SELECT id, status, lease_until, next_attempt_at FROM deliveries WHERE id IN (SELECT value FROM json_each(?))",
+      )
       .bind(idsJson),
   ]);
   return {
@@ -79,7 +84,12 @@ export function updateDeliveryStatement(db: D1Database, u: DeliveryUpdate, now: 
 }
 
 /** Cancels an endpoint's deliveries that have not finished (the endpoint was deleted). */
-export function cancelOpenDeliveriesStatement(db: D1Database, endpointId: string, reason: string, now: number) {
+export function cancelOpenDeliveriesStatement(
+  db: D1Database,
+  endpointId: string,
+  reason: string,
+  now: number,
+) {
   return db
     .prepare(
       `UPDATE deliveries SET status = 'cancelled', last_error = ?, updated_at = ?
@@ -109,7 +119,9 @@ export async function restartDeliveries(
          RETURNING id, endpoint_id, message_id`,
       )
       .bind(now, JSON.stringify(ids), JSON.stringify(from)),
-    db.prepare("DELETE FROM dead_letters WHERE delivery_id IN (SELECT value FROM json_each(?))").bind(JSON.stringify(ids)),
+    db
+      .prepare("DELETE FROM dead_letters WHERE delivery_id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(ids)),
   ]);
   return moved?.results ?? [];
 }
@@ -120,7 +132,12 @@ export async function restartDeliveries(
  * `pending`, due now (so the next sweep waits another grace before touching them again), and are
  * returned for re-enqueueing, at most `limit`.
  */
-export async function takeStuckDeliveries(db: D1Database, now: number, graceMs: number, limit: number) {
+export async function takeStuckDeliveries(
+  db: D1Database,
+  now: number,
+  graceMs: number,
+  limit: number,
+) {
   const cutoff = now - graceMs;
   const { results } = await db
     .prepare(
@@ -137,7 +154,12 @@ export async function takeStuckDeliveries(db: D1Database, now: number, graceMs: 
 }
 
 /** An endpoint's failed or dead deliveries created since a time, oldest first (for recover). */
-export async function recoverableDeliveryIds(db: D1Database, endpointId: string, since: number, limit: number) {
+export async function recoverableDeliveryIds(
+  db: D1Database,
+  endpointId: string,
+  since: number,
+  limit: number,
+) {
   const { results } = await db
     .prepare(
       `SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('failed', 'dead') AND created_at >= ?

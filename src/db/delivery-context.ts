@@ -24,9 +24,13 @@ export async function loadDeliveryContext(
   now: number,
 ): Promise<DeliveryContextRows> {
   const eps = JSON.stringify(endpointIds);
-  const [endpoints, messages, secrets] = await db.batch<EndpointRow | MessageRow | SecretForEndpoint>([
+  const [endpoints, messages, secrets] = await db.batch<
+    EndpointRow | MessageRow | SecretForEndpoint
+  >([
     db.prepare("SELECT * FROM endpoints WHERE id IN (SELECT value FROM json_each(?))").bind(eps),
-    db.prepare("SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))").bind(JSON.stringify(messageIds)),
+    db
+      .prepare("SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(messageIds)),
     db
       .prepare(
         `SELECT e.id AS endpoint_id, p.type AS type, s.id AS id, s.secret_enc AS secret_enc

@@ -3,7 +3,11 @@ import { DeliveryTask } from "../schemas/queue";
 
 /** What reaches the dead-letter queue: our own notices, or (the backstop) a delivery task the
  * `DELIVERIES` consumer failed on `max_retries` times. */
-const DeadNotice = z.object({ kind: z.literal("dead"), deliveryId: z.string().min(1).max(64), reason: z.string().max(500) });
+const DeadNotice = z.object({
+  kind: z.literal("dead"),
+  deliveryId: z.string().min(1).max(64),
+  reason: z.string().max(500),
+});
 
 /**
  * The `hooklane-dlq` consumer. Recording is idempotent: a delivery already finished (succeeded,
@@ -18,8 +22,12 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
   for (const message of batch.messages) {
     const task = DeliveryTask.safeParse(message.body);
     if (task.success) crashed.push(task.data.deliveryId);
-    else if (DeadNotice.safeParse(message.body).success) notices.push((message.body as { deliveryId: string }).deliveryId);
-    else console.log(JSON.stringify({ msg: "unknown dead-letter message acked", messageId: message.id }));
+    else if (DeadNotice.safeParse(message.body).success)
+      notices.push((message.body as { deliveryId: string }).deliveryId);
+    else
+      console.log(
+        JSON.stringify({ msg: "unknown dead-letter message acked", messageId: message.id }),
+      );
   }
   if (crashed.length > 0) {
     const ids = JSON.stringify(crashed);
@@ -35,9 +43,12 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         `UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = 'consumer_crash', updated_at = ?2 WHERE ${open}`,
       ).bind(ids, now),
     ]);
-    console.log(JSON.stringify({ msg: "dead-lettered after consumer crashes", deliveries: crashed.length }));
+    console.log(
+      JSON.stringify({ msg: "dead-lettered after consumer crashes", deliveries: crashed.length }),
+    );
   }
-  if (notices.length > 0) console.log(JSON.stringify({ msg: "dead letters recorded", deliveries: notices.length }));
+  if (notices.length > 0)
+    console.log(JSON.stringify({ msg: "dead letters recorded", deliveries: notices.length }));
   // Throwing above leaves every message unacked for the queue to retry; reaching here, all are handled.
   batch.ackAll();
 }

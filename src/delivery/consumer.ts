@@ -1,7 +1,12 @@
 import { settings } from "../config";
 import { type AttemptRow, insertAttemptStatement } from "../db/attempts";
-import { claimDeliveries, type DeliveryRow, type DeliveryUpdate, updateDeliveryStatement } from "../db/deliveries";
 import { upsertDeadLetterStatement } from "../db/dead-letters";
+import {
+  claimDeliveries,
+  type DeliveryRow,
+  type DeliveryUpdate,
+  updateDeliveryStatement,
+} from "../db/deliveries";
 import { loadDeliveryContext } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import type { MessageRow } from "../db/messages";
@@ -66,7 +71,8 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     if (claimedIds.has(id)) continue;
     // Unknown ids are poison; the rest are finished, not yet due (an early duplicate: the
     // scheduled copy or the sweeper runs it) or held by a live lease elsewhere.
-    if (!states.has(id)) log("poison queue message acked", { deliveryId: id, reason: "unknown delivery" });
+    if (!states.has(id))
+      log("poison queue message acked", { deliveryId: id, reason: "unknown delivery" });
     message.ack();
   }
   if (claimed.length === 0) return;
@@ -92,19 +98,35 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
         if (!msg) return settle(delivery, task, "cancelled", "message purged", now);
         if (endpoint.disabled) return settle(delivery, task, "dead", "endpoint_disabled", now);
         const target = checkTargetUrl(endpoint.url, { allowInsecure: cfg.allowInsecureTargets });
-        if (!target.ok) return settle(delivery, task, "dead", `target_refused: ${target.reason}`, now);
+        if (!target.ok)
+          return settle(delivery, task, "dead", `target_refused: ${target.reason}`, now);
         const secretRows = context.secrets.get(endpoint.id) ?? [];
         const type = secretRows[0]?.type;
         if (!type) return settle(delivery, task, "dead", "no_signing_secret", now);
-        const keys: ProfileKeys = { type, secrets: await Promise.all(secretRows.map((s) => decrypt(env, s))) };
+        const keys: ProfileKeys = {
+          type,
+          secrets: await Promise.all(secretRows.map((s) => decrypt(env, s))),
+        };
         let body = bodies.get(msg.id);
         if (body === undefined) {
           body = webhookBody(msg);
           bodies.set(msg.id, body);
         }
-        return await attempt(delivery, task, endpoint, msg, body, keys, cfg.requestTimeoutMs, cfg.retrySchedule);
+        return await attempt(
+          delivery,
+          task,
+          endpoint,
+          msg,
+          body,
+          keys,
+          cfg.requestTimeoutMs,
+          cfg.retrySchedule,
+        );
       } catch (err) {
-        log("delivery processing threw; handing it back to the queue", { deliveryId: delivery.id, error: String(err) });
+        log("delivery processing threw; handing it back to the queue", {
+          deliveryId: delivery.id,
+          error: String(err),
+        });
         return {
           delivery,
           task,
@@ -141,7 +163,10 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
         }),
       );
     }
-    if (r.disableEndpoint) statements.push(disableEndpointStatement(env.DB, r.delivery.endpoint_id, r.disableEndpoint, writeNow));
+    if (r.disableEndpoint)
+      statements.push(
+        disableEndpointStatement(env.DB, r.delivery.endpoint_id, r.disableEndpoint, writeNow),
+      );
   }
   try {
     await env.DB.batch(statements);
@@ -149,7 +174,8 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     // Sent but not recorded. Hand every message back once the lease has run out, so the claim
     // can be retaken and the outcome written: the receiver may see a duplicate, nothing is lost.
     log("recording attempts failed; retrying the batch after the lease", { error: String(err) });
-    for (const r of results) byDelivery.get(r.delivery.id)?.message.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
+    for (const r of results)
+      byDelivery.get(r.delivery.id)?.message.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
     return;
   }
 
@@ -167,18 +193,28 @@ async function followUp(
   if (retries.length > 0) {
     try {
       await env.DELIVERIES.sendBatch(
-        retries.map((r) => ({ body: r.task, contentType: "json" as const, delaySeconds: r.retryIn })),
+        retries.map((r) => ({
+          body: r.task,
+          contentType: "json" as const,
+          delaySeconds: r.retryIn,
+        })),
       );
     } catch (err) {
       resent = false;
-      log("re-enqueue failed; retrying the originals instead", { deliveries: retries.length, error: String(err) });
+      log("re-enqueue failed; retrying the originals instead", {
+        deliveries: retries.length,
+        error: String(err),
+      });
     }
   }
   const dead = results.filter((r) => r.dead);
   if (dead.length > 0) {
     try {
       await env.DEAD_LETTERS.sendBatch(
-        dead.map((r) => ({ body: { kind: "dead", deliveryId: r.delivery.id, reason: r.dead }, contentType: "json" as const })),
+        dead.map((r) => ({
+          body: { kind: "dead", deliveryId: r.delivery.id, reason: r.dead },
+          contentType: "json" as const,
+        })),
       );
     } catch (err) {
       // The dead letter is already recorded in D1; the queue only mirrors it.
@@ -207,7 +243,12 @@ async function attempt(
 ): Promise<Result> {
   const startedAt = Date.now();
   const headers = await webhookHeaders(msg.id, body, endpoint, keys, Math.floor(startedAt / 1000));
-  const outcome: AttemptOutcome = await postWebhook({ url: endpoint.url, headers, body, timeoutMs });
+  const outcome: AttemptOutcome = await postWebhook({
+    url: endpoint.url,
+    headers,
+    body,
+    timeoutMs,
+  });
   const attemptsMade = delivery.attempts + 1;
   const verdict = decide(outcome, endpoint.success_rule, attemptsMade, schedule, Date.now());
   const attemptRow: AttemptRow = {
@@ -232,7 +273,12 @@ async function attempt(
   };
   const now = Date.now();
   if (verdict.kind === "succeeded") {
-    return { delivery, task, attempt: attemptRow, update: { ...base, status: "succeeded", nextAttemptAt: now } };
+    return {
+      delivery,
+      task,
+      attempt: attemptRow,
+      update: { ...base, status: "succeeded", nextAttemptAt: now },
+    };
   }
   if (verdict.kind === "retry") {
     return {
@@ -254,12 +300,26 @@ async function attempt(
 }
 
 /** A delivery settled without an HTTP attempt (cancelled, or dead before sending). */
-function settle(delivery: DeliveryRow, task: DeliveryTask, status: "cancelled" | "dead", reason: string, now: number): Result {
+function settle(
+  delivery: DeliveryRow,
+  task: DeliveryTask,
+  status: "cancelled" | "dead",
+  reason: string,
+  now: number,
+): Result {
   return {
     delivery,
     task,
     ...(status === "dead" ? { dead: reason } : {}),
-    update: { id: delivery.id, status, attempted: false, nextAttemptAt: now, startedAt: now, statusCode: null, error: reason },
+    update: {
+      id: delivery.id,
+      status,
+      attempted: false,
+      nextAttemptAt: now,
+      startedAt: now,
+      statusCode: null,
+      error: reason,
+    },
   };
 }
 

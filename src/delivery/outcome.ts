@@ -22,13 +22,17 @@ export function decide(
   random: () => number = Math.random,
 ): Verdict {
   const status = outcome.statusCode;
-  if (status !== undefined && !outcome.error && isSuccess(status, rule)) return { kind: "succeeded" };
+  if (status !== undefined && !outcome.error && isSuccess(status, rule))
+    return { kind: "succeeded" };
   if (status === 410) {
     return { kind: "dead", reason: "gone", disableEndpoint: "The receiver answered 410 Gone." };
   }
   const scheduled = nextDelaySeconds(attemptsMade, schedule, random);
   if (scheduled === null) return { kind: "dead", reason: "exhausted" };
-  return { kind: "retry", delaySeconds: retryDelaySeconds(scheduled, status, outcome.retryAfter, now) };
+  return {
+    kind: "retry",
+    delaySeconds: retryDelaySeconds(scheduled, status, outcome.retryAfter, now),
+  };
 }
 
 /** A short text for `last_error`: the error class or the HTTP status that failed. */
@@ -37,4 +41,3 @@ export function describeFailure(outcome: AttemptOutcome): string | null {
   if (outcome.statusCode !== undefined) return `HTTP ${outcome.statusCode}`;
   return null;
 }
-

@@ -28,7 +28,9 @@ export async function webhookHeaders(
   keys: ProfileKeys,
   nowSeconds: number,
 ): Promise<Record<string, string>> {
-  const headers: Record<string, string> = endpoint.headers ? (JSON.parse(endpoint.headers) as Record<string, string>) : {};
+  const headers: Record<string, string> = endpoint.headers
+    ? (JSON.parse(endpoint.headers) as Record<string, string>)
+    : {};
   headers["content-type"] = "application/json";
   headers["user-agent"] = USER_AGENT;
   headers["webhook-id"] = msgId;

@@ -6,7 +6,15 @@ import { getEndpoint } from "../../db/endpoints";
 import { getMessage } from "../../db/messages";
 import { decodeCursor, toPage } from "../../db/page";
 import { restartAndEnqueue } from "../../deadletters/replay";
-import { AppParams, idParam, jsonRequest, jsonResponse, PageQuery, pageOf, problems } from "../../schemas/common";
+import {
+  AppParams,
+  idParam,
+  jsonRequest,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+  problems,
+} from "../../schemas/common";
 import { Attempt, MessageParams } from "../../schemas/messages";
 import { EndpointParams } from "../../schemas/resources";
 import type { AppEnv } from "../context";
@@ -38,9 +46,17 @@ const DeadLetterFilter = z.object({
 const BulkReplay = DeadLetterFilter.extend({
   limit: z.number().int().min(1).max(BULK_LIMIT_MAX).default(100),
 }).strict();
-const Recover = z.object({ since: Time, limit: z.number().int().min(1).max(BULK_LIMIT_MAX).default(BULK_LIMIT_MAX) }).strict();
+const Recover = z
+  .object({
+    since: Time,
+    limit: z.number().int().min(1).max(BULK_LIMIT_MAX).default(BULK_LIMIT_MAX),
+  })
+  .strict();
 const Restarted = z
-  .object({ restarted: z.number().int(), more: z.boolean().openapi({ description: "More matched than were restarted." }) })
+  .object({
+    restarted: z.number().int(),
+    more: z.boolean().openapi({ description: "More matched than were restarted." }),
+  })
   .openapi("Restarted");
 const ms = (t: string | undefined) => (t === undefined ? undefined : Date.parse(t));
 
@@ -51,14 +67,20 @@ deliveries.openapi(
     tags: ["Attempts"],
     summary: "Every attempt made for a message, newest first",
     request: { params: MessageParams, query: PageQuery },
-    responses: { 200: jsonResponse("A page of attempts", pageOf(Attempt)), ...problems(400, 401, 404) },
+    responses: {
+      200: jsonResponse("A page of attempts", pageOf(Attempt)),
+      ...problems(400, 401, 404),
+    },
   }),
   async (c) => {
     const { appId, messageId } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
     if (!(await getMessage(c.env.DB, appId, messageId))) throw notFound("Message");
     const rows = await listAttempts(c.env.DB, appId, { messageId }, limit, decodeCursor(cursor));
-    return c.json(toPage(rows, limit, (r) => r.id, toAttempt), 200);
+    return c.json(
+      toPage(rows, limit, (r) => r.id, toAttempt),
+      200,
+    );
   },
 );
 
@@ -69,14 +91,20 @@ deliveries.openapi(
     tags: ["Attempts"],
     summary: "Every attempt made to an endpoint, newest first",
     request: { params: EndpointParams, query: PageQuery },
-    responses: { 200: jsonResponse("A page of attempts", pageOf(Attempt)), ...problems(400, 401, 404) },
+    responses: {
+      200: jsonResponse("A page of attempts", pageOf(Attempt)),
+      ...problems(400, 401, 404),
+    },
   }),
   async (c) => {
     const { appId, endpointId } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
     if (!(await getEndpoint(c.env.DB, appId, endpointId))) throw notFound("Endpoint");
     const rows = await listAttempts(c.env.DB, appId, { endpointId }, limit, decodeCursor(cursor));
-    return c.json(toPage(rows, limit, (r) => r.id, toAttempt), 200);
+    return c.json(
+      toPage(rows, limit, (r) => r.id, toAttempt),
+      200,
+    );
   },
 );
 
@@ -87,7 +115,10 @@ deliveries.openapi(
     tags: ["Dead letters"],
     summary: "Deliveries that ended dead, with their reason; filter by endpoint and time",
     request: { params: AppParams, query: PageQuery.extend(DeadLetterFilter.shape) },
-    responses: { 200: jsonResponse("A page of dead letters", pageOf(DeadLetter)), ...problems(400, 401, 404) },
+    responses: {
+      200: jsonResponse("A page of dead letters", pageOf(DeadLetter)),
+      ...problems(400, 401, 404),
+    },
   }),
   async (c) => {
     const { appId } = c.req.valid("param");
@@ -98,7 +129,10 @@ deliveries.openapi(
       q.limit,
       decodeCursor(q.cursor),
     );
-    return c.json(toPage(rows, q.limit, (r) => r.delivery_id, toDeadLetter), 200);
+    return c.json(
+      toPage(rows, q.limit, (r) => r.delivery_id, toDeadLetter),
+      200,
+    );
   },
 );
 
@@ -133,7 +167,9 @@ deliveries.openapi(
     tags: ["Dead letters"],
     summary: "Replay one dead letter: a fresh attempt series with the same webhook-id",
     request: {
-      params: AppParams.extend({ deliveryId: idParam("dlv").openapi({ param: { name: "deliveryId", in: "path" } }) }),
+      params: AppParams.extend({
+        deliveryId: idParam("dlv").openapi({ param: { name: "deliveryId", in: "path" } }),
+      }),
     },
     responses: { 202: jsonResponse("Restarted", Restarted), ...problems(400, 401, 404) },
   }),
@@ -158,7 +194,12 @@ deliveries.openapi(
     const { appId, endpointId } = c.req.valid("param");
     const body = c.req.valid("json");
     if (!(await getEndpoint(c.env.DB, appId, endpointId))) throw notFound("Endpoint");
-    const ids = await recoverableDeliveryIds(c.env.DB, endpointId, Date.parse(body.since), body.limit + 1);
+    const ids = await recoverableDeliveryIds(
+      c.env.DB,
+      endpointId,
+      Date.parse(body.since),
+      body.limit + 1,
+    );
     const restarted = await restartAndEnqueue(c.env, ids.slice(0, body.limit), ["failed", "dead"]);
     return c.json({ restarted, more: ids.length > body.limit }, 202);
   },
