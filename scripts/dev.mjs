@@ -71,7 +71,7 @@ function optionValue(args, names) {
  */
 function ensureDevVars(path) {
   if (existsSync(path)) return { created: false };
-  const adminToken = `hk_admin_${randomBytes(32).toString("base64url")}`;
+  const adminToken = `hladm_${randomBytes(32).toString("base64url")}`;
   const encryptionKey = randomBytes(32).toString("base64");
   const text = [
     "# Local settings for `wrangler dev`, written by scripts/dev.mjs with fresh random secrets.",

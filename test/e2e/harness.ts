@@ -148,7 +148,7 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
   const port = opts.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = await mkdtemp(join(tmpdir(), "hooklane-e2e-"));
-  const adminToken = `hk_admin_${randomBytes(32).toString("base64url")}`;
+  const adminToken = `hladm_${randomBytes(32).toString("base64url")}`;
   const vars: Record<string, string> = {
     ADMIN_TOKEN: adminToken,
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
