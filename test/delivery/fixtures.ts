@@ -1,0 +1,107 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { vi } from "vitest";
+import { acceptStatements } from "../../src/db/messages";
+import worker from "../../src/index";
+import { newId } from "../../src/lib/ids";
+import type { DeliveryTask } from "../../src/schemas/queue";
+
+/** A request as the receiver saw it. */
+export interface Seen {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  redirect: string | undefined;
+}
+
+/** Routes outbound requests to `respond` and records them (the receiver side of a test). */
+export function receiver(respond: (req: Seen, n: number) => Response | Promise<Response>): Seen[] {
+  const seen: Seen[] = [];
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => {
+      headers[k] = v;
+    });
+    const req: Seen = { url, headers, body: String(init?.body ?? ""), redirect: init?.redirect };
+    seen.push(req);
+    return respond(req, seen.length);
+  });
+  return seen;
+}
+
+/**
+ * Writes a message and one delivery per endpoint with ingest's own statements, but does not
+ * enqueue: the test hands the queue batch to the consumer itself.
+ */
+export async function seedDeliveries(
+  appId: string,
+  endpointIds: string[],
+  payload: Record<string, unknown> = { n: 1 },
+  at: number = Date.now(),
+): Promise<DeliveryTask[]> {
+  const messageId = newId("msg", at);
+  const deliveries = endpointIds.map((endpointId) => ({ id: newId("dlv", at), endpointId }));
+  const msg = {
+    id: messageId,
+    app_id: appId,
+    event_type: "order.created",
+    payload: JSON.stringify(payload),
+    event_id: null,
+    created_at: at,
+  };
+  await env.DB.batch(acceptStatements(env.DB, msg, null, deliveries));
+  return deliveries.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, messageId }));
+}
+
+/** Runs the DELIVERIES consumer on a batch, with settings overridden, and reports acks/retries. */
+export async function runConsumer(
+  bodies: unknown[],
+  vars: Partial<Record<keyof Env, string>> = {},
+) {
+  const batch = createMessageBatch(
+    "hooklane-deliveries",
+    bodies.map((body, i) => ({ id: `q${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, { ...env, ...vars } as Env, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return { ...result, ids: batch.messages.map((m) => m.id) };
+}
+
+/** A delivery row as stored. */
+export async function deliveryRow(id: string) {
+  return env.DB.prepare("SELECT * FROM deliveries WHERE id = ?").bind(id).first<{
+    status: string;
+    attempts: number;
+    total_attempts: number;
+    next_attempt_at: number;
+    last_status_code: number | null;
+    last_error: string | null;
+  }>();
+}
+
+/** Attempts of a delivery, oldest first. */
+export async function attemptRows(deliveryId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id",
+  )
+    .bind(deliveryId)
+    .all<{
+      attempt: number;
+      status_code: number | null;
+      error: string | null;
+      response_excerpt: string | null;
+    }>();
+  return results;
+}
+
+/** Polls until `check` passes or the time runs out (for work the real queue does in the background). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("condition not met in time");
+}

@@ -1,0 +1,104 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { sweep } from "../../src/sweeper/sweep";
+import { deliveryRow, eventually, receiver, seedDeliveries } from "../delivery/fixtures";
+import { newApp, newEndpoint } from "../helpers";
+
+const GRACE_MS = 120_000;
+
+describe("sweeper", () => {
+  it("delivers a message whose queue send was lost, after one sweep", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { url: "https://lost.example.com/" });
+    const seen = receiver(() => new Response("ok"));
+    // Rows committed by ingest, but the send to the queue never happened.
+    const [task] = await seedDeliveries(
+      appId,
+      [ep.id],
+      { lost: true },
+      Date.now() - GRACE_MS - 1000,
+    );
+    const send = vi.spyOn(env.DELIVERIES, "sendBatch");
+
+    const report = await sweep(env);
+
+    expect(report.requeued).toBeGreaterThanOrEqual(1);
+    expect(send.mock.calls.flatMap(([m]) => [...m]).map((m) => m.body)).toContainEqual(task);
+    // The real queue hands it to the real consumer.
+    await eventually(
+      async () => (await deliveryRow(task?.deliveryId ?? ""))?.status === "succeeded",
+    );
+    expect(seen.filter((s) => s.url === "https://lost.example.com/")).toHaveLength(1);
+  });
+
+  it("re-enqueues a delivery held by a consumer that crashed (lease expired)", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    await env.DB.prepare(
+      "UPDATE deliveries SET status = 'delivering', lease_until = ? WHERE id = ?",
+    )
+      .bind(Date.now() - GRACE_MS - 1000, task?.deliveryId)
+      .run();
+    receiver(() => new Response("ok"));
+    await sweep(env);
+    await eventually(
+      async () => (await deliveryRow(task?.deliveryId ?? ""))?.status === "succeeded",
+    );
+  });
+
+  it("leaves recent and finished deliveries alone", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const [fresh] = await seedDeliveries(appId, [ep.id]);
+    const [done] = await seedDeliveries(appId, [ep.id], {}, Date.now() - GRACE_MS - 1000);
+    await env.DB.prepare("UPDATE deliveries SET status = 'succeeded' WHERE id = ?")
+      .bind(done?.deliveryId)
+      .run();
+    const send = vi.spyOn(env.DELIVERIES, "sendBatch");
+    await sweep(env);
+    const sent = send.mock.calls
+      .flatMap(([m]) => [...m])
+      .map((m) => (m.body as { deliveryId: string }).deliveryId);
+    expect(sent).not.toContain(fresh?.deliveryId);
+    expect(sent).not.toContain(done?.deliveryId);
+  });
+
+  it("purges messages, attempts and dead letters past retention", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const old = Date.now() - 31 * 86_400_000;
+    const [task] = await seedDeliveries(appId, [ep.id], {}, old);
+    await env.DB.batch([
+      env.DB.prepare("UPDATE deliveries SET status = 'dead' WHERE id = ?").bind(task?.deliveryId),
+      env.DB.prepare(
+        `INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt, started_at, duration_ms)
+         VALUES ('att_old', ?, ?, ?, ?, 1, ?, 5)`,
+      ).bind(task?.deliveryId, task?.messageId, ep.id, appId, old),
+      env.DB.prepare(
+        `INSERT INTO dead_letters (delivery_id, app_id, message_id, endpoint_id, reason, attempts, dead_at)
+         VALUES (?, ?, ?, ?, 'exhausted', 1, ?)`,
+      ).bind(task?.deliveryId, appId, task?.messageId, ep.id, old),
+    ]);
+    const [recent] = await seedDeliveries(appId, [ep.id]);
+
+    const report = await sweep(env);
+
+    expect(report.purged.messages).toBeGreaterThanOrEqual(1);
+    const count = async (sql: string, id: string | undefined) =>
+      (await env.DB.prepare(sql).bind(id).first<{ n: number }>())?.n;
+    expect(await count("SELECT COUNT(*) AS n FROM messages WHERE id = ?", task?.messageId)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM deliveries WHERE id = ?", task?.deliveryId)).toBe(
+      0,
+    );
+    expect(
+      await count("SELECT COUNT(*) AS n FROM attempts WHERE delivery_id = ?", task?.deliveryId),
+    ).toBe(0);
+    expect(
+      await count("SELECT COUNT(*) AS n FROM dead_letters WHERE delivery_id = ?", task?.deliveryId),
+    ).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM messages WHERE id = ?", recent?.messageId)).toBe(
+      1,
+    );
+  });
+});
