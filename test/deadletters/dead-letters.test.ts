@@ -17,7 +17,7 @@ async function runDlq(bodies: unknown[]) {
     bodies.map((body, i) => ({ id: `d${i}`, timestamp: new Date(), attempts: 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 

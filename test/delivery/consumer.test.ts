@@ -287,7 +287,7 @@ describe("delivery consumer", () => {
     const more = await seedDeliveries(appId, [good.id]);
     const result = await runConsumer([...tasks, ...more]);
 
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["q1"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["q1"]);
     expect(result.explicitAcks.sort()).toEqual(["q0", "q2"]);
     expect(seen.map((s) => s.url)).toEqual([
       "https://good.example.com/",

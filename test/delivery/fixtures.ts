@@ -64,7 +64,7 @@ export async function runConsumer(
     bodies.map((body, i) => ({ id: `q${i}`, timestamp: new Date(), attempts: 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, { ...env, ...vars } as Env, ctx);
+  await worker.queue(batch, { ...env, ...vars } as Env);
   const result = await getQueueResult(batch, ctx);
   return { ...result, ids: batch.messages.map((m) => m.id) };
 }

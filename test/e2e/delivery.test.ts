@@ -1,0 +1,358 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type ApiResponse,
+  type Hooklane,
+  type Received,
+  type Receiver,
+  startHooklane,
+  startReceiver,
+} from "./harness";
+
+/**
+ * The delivery pipeline end to end (issue 3, "Must show", last bullet): `wrangler dev` as the
+ * README starts it, a real receiver verifying every request with `standardwebhooks`, 200 events
+ * to three endpoints (healthy, flaky, failing), retries, dead letters, a bulk replay, and every
+ * `webhook-id` accounted for.
+ */
+
+const EVENTS = 200;
+const IN_FLIGHT = 10;
+/** 3 retries, 4 attempts, about 4 s from first attempt to dead letter. */
+const RETRY_SCHEDULE = "1,1,2";
+const ATTEMPTS = 4;
+/** /flaky answers 500 to this many tries of every webhook-id, then 200. */
+const FLAKY_FAILURES = 2;
+const WAIT_MS = 120_000;
+const PATHS = ["/healthy", "/flaky", "/failing"] as const;
+type Path = (typeof PATHS)[number];
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** The body of an API answer as an object, failing the test with the answer when it is not. */
+function record(res: ApiResponse, what: string): Record<string, unknown> {
+  if (!isRecord(res.body)) throw new Error(`${what}: not a JSON object: ${String(res.body)}`);
+  return res.body;
+}
+
+function str(o: Record<string, unknown>, key: string): string {
+  const v = o[key];
+  if (typeof v !== "string") throw new Error(`expected string ${key} in ${JSON.stringify(o)}`);
+  return v;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) {
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+interface DeadLetter {
+  deliveryId: string;
+  messageId: string;
+  endpointId: string;
+  reason: string;
+  attempts: number;
+}
+
+describe("e2e delivery: healthy, flaky and failing endpoints, dead letters, bulk replay", () => {
+  let hooklane: Hooklane | undefined;
+  let receiver: Receiver | undefined;
+  /** Flipped once the dead letters are in: /failing then answers 200. */
+  let failingHealthy = false;
+
+  beforeAll(async () => {
+    receiver = await startReceiver(({ path, attempt }) => {
+      if (path === "/flaky") return { status: attempt <= FLAKY_FAILURES ? 500 : 200 };
+      if (path === "/failing") return { status: failingHealthy ? 200 : 500 };
+      return { status: 200, body: "ok" };
+    });
+    hooklane = await startHooklane({
+      vars: {
+        RETRY_SCHEDULE,
+        // This test is about retries and dead letters, not the circuit breaker: keep the
+        // breaker from deferring /flaky and /failing (a deferred delivery whose 4 s window
+        // closes would be dead-lettered as "expired" instead of "exhausted").
+        BREAKER_FAILURES: "1000000",
+        BREAKER_COOLDOWN_S: "1",
+        BREAKER_COOLDOWN_MAX_S: "1",
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await hooklane?.stop();
+    await receiver?.close();
+  });
+
+  it("delivers 200 events to 3 endpoints, dead-letters, replays, and loses nothing", async () => {
+    if (!hooklane || !receiver) throw new Error("not started");
+    const h = hooklane;
+    const r = receiver;
+    const started = Date.now();
+    const secs = () => ((Date.now() - started) / 1000).toFixed(1);
+    const logTail = () => h.logs().slice(-6000);
+
+    // ---- setup: one app, three endpoints, each with its own signing secret ----
+    const app = await h.api("/v1/apps", { body: { name: "e2e delivery" } });
+    expect(app.status, JSON.stringify(app.body)).toBe(201);
+    const appId = str(record(app, "create app"), "id");
+
+    const endpointIds = new Map<Path, string>();
+    for (const path of PATHS) {
+      const res = await h.api(`/v1/apps/${appId}/endpoints`, {
+        body: { url: r.url(path), description: path },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const ep = record(res, `create endpoint ${path}`);
+      const secret = str(ep, "secret");
+      expect(secret).toMatch(/^whsec_/);
+      r.setSecret(path, secret);
+      endpointIds.set(path, str(ep, "id"));
+    }
+    const epId = (path: Path): string => {
+      const id = endpointIds.get(path);
+      if (id === undefined) throw new Error(`no endpoint for ${path}`);
+      return id;
+    };
+    const pathOfEndpoint = new Map([...endpointIds].map(([p, id]) => [id, p]));
+
+    // ---- ingest 200 events, 10 in flight ----
+    const ns = Array.from({ length: EVENTS }, (_, i) => i);
+    const ingested = await mapLimit(ns, IN_FLIGHT, async (n) => {
+      const res = await h.api(`/v1/apps/${appId}/messages`, {
+        body: { eventType: "order.created", payload: { n } },
+      });
+      return { n, res };
+    });
+    const bad = ingested.filter((x) => x.res.status !== 202);
+    expect(
+      bad.map((x) => `${x.n}: ${x.res.status} ${JSON.stringify(x.res.body)}`),
+      "every ingest answers 202",
+    ).toEqual([]);
+    /** message id -> n */
+    const sent = new Map<string, number>();
+    for (const { n, res } of ingested) {
+      const msg = record(res, `ingest ${n}`);
+      const deliveries = msg.deliveries;
+      expect(Array.isArray(deliveries) ? deliveries.length : -1, `deliveries of event ${n}`).toBe(
+        3,
+      );
+      sent.set(str(msg, "id"), n);
+    }
+    expect(sent.size, "distinct message ids").toBe(EVENTS);
+    const ingestS = secs();
+
+    // ---- helpers over what the receiver saw ----
+    const at = (path: Path): Received[] => r.requests.filter((q) => q.path === path);
+    /** Distinct verified webhook-ids that got a 200 at `path`. */
+    const okIds = (path: Path): Set<string> =>
+      new Set(
+        at(path)
+          .filter((q) => q.responseStatus === 200 && q.verified === true)
+          .map((q) => q.webhookId),
+      );
+    const deadLetters = async (endpointId: string): Promise<DeadLetter[]> => {
+      const all: DeadLetter[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 100; page++) {
+        const q = new URLSearchParams({ endpointId, limit: "100" });
+        if (cursor !== null) q.set("cursor", cursor);
+        const res = await h.api(`/v1/apps/${appId}/dead-letters?${q}`);
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        const body = record(res, "dead letters");
+        const data = body.data;
+        if (!Array.isArray(data)) throw new Error(`dead letters: no data: ${JSON.stringify(body)}`);
+        for (const d of data) {
+          if (!isRecord(d)) throw new Error(`dead letter not an object: ${JSON.stringify(d)}`);
+          all.push({
+            deliveryId: str(d, "deliveryId"),
+            messageId: str(d, "messageId"),
+            endpointId: str(d, "endpointId"),
+            reason: str(d, "reason"),
+            attempts: typeof d.attempts === "number" ? d.attempts : Number.NaN,
+          });
+        }
+        const next = body.nextCursor;
+        if (typeof next !== "string" || next === "") return all;
+        cursor = next;
+      }
+      throw new Error("dead letters: more than 100 pages");
+    };
+    /** Polls `check` (true when done) until `WAIT_MS`; the error shows `status()` and the logs. */
+    const waitUntil = async (
+      what: string,
+      check: () => Promise<boolean> | boolean,
+      status: () => Promise<string> | string,
+    ): Promise<void> => {
+      const deadline = Date.now() + WAIT_MS;
+      while (!(await check())) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `timed out after ${WAIT_MS / 1000} s waiting for ${what}: ${await status()}\n` +
+              `--- hooklane logs (tail) ---\n${logTail()}`,
+          );
+        }
+        await sleep(250);
+      }
+    };
+
+    // ---- phase 1: healthy and flaky all delivered, failing all dead-lettered ----
+    let failingDead: DeadLetter[] = [];
+    const phase1 = async (): Promise<string> =>
+      `healthy ok=${okIds("/healthy").size}, flaky ok=${okIds("/flaky").size}, ` +
+      `failing requests=${at("/failing").length}, failing dead letters=${failingDead.length}`;
+    await waitUntil(
+      `${EVENTS} verified deliveries to /healthy and /flaky and ${EVENTS} dead letters for /failing`,
+      async () => {
+        if (okIds("/healthy").size < EVENTS || okIds("/flaky").size < EVENTS) return false;
+        // Cheap gate before asking the API: every failing id must have had its 4 attempts.
+        if (at("/failing").length < EVENTS * ATTEMPTS) return false;
+        failingDead = await deadLetters(epId("/failing"));
+        return failingDead.length >= EVENTS;
+      },
+      phase1,
+    );
+    const phase1S = secs();
+    // Let stragglers (a duplicate, an extra attempt) arrive before judging exact counts.
+    await sleep(3_000);
+    failingDead = await deadLetters(epId("/failing"));
+
+    const ids = [...sent.keys()].sort();
+    expect([...okIds("/healthy")].sort(), "/healthy got every message once, verified").toEqual(ids);
+    expect([...okIds("/flaky")].sort(), "/flaky got every message, verified").toEqual(ids);
+
+    // /healthy: one request per message; /flaky: 2 failures then the success, per message.
+    const perId = (path: Path): Map<string, Received[]> => {
+      const m = new Map<string, Received[]>();
+      for (const q of at(path)) m.set(q.webhookId, [...(m.get(q.webhookId) ?? []), q]);
+      return m;
+    };
+    const shape = (path: Path): string[] =>
+      [...perId(path)]
+        .map(([id, qs]) => `${id}:${qs.map((q) => q.responseStatus ?? "-").join(",")}`)
+        .sort();
+    expect(shape("/healthy"), "/healthy: exactly one 200 per message").toEqual(
+      ids.map((id) => `${id}:200`),
+    );
+    expect(shape("/flaky"), "/flaky: 500, 500, then 200 per message").toEqual(
+      ids.map((id) => `${id}:500,500,200`),
+    );
+    expect(shape("/failing"), "/failing: 4 attempts per message, all 500").toEqual(
+      ids.map((id) => `${id}:${Array(ATTEMPTS).fill(500).join(",")}`),
+    );
+
+    expect(failingDead.length, "dead letters of /failing").toBe(EVENTS);
+    expect([...new Set(failingDead.map((d) => d.messageId))].sort()).toEqual(ids);
+    expect(new Set(failingDead.map((d) => d.deliveryId)).size).toBe(EVENTS);
+    const oddDead = failingDead.filter(
+      (d) =>
+        d.reason !== "exhausted" || d.attempts !== ATTEMPTS || d.endpointId !== epId("/failing"),
+    );
+    expect(oddDead, 'every dead letter: reason "exhausted" after 4 attempts').toEqual([]);
+    for (const path of ["/healthy", "/flaky"] as const) {
+      expect(await deadLetters(epId(path)), `no dead letters for ${path}`).toEqual([]);
+    }
+
+    // ---- phase 2: /failing recovers, bulk replay, all 200 arrive ----
+    failingHealthy = true;
+    const replay = await h.api(`/v1/apps/${appId}/dead-letters/replay`, {
+      body: { endpointId: epId("/failing"), limit: 1000 },
+    });
+    expect(replay.status, JSON.stringify(replay.body)).toBe(202);
+    expect(replay.body).toEqual({ restarted: EVENTS, more: false });
+
+    await waitUntil(
+      `${EVENTS} verified 200s at /failing after the replay`,
+      () => okIds("/failing").size >= EVENTS,
+      () => `failing ok=${okIds("/failing").size}, requests=${at("/failing").length}`,
+    );
+    const phase2S = secs();
+    await sleep(3_000);
+    expect([...okIds("/failing")].sort(), "/failing got every message after the replay").toEqual(
+      ids,
+    );
+    expect(shape("/failing"), "/failing: 4 failures, then one 200 after the replay").toEqual(
+      ids.map((id) => `${id}:${[...Array(ATTEMPTS).fill(500), 200].join(",")}`),
+    );
+    expect(await deadLetters(epId("/failing")), "no dead letters left after the replay").toEqual(
+      [],
+    );
+
+    // ---- accounting: signatures, bodies, per-message status and attempt log ----
+    const unverified = r.requests
+      .filter((q) => q.verified !== true)
+      .map((q) => `${q.path} ${q.webhookId}: ${q.verifyError ?? "no secret"}`);
+    expect(unverified, "every request verifies with standardwebhooks").toEqual([]);
+    const wrongBody = r.requests.filter((q) => {
+      const body: unknown = JSON.parse(q.body);
+      return !(
+        isRecord(body) &&
+        body.type === "order.created" &&
+        typeof body.timestamp === "string" &&
+        isRecord(body.data) &&
+        body.data.n === sent.get(q.webhookId)
+      );
+    });
+    expect(
+      wrongBody.map((q) => `${q.path} ${q.webhookId}: ${q.body}`),
+      "body is {type, timestamp, data} of the message sent",
+    ).toEqual([]);
+    expect(r.requests.filter((q) => !sent.has(q.webhookId)).length, "unknown webhook-ids").toBe(0);
+
+    const expectedAttempts: Record<Path, number> = {
+      "/healthy": 1,
+      "/flaky": FLAKY_FAILURES + 1,
+      "/failing": ATTEMPTS + 1,
+    };
+    const problems = (
+      await mapLimit(ids, IN_FLIGHT, async (id): Promise<string[]> => {
+        const out: string[] = [];
+        const got = await h.api(`/v1/apps/${appId}/messages/${id}`);
+        const msg = record(got, `GET message ${id}`);
+        const deliveries = Array.isArray(msg.deliveries) ? msg.deliveries : [];
+        const statuses = deliveries
+          .filter(isRecord)
+          .map((d) => `${pathOfEndpoint.get(String(d.endpointId)) ?? d.endpointId}=${d.status}`)
+          .sort();
+        const want = ["/failing=succeeded", "/flaky=succeeded", "/healthy=succeeded"];
+        if (got.status !== 200 || JSON.stringify(statuses) !== JSON.stringify(want))
+          out.push(`${id}: GET ${got.status} deliveries ${statuses.join(" ")}`);
+
+        const log = await h.api(`/v1/apps/${appId}/messages/${id}/attempts?limit=50`);
+        const data = record(log, `attempts of ${id}`).data;
+        const counts = new Map<string, number>();
+        for (const a of Array.isArray(data) ? data.filter(isRecord) : []) {
+          const p = pathOfEndpoint.get(String(a.endpointId)) ?? String(a.endpointId);
+          counts.set(p, (counts.get(p) ?? 0) + 1);
+        }
+        for (const path of PATHS) {
+          if (counts.get(path) !== expectedAttempts[path])
+            out.push(`${id}: ${counts.get(path) ?? 0} attempts logged for ${path}`);
+        }
+        return out;
+      })
+    ).flat();
+    expect(problems, "every message: 3 deliveries succeeded, every attempt logged").toEqual([]);
+
+    console.log(
+      `[e2e delivery] ${EVENTS} events x 3 endpoints: ingest ${ingestS} s; healthy ` +
+        `${okIds("/healthy").size}, flaky ${okIds("/flaky").size} (after 2 failures each), ` +
+        `failing ${failingDead.length} dead letters at ${phase1S} s; replayed ${EVENTS}, ` +
+        `failing ${okIds("/failing").size} delivered at ${phase2S} s; ` +
+        `${r.requests.length} requests, all verified; total ${secs()} s`,
+    );
+  });
+});
