@@ -37,7 +37,7 @@ try {
     raw += statSync(join(outdir, f)).size;
     gzip += gzipSync(bytes, { level: 9 }).byteLength;
   }
-  const kib = (n) => (n / 1024).toFixed(1);
+  const kib = (/** @type {number} */ n) => (n / 1024).toFixed(1);
   console.log(
     `bundle: ${files.join(", ")}: ${kib(raw)} KiB, ${kib(gzip)} KiB gzipped (budget ${BUDGET_KIB} KiB)`,
   );

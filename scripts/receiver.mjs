@@ -23,6 +23,7 @@ const verifier = values.secret ? new Webhook(values.secret) : null;
 const status = Number(values.status);
 
 createServer((req, res) => {
+  /** @type {Buffer[]} */
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
