@@ -1,0 +1,179 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, newApp, newEndpoint } from "../helpers";
+import { type AppBody, allPages, countFor, expectProblem, type Page } from "./support";
+
+const uid = (label: string) => `${label}-${crypto.randomUUID()}`;
+
+describe("POST /v1/apps", () => {
+  it("creates an app with a prefixed id, its name, uid and creation time", async () => {
+    const wanted = uid("acme");
+    const res = await call<AppBody>("POST", "/v1/apps", { body: { name: "Acme", uid: wanted } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^app_[0-9A-Z]{26}$/),
+      name: "Acme",
+      uid: wanted,
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    const row = await env.DB.prepare("SELECT name, uid FROM apps WHERE id = ?")
+      .bind(res.body.id)
+      .first();
+    expect(row).toEqual({ name: "Acme", uid: wanted });
+  });
+
+  it("answers 409 for a uid another app already has", async () => {
+    const taken = uid("dup");
+    expect((await call("POST", "/v1/apps", { body: { name: "one", uid: taken } })).status).toBe(
+      201,
+    );
+    const res = await call("POST", "/v1/apps", { body: { name: "two", uid: taken } });
+    expectProblem(res, 409);
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM apps WHERE uid = ?")
+      .bind(taken)
+      .first<{ n: number }>();
+    expect(row?.n).toBe(1);
+  });
+
+  it.each([
+    { why: "no name", body: {}, field: "name" },
+    { why: "a blank name", body: { name: "   " }, field: "name" },
+    { why: "a name over 200 chars", body: { name: "x".repeat(201) }, field: "name" },
+    { why: "a uid with spaces", body: { name: "a", uid: "has space" }, field: "uid" },
+    { why: "an unknown field", body: { name: "a", plan: "pro" }, field: "json" },
+  ])("refuses $why with 422 naming the field", async ({ body, field }) => {
+    const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM apps").first<{ n: number }>();
+    expectProblem(await call("POST", "/v1/apps", { body }), 422, field);
+    const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM apps").first<{ n: number }>();
+    expect(after?.n).toBe(before?.n);
+  });
+});
+
+describe("GET /v1/apps and /v1/apps/{appId}", () => {
+  it("gets one app by id", async () => {
+    const { appId } = await newApp("Getter");
+    const res = await call<AppBody>("GET", `/v1/apps/${appId}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: appId, name: "Getter" });
+    expect(res.body).not.toHaveProperty("uid");
+  });
+
+  it("answers 404 for an app that does not exist", async () => {
+    expectProblem(await call("GET", "/v1/apps/app_00000000000000000000000000"), 404);
+  });
+
+  it("answers 404 for a malformed app id (access is checked before the id's shape)", async () => {
+    expectProblem(await call("GET", `/v1/apps/${"x".repeat(65)}`), 404);
+  });
+
+  it("pages through every app newest first, each seen once, ending with a null cursor", async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await newApp(`paged-${i}`)).appId);
+    const { items, pages } = await allPages<AppBody>(
+      (q) => call<Page<AppBody>>("GET", `/v1/apps${q}`),
+      2,
+    );
+    const ids = items.map((a) => a.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of made) expect(ids.filter((x) => x === id)).toHaveLength(1);
+    // Newest first: the five appear in reverse creation order.
+    expect(ids.filter((id) => made.includes(id))).toEqual([...made].reverse());
+    expect(pages.at(-1)?.nextCursor).toBeNull();
+    expect(pages.slice(0, -1).every((p) => p.data.length === 2 && p.nextCursor !== null)).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    { query: "?limit=0", field: "limit" },
+    { query: "?limit=251", field: "limit" },
+    { query: "?limit=two", field: "limit" },
+    { query: "?cursor=not-a-cursor!", field: "cursor" },
+  ])("answers 400 for $query", async ({ query, field }) => {
+    expectProblem(await call("GET", `/v1/apps${query}`), 400, field);
+  });
+});
+
+describe("PATCH /v1/apps/{appId}", () => {
+  it("renames an app and sets, then clears, its uid", async () => {
+    const { appId } = await newApp("Before");
+    const wanted = uid("patched");
+    const renamed = await call<AppBody>("PATCH", `/v1/apps/${appId}`, {
+      body: { name: "After", uid: wanted },
+    });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id: appId, name: "After", uid: wanted });
+    const cleared = await call<AppBody>("PATCH", `/v1/apps/${appId}`, { body: { uid: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.name).toBe("After");
+    expect(cleared.body).not.toHaveProperty("uid");
+  });
+
+  it("answers 409 when taking another app's uid, and changes nothing", async () => {
+    const taken = uid("owner");
+    await call("POST", "/v1/apps", { body: { name: "owner", uid: taken } });
+    const { appId } = await newApp("thief");
+    expectProblem(await call("PATCH", `/v1/apps/${appId}`, { body: { uid: taken } }), 409);
+    const res = await call<AppBody>("GET", `/v1/apps/${appId}`);
+    expect(res.body).not.toHaveProperty("uid");
+  });
+
+  it("answers 404 for an app that does not exist", async () => {
+    expectProblem(
+      await call("PATCH", "/v1/apps/app_00000000000000000000000000", { body: { name: "x" } }),
+      404,
+    );
+  });
+
+  it("answers 422 for an empty name", async () => {
+    const { appId } = await newApp();
+    expectProblem(await call("PATCH", `/v1/apps/${appId}`, { body: { name: "" } }), 422, "name");
+  });
+});
+
+describe("DELETE /v1/apps/{appId}", () => {
+  it("deletes an app with everything in it", async () => {
+    const { appId, key } = await newApp("doomed");
+    await newEndpoint(appId);
+    const msg = await call("POST", `/v1/apps/${appId}/messages`, {
+      token: key,
+      body: { eventType: "invoice.paid", payload: {} },
+    });
+    expect(msg.status).toBe(202);
+    const res = await call("DELETE", `/v1/apps/${appId}`);
+    expect(res.status).toBe(204);
+    expect(res.body).toBeNull();
+    expectProblem(await call("GET", `/v1/apps/${appId}`), 404);
+    for (const table of [
+      "api_keys",
+      "endpoints",
+      "auth_profiles",
+      "messages",
+      "deliveries",
+      "idempotency_keys",
+    ]) {
+      expect(await countFor(table, appId)).toBe(0);
+    }
+  });
+
+  it("revokes the app's keys at once, even one this isolate has cached", async () => {
+    const { appId, key } = await newApp("cached");
+    expect((await call("GET", `/v1/apps/${appId}/endpoints`, { token: key })).status).toBe(200);
+    expect((await call("DELETE", `/v1/apps/${appId}`)).status).toBe(204);
+    expectProblem(await call("GET", `/v1/apps/${appId}/endpoints`, { token: key }), 401);
+    expectProblem(
+      await call("POST", `/v1/apps/${appId}/messages`, {
+        token: key,
+        body: { eventType: "a.b", payload: {} },
+      }),
+      401,
+    );
+  });
+
+  it("answers 404 the second time", async () => {
+    const { appId } = await newApp();
+    expect((await call("DELETE", `/v1/apps/${appId}`)).status).toBe(204);
+    expectProblem(await call("DELETE", `/v1/apps/${appId}`), 404);
+  });
+});

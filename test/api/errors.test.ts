@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import { call, newApp, newEndpoint } from "../helpers";
+import { expectProblem } from "./support";
+
+interface OpenApiDoc {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, { responses?: Record<string, { content?: object }> }>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+}
+
+/** The routes of issue 2 and the methods each answers (later issues may add more). */
+const ROUTES: Record<string, string[]> = {
+  "/v1/apps": ["get", "post"],
+  "/v1/apps/{appId}": ["delete", "get", "patch"],
+  "/v1/apps/{appId}/api-keys": ["get", "post"],
+  "/v1/apps/{appId}/api-keys/{keyId}": ["delete"],
+  "/v1/apps/{appId}/event-types": ["get", "post"],
+  "/v1/apps/{appId}/event-types/{name}": ["delete", "get", "patch"],
+  "/v1/apps/{appId}/auth-profiles": ["get", "post"],
+  "/v1/apps/{appId}/auth-profiles/{profileId}": ["delete", "get", "patch"],
+  "/v1/apps/{appId}/auth-profiles/{profileId}/rotate": ["post"],
+  "/v1/apps/{appId}/auth-profiles/{profileId}/reveal": ["post"],
+  "/v1/apps/{appId}/endpoints": ["get", "post"],
+  "/v1/apps/{appId}/endpoints/{endpointId}": ["delete", "get", "patch"],
+  "/v1/apps/{appId}/messages": ["get", "post"],
+  "/v1/apps/{appId}/messages/{messageId}": ["get"],
+};
+
+describe("service routes", () => {
+  it("GET /healthz answers ok without a token", async () => {
+    const res = await call("GET", "/healthz", { token: null });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true });
+  });
+
+  it("GET /openapi.json is an OpenAPI 3.1 document with every route", async () => {
+    const res = await call<OpenApiDoc>("GET", "/openapi.json", { token: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.body.openapi).toBe("3.1.0");
+    expect(res.body.info.title).toBe("Hooklane");
+    for (const [path, methods] of Object.entries(ROUTES)) {
+      expect(Object.keys(res.body.paths[path] ?? {}).sort(), path).toEqual(
+        expect.arrayContaining(methods),
+      );
+    }
+    expect(res.body.components.securitySchemes).toHaveProperty("bearer");
+    for (const schema of [
+      "App",
+      "ApiKey",
+      "EventType",
+      "AuthProfile",
+      "Endpoint",
+      "Message",
+      "Problem",
+    ]) {
+      expect(res.body.components.schemas, schema).toHaveProperty(schema);
+    }
+  });
+
+  it("documents errors as application/problem+json", async () => {
+    const res = await call<OpenApiDoc>("GET", "/openapi.json", { token: null });
+    const ingest = res.body.paths["/v1/apps/{appId}/messages"]?.post;
+    for (const status of ["401", "413", "415", "422"]) {
+      expect(ingest?.responses?.[status]?.content, status).toHaveProperty(
+        "application/problem+json",
+      );
+    }
+  });
+
+  it("GET /docs renders an HTML reference of the routes", async () => {
+    const res = await call<string>("GET", "/docs", { token: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.body).toMatch(/^<!doctype html>/i);
+    expect(res.body).toContain("<title>Hooklane API reference</title>");
+    for (const path of Object.keys(ROUTES)) expect(res.body).toContain(`<code>${path}</code>`);
+  });
+});
+
+describe("problem+json for every error", () => {
+  it("answers 404 for an unknown route, with the path as instance", async () => {
+    const res = await call("GET", "/nope", { token: null });
+    const problem = expectProblem(res, 404);
+    expect(problem).toMatchObject({
+      type: "https://hooklane.dev/problems/not-found",
+      title: "Not Found",
+      instance: "/nope",
+    });
+    expect(problem.detail).toContain("/nope");
+  });
+
+  it("answers 404 for an unknown /v1 route once authenticated, 401 before", async () => {
+    expectProblem(await call("GET", "/v1/nope"), 404);
+    expectProblem(await call("GET", "/v1/nope", { token: null }), 401);
+  });
+
+  it("answers 404 for an unknown sub-resource of an app", async () => {
+    const { appId, key } = await newApp();
+    expectProblem(await call("GET", `/v1/apps/${appId}/widgets`, { token: key }), 404);
+  });
+
+  it.each([
+    { method: "PUT", path: () => "/v1/apps", allow: ["GET", "POST"] },
+    { method: "DELETE", path: () => "/v1/apps", allow: ["GET", "POST"] },
+    { method: "POST", path: (app: string) => `/v1/apps/${app}`, allow: ["DELETE", "GET", "PATCH"] },
+    {
+      method: "PUT",
+      path: (app: string) => `/v1/apps/${app}/endpoints/ep_00000000000000000000000000`,
+      allow: ["DELETE", "GET", "PATCH"],
+    },
+    { method: "DELETE", path: (app: string) => `/v1/apps/${app}/messages`, allow: ["GET", "POST"] },
+    {
+      method: "PATCH",
+      path: (app: string) => `/v1/apps/${app}/messages/msg_00000000000000000000000000`,
+      allow: ["GET"],
+    },
+    {
+      method: "GET",
+      path: (app: string) => `/v1/apps/${app}/auth-profiles/ap_00000000000000000000000000/rotate`,
+      allow: ["POST"],
+    },
+    { method: "POST", path: () => "/healthz", allow: ["GET"] },
+  ])(
+    "answers 405 with Allow for $method on a route that has other methods",
+    async ({ method, path, allow }) => {
+      const { appId } = await newApp();
+      const res = await call(method, path(appId));
+      const problem = expectProblem(res, 405);
+      expect(problem.type).toBe("https://hooklane.dev/problems/method-not-allowed");
+      const methods = (res.headers.get("allow") ?? "").split(/,\s*/).sort();
+      expect(methods).toEqual(expect.arrayContaining(allow));
+    },
+  );
+
+  it("answers 413 for a management body over 64 KiB", async () => {
+    const res = await call("POST", "/v1/apps", { body: { name: "x".repeat(70 * 1024) } });
+    expectProblem(res, 413);
+  });
+
+  it.each([
+    {
+      why: "text/plain",
+      headers: { "content-type": "text/plain" },
+      raw: '{"name":"x"}',
+      status: 415,
+    },
+    {
+      why: "no content-type",
+      headers: {} as Record<string, string>,
+      raw: '{"name":"x"}',
+      status: 415,
+    },
+    {
+      why: "invalid JSON",
+      headers: { "content-type": "application/json" },
+      raw: "{name:",
+      status: 422,
+    },
+    {
+      why: "JSON nested 33 deep",
+      headers: { "content-type": "application/json" },
+      raw: `{"name":"x","uid":${"[".repeat(32)}${"]".repeat(32)}}`,
+      status: 422,
+    },
+  ])("answers $status on a management route for $why", async ({ headers, raw, status }) => {
+    const { appId } = await newApp();
+    const before = await call("GET", `/v1/apps/${appId}/endpoints`);
+    expectProblem(await call("POST", "/v1/apps", { headers, raw }), status);
+    const res = await call("POST", `/v1/apps/${appId}/endpoints`, { headers, raw });
+    expectProblem(res, status);
+    expect((await call("GET", `/v1/apps/${appId}/endpoints`)).body).toEqual(before.body);
+  });
+
+  it("names every invalid field of a body at once", async () => {
+    const { appId } = await newApp();
+    const res = await call("POST", `/v1/apps/${appId}/endpoints`, {
+      body: { url: 7, eventTypes: "all", successRule: "3xx" },
+    });
+    const problem = expectProblem(res, 422);
+    expect(problem.errors?.map((e) => e.field).sort()).toEqual(
+      ["eventTypes", "successRule", "url"].sort(),
+    );
+    for (const e of problem.errors ?? []) expect(e.detail).toEqual(expect.any(String));
+  });
+
+  it("answers 409 problem+json for a conflict", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const res = await call("DELETE", `/v1/apps/${appId}/auth-profiles/${ep.authProfileId}`);
+    expect(expectProblem(res, 409).type).toBe("https://hooklane.dev/problems/conflict");
+  });
+});

@@ -1,0 +1,499 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { call, ingestCounts, newApp, newEndpoint } from "../helpers";
+import {
+  countFor,
+  deliveryRows,
+  expectProblem,
+  type MessageBody,
+  spyOnDeliveries,
+  streamOf,
+} from "./support";
+
+const CAP = 256 * 1024;
+const messagesOf = (appId: string) => `/v1/apps/${appId}/messages`;
+
+/** A message body of exactly `bytes` bytes (UTF-8). */
+function bodyOfSize(bytes: number): string {
+  const shell = JSON.stringify({ eventType: "big.one", payload: { pad: "" } });
+  return shell.replace('"pad":""', `"pad":"${"x".repeat(bytes - shell.length)}"`);
+}
+
+const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("accepting a message", () => {
+  it("answers 202 with the message id, type, time and one pending delivery per endpoint", async () => {
+    const { appId, key } = await newApp();
+    const ep = await newEndpoint(appId);
+    const res = await call<MessageBody>("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType: "invoice.paid", payload: { amount: 1200, currency: "EUR" } },
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get("idempotent-replayed")).toBeNull();
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^msg_[0-9A-Z]{26}$/),
+      eventType: "invoice.paid",
+      createdAt: expect.any(String),
+      deliveries: [
+        { id: expect.stringMatching(/^dlv_/), endpointId: ep.id, status: "pending", attempts: 0 },
+      ],
+    });
+    // Durable before the answer: the rows are there as soon as the 202 is.
+    const rows = await deliveryRows(res.body.id);
+    expect(rows.map((r) => r.endpoint_id)).toEqual([ep.id]);
+    const got = await call<MessageBody>("GET", `${messagesOf(appId)}/${res.body.id}`, {
+      token: key,
+    });
+    expect(got.body.payload).toEqual({ amount: 1200, currency: "EUR" });
+  });
+
+  it("accepts a message no endpoint wants, writing no delivery and enqueueing nothing", async () => {
+    const { sent } = spyOnDeliveries();
+    const { appId, key } = await newApp();
+    await newEndpoint(appId, { eventTypes: ["other.thing"] });
+    const res = await call<MessageBody>("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType: "invoice.paid", payload: {} },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.deliveries).toEqual([]);
+    expect(await countFor("messages", appId)).toBe(1);
+    expect(await countFor("deliveries", appId)).toBe(0);
+    expect(sent(res.body.id)).toEqual([]);
+  });
+
+  it("still answers 202 and keeps the deliveries pending when the queue refuses the send", async () => {
+    const { spy } = spyOnDeliveries();
+    spy.mockRejectedValue(new Error("queue unavailable"));
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const { appId, key } = await newApp();
+    await newEndpoint(appId);
+    const res = await call<MessageBody>("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType: "invoice.paid", payload: {} },
+    });
+    expect(res.status).toBe(202);
+    expect(spy).toHaveBeenCalled();
+    const rows = await deliveryRows(res.body.id);
+    expect(rows.map((r) => r.status)).toEqual(["pending"]);
+  });
+
+  it("accepts an event type name of exactly 128 characters", async () => {
+    const { appId, key } = await newApp();
+    const name = `a.${"b".repeat(126)}`;
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType: name, payload: {} },
+    });
+    expect(res.status).toBe(202);
+  });
+
+  it("accepts JSON nested exactly 32 deep", async () => {
+    const { appId, key } = await newApp();
+    // The envelope and payload objects are two levels; 30 arrays make 32.
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      raw: `{"eventType":"deep","payload":{"x":${nested(30)}}}`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(202);
+  });
+
+  it.each(["application/json; charset=utf-8", "application/cloudevents+json"])(
+    "accepts content-type %s",
+    async (contentType) => {
+      const { appId, key } = await newApp();
+      const res = await call("POST", messagesOf(appId), {
+        token: key,
+        raw: JSON.stringify({ eventType: "a.b", payload: {} }),
+        headers: { "content-type": contentType },
+      });
+      expect(res.status).toBe(202);
+    },
+  );
+
+  it("answers 404 for an app that does not exist", async () => {
+    const before = await ingestCounts();
+    const res = await call("POST", messagesOf("app_00000000000000000000000000"), {
+      body: { eventType: "a.b", payload: {} },
+    });
+    expectProblem(res, 404);
+    expect(await ingestCounts()).toEqual(before);
+  });
+});
+
+describe("refusing bad input, writing nothing", () => {
+  const json = { "content-type": "application/json" };
+  it.each([
+    {
+      why: "an array payload",
+      raw: '{"eventType":"a.b","payload":[1,2]}',
+      status: 422,
+      field: "payload",
+    },
+    {
+      why: "a string payload",
+      raw: '{"eventType":"a.b","payload":"hello"}',
+      status: 422,
+      field: "payload",
+    },
+    {
+      why: "a null payload",
+      raw: '{"eventType":"a.b","payload":null}',
+      status: 422,
+      field: "payload",
+    },
+    {
+      why: "a number payload",
+      raw: '{"eventType":"a.b","payload":42}',
+      status: 422,
+      field: "payload",
+    },
+    { why: "no payload", raw: '{"eventType":"a.b"}', status: 422, field: "payload" },
+    { why: "no event type", raw: '{"payload":{}}', status: 422, field: "eventType" },
+    { why: "an array body", raw: '[{"eventType":"a.b","payload":{}}]', status: 422 },
+    { why: "a string body", raw: '"a.b"', status: 422 },
+    { why: "a null body", raw: "null", status: 422 },
+    { why: "an unknown field", raw: '{"eventType":"a.b","payload":{},"extra":1}', status: 422 },
+    {
+      why: "an eventId with spaces",
+      raw: '{"eventType":"a.b","payload":{},"eventId":"a b"}',
+      status: 422,
+      field: "eventId",
+    },
+    {
+      why: "an eventId over 256 chars",
+      raw: `{"eventType":"a.b","payload":{},"eventId":"${"e".repeat(257)}"}`,
+      status: 422,
+      field: "eventId",
+    },
+    { why: "invalid JSON", raw: '{"eventType":"a.b","payload":{', status: 422 },
+    { why: "JSON with a trailing comma", raw: '{"eventType":"a.b","payload":{},}', status: 422 },
+    {
+      why: "JSON nested 33 deep",
+      raw: `{"eventType":"a.b","payload":{"x":${nested(31)}}}`,
+      status: 422,
+    },
+  ])("answers $status for $why", async ({ raw, status, field }) => {
+    const { appId, key } = await newApp();
+    await newEndpoint(appId);
+    const before = await ingestCounts();
+    const res = await call("POST", messagesOf(appId), { token: key, raw, headers: json });
+    expectProblem(res, status, field);
+    expect(await ingestCounts()).toEqual(before);
+  });
+
+  it.each([
+    { why: "empty", eventType: "" },
+    { why: "over 128 chars", eventType: "x".repeat(129) },
+    { why: "with a space", eventType: "invoice paid" },
+    { why: "with a slash", eventType: "invoice/paid" },
+    { why: "non-ASCII", eventType: "facture.payée" },
+    { why: "with an empty segment", eventType: "invoice..paid" },
+    { why: "ending in a dot", eventType: "invoice." },
+    { why: "a wildcard", eventType: "invoice.*" },
+    { why: "not a string", eventType: 7 },
+  ])("answers 422 naming eventType for an event type name $why", async ({ eventType }) => {
+    const { appId, key } = await newApp();
+    await newEndpoint(appId);
+    const before = await ingestCounts();
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType, payload: {} },
+    });
+    expectProblem(res, 422, "eventType");
+    expect(await ingestCounts()).toEqual(before);
+  });
+
+  it("answers 422 for a body that is not UTF-8", async () => {
+    const { appId, key } = await newApp();
+    const before = await ingestCounts();
+    const bytes = new TextEncoder().encode('{"eventType":"a.b","payload":{"x":"__"}}');
+    bytes.set([0xff, 0xfe], bytes.indexOf(0x5f));
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      raw: bytes,
+      headers: { "content-type": "application/json" },
+    });
+    expectProblem(res, 422);
+    expect(await ingestCounts()).toEqual(before);
+  });
+
+  it.each([
+    { why: "text/plain", headers: { "content-type": "text/plain" } },
+    { why: "a form", headers: { "content-type": "application/x-www-form-urlencoded" } },
+    { why: "no content-type", headers: {} as Record<string, string> },
+  ])("answers 415 for $why", async ({ headers }) => {
+    const { appId, key } = await newApp();
+    const before = await ingestCounts();
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      raw: JSON.stringify({ eventType: "a.b", payload: {} }),
+      headers,
+    });
+    expectProblem(res, 415);
+    expect(await ingestCounts()).toEqual(before);
+  });
+
+  it.each([
+    { why: "with a space", value: "two words" },
+    { why: "over 256 chars", value: "k".repeat(257) },
+  ])("answers 400 naming the header for an Idempotency-Key $why", async ({ value }) => {
+    const { appId, key } = await newApp();
+    const before = await ingestCounts();
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType: "a.b", payload: {} },
+      headers: { "idempotency-key": value },
+    });
+    expectProblem(res, 400, "idempotency-key");
+    expect(await ingestCounts()).toEqual(before);
+  });
+});
+
+describe("the 256 KiB cap", () => {
+  it("accepts a body of exactly 256 KiB", async () => {
+    const { appId, key } = await newApp();
+    const raw = bodyOfSize(CAP);
+    expect(new TextEncoder().encode(raw).byteLength).toBe(CAP);
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      raw,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(202);
+  });
+
+  it("answers 413 for one byte more, declared honestly", async () => {
+    const { appId, key } = await newApp();
+    const before = await ingestCounts();
+    const raw = bodyOfSize(CAP + 1);
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      raw,
+      headers: { "content-type": "application/json", "content-length": String(CAP + 1) },
+    });
+    expectProblem(res, 413);
+    expect(await ingestCounts()).toEqual(before);
+  });
+
+  it("answers 413 when content-length claims a small body but a big one arrives", async () => {
+    const { appId, key } = await newApp();
+    const before = await ingestCounts();
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      raw: bodyOfSize(CAP + 64 * 1024),
+      headers: { "content-type": "application/json", "content-length": "64" },
+    });
+    expectProblem(res, 413);
+    expect(await ingestCounts()).toEqual(before);
+  });
+
+  it("answers 413 for a streamed body whose content-length lies", async () => {
+    const { appId, key } = await newApp();
+    const before = await ingestCounts();
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      raw: streamOf(bodyOfSize(CAP + 64 * 1024)),
+      headers: { "content-type": "application/json", "content-length": "64" },
+    });
+    expectProblem(res, 413);
+    expect(await ingestCounts()).toEqual(before);
+  });
+
+  it("answers 413 for a streamed body with no content-length", async () => {
+    const { appId, key } = await newApp();
+    const before = await ingestCounts();
+    const stream = streamOf(bodyOfSize(2 * CAP));
+    const res = await call("POST", messagesOf(appId), {
+      token: key,
+      raw: stream,
+      headers: { "content-type": "application/json" },
+    });
+    expectProblem(res, 413);
+    expect(await ingestCounts()).toEqual(before);
+  });
+
+  it("accepts a streamed body under the cap with no content-length", async () => {
+    const { appId, key } = await newApp();
+    const res = await call<MessageBody>("POST", messagesOf(appId), {
+      token: key,
+      raw: streamOf(bodyOfSize(CAP - 1024), 1000),
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(202);
+    expect(await countFor("messages", appId)).toBe(1);
+  });
+});
+
+describe("idempotency", () => {
+  it("answers the same Idempotency-Key with the first message, marked as a replay", async () => {
+    const { appId, key } = await newApp();
+    await newEndpoint(appId);
+    const send = (payload: Record<string, unknown>) =>
+      call<MessageBody>("POST", messagesOf(appId), {
+        token: key,
+        body: { eventType: "invoice.paid", payload },
+        headers: { "idempotency-key": "order-1001" },
+      });
+    const first = await send({ n: 1 });
+    const second = await send({ n: 2 });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.body.deliveries.map((d) => d.id)).toEqual(first.body.deliveries.map((d) => d.id));
+    expect(await countFor("messages", appId)).toBe(1);
+    expect(await countFor("deliveries", appId)).toBe(1);
+    expect(await countFor("idempotency_keys", appId)).toBe(1);
+    const got = await call<MessageBody>("GET", `${messagesOf(appId)}/${first.body.id}`, {
+      token: key,
+    });
+    expect(got.body.payload).toEqual({ n: 1 });
+  });
+
+  it("treats the same eventId twice as one message", async () => {
+    const { appId, key } = await newApp();
+    const send = () =>
+      call<MessageBody>("POST", messagesOf(appId), {
+        token: key,
+        body: { eventType: "user.created", payload: { u: 1 }, eventId: "evt_123" },
+      });
+    const first = await send();
+    const second = await send();
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(await countFor("messages", appId)).toBe(1);
+  });
+
+  it("keeps keys per app: the same key in two apps makes two messages", async () => {
+    const a = await newApp();
+    const b = await newApp();
+    const ids: string[] = [];
+    for (const { appId, key } of [a, b]) {
+      const res = await call<MessageBody>("POST", messagesOf(appId), {
+        token: key,
+        body: { eventType: "a.b", payload: {} },
+        headers: { "idempotency-key": "shared-key" },
+      });
+      expect(res.status).toBe(202);
+      expect(res.headers.get("idempotent-replayed")).toBeNull();
+      ids.push(res.body.id);
+      expect(await countFor("messages", appId)).toBe(1);
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it("makes messages without a key independent, even with equal bodies", async () => {
+    const { appId, key } = await newApp();
+    const body = { eventType: "a.b", payload: { same: true } };
+    const one = await call<MessageBody>("POST", messagesOf(appId), { token: key, body });
+    const two = await call<MessageBody>("POST", messagesOf(appId), { token: key, body });
+    expect(one.body.id).not.toBe(two.body.id);
+    expect(await countFor("messages", appId)).toBe(2);
+  });
+
+  it("creates exactly one message from 10 concurrent requests with one key", async () => {
+    const { sent } = spyOnDeliveries();
+    const { appId, key } = await newApp();
+    const ep = await newEndpoint(appId);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call<MessageBody>("POST", messagesOf(appId), {
+          token: key,
+          body: { eventType: "invoice.paid", payload: { attempt: i } },
+          headers: { "idempotency-key": "burst-key" },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
+    const ids = new Set(answers.map((a) => a.body.id));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(answers.filter((a) => a.headers.get("idempotent-replayed") === null)).toHaveLength(1);
+    expect(await countFor("messages", appId)).toBe(1);
+    expect(await countFor("idempotency_keys", appId)).toBe(1);
+    expect((await deliveryRows(id ?? "")).map((r) => r.endpoint_id)).toEqual([ep.id]);
+    expect(sent(id)).toHaveLength(1);
+  });
+});
+
+describe("fan-out", () => {
+  it("writes and enqueues exactly one delivery per matching enabled endpoint", async () => {
+    const { sent } = spyOnDeliveries();
+    const { appId, key } = await newApp();
+    const exact = await newEndpoint(appId, { eventTypes: ["invoice.paid"] });
+    await newEndpoint(appId, { eventTypes: ["customer.created", "invoice.voided"] });
+    const wildcard = await newEndpoint(appId, { eventTypes: ["invoice.*"] });
+    const everything = await newEndpoint(appId, { eventTypes: [] });
+    await newEndpoint(appId, { eventTypes: ["invoice.paid"], disabled: true });
+    const countsBefore = await ingestCounts();
+
+    const res = await call<MessageBody>("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType: "invoice.paid", payload: { secretish: "payload-marker-7f3a" } },
+    });
+    expect(res.status).toBe(202);
+
+    const matched = [exact.id, wildcard.id, everything.id].sort();
+    expect(res.body.deliveries.map((d) => d.endpointId).sort()).toEqual(matched);
+    const rows = await deliveryRows(res.body.id);
+    expect(rows.map((r) => r.endpoint_id)).toEqual(matched);
+    expect(await ingestCounts()).toEqual({
+      messages: countsBefore.messages + 1,
+      deliveries: countsBefore.deliveries + 3,
+      idempotency: countsBefore.idempotency,
+    });
+
+    const tasks = sent(res.body.id);
+    expect(tasks).toHaveLength(3);
+    expect(tasks).toEqual(
+      expect.arrayContaining(
+        rows.map((r) => ({ deliveryId: r.id, endpointId: r.endpoint_id, messageId: res.body.id })),
+      ),
+    );
+    for (const task of tasks) {
+      expect(Object.keys(task as object).sort()).toEqual(["deliveryId", "endpointId", "messageId"]);
+    }
+    const text = JSON.stringify(tasks);
+    expect(text).not.toContain("payload-marker-7f3a");
+    expect(text).not.toContain("whsec_");
+    expect(text).not.toContain(exact.secret);
+  });
+
+  it("matches a wildcard on deeper names but not on the bare prefix", async () => {
+    const { appId, key } = await newApp();
+    const ep = await newEndpoint(appId, { eventTypes: ["invoice.*"] });
+    const send = async (eventType: string) =>
+      (
+        await call<MessageBody>("POST", messagesOf(appId), {
+          token: key,
+          body: { eventType, payload: {} },
+        })
+      ).body.deliveries.map((d) => d.endpointId);
+    expect(await send("invoice.line.added")).toEqual([ep.id]);
+    expect(await send("invoice")).toEqual([]);
+    expect(await send("invoices.paid")).toEqual([]);
+  });
+
+  it("stops sending to an endpoint once it is disabled, and resumes once re-enabled", async () => {
+    const { appId, key } = await newApp();
+    const ep = await newEndpoint(appId);
+    const send = async () =>
+      (
+        await call<MessageBody>("POST", messagesOf(appId), {
+          token: key,
+          body: { eventType: "a.b", payload: {} },
+        })
+      ).body.deliveries.length;
+    await call("PATCH", `/v1/apps/${appId}/endpoints/${ep.id}`, { body: { disabled: true } });
+    expect(await send()).toBe(0);
+    await call("PATCH", `/v1/apps/${appId}/endpoints/${ep.id}`, { body: { disabled: false } });
+    expect(await send()).toBe(1);
+  });
+});
