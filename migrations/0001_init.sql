@@ -149,3 +149,33 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_app ON dead_letters(app_id, delivery_id);
 CREATE INDEX dead_letters_app_time ON dead_letters(app_id, dead_at);
 CREATE INDEX dead_letters_endpoint ON dead_letters(endpoint_id, dead_at);
+
+-- Things an operator should know about that no API call caused: an endpoint disabled after
+-- 410 Gone or after failing for days.
+CREATE TABLE operator_events (
+  id           TEXT PRIMARY KEY,
+  app_id       TEXT NOT NULL,
+  type         TEXT NOT NULL,
+  endpoint_id  TEXT,
+  detail       TEXT,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX operator_events_app ON operator_events(app_id, id);
+
+-- Every management change: who (admin or key id), what, when.
+CREATE TABLE audit_log (
+  id             TEXT PRIMARY KEY,
+  app_id         TEXT NOT NULL,
+  actor          TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  resource_type  TEXT NOT NULL,
+  resource_id    TEXT,
+  detail         TEXT,
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX audit_log_app ON audit_log(app_id, id);
+CREATE INDEX audit_log_created ON audit_log(created_at);
+
+-- FIFO endpoints look up their oldest unfinished delivery; only unfinished rows are indexed.
+CREATE INDEX deliveries_open_by_endpoint ON deliveries(endpoint_id, message_id)
+  WHERE status IN ('pending', 'failed', 'delivering');

@@ -10,6 +10,14 @@ export interface Settings {
   breakerCooldownS: number;
   breakerCooldownMaxS: number;
   disableAfterS: number;
+  /** Fewest failures within the no-success window before an endpoint is auto-disabled. */
+  disableMinFailures: number;
+  /** Failure share (0..1] over the breaker window above which a closed breaker opens. */
+  breakerFailureRate: number;
+  /** Length of the window over which the breaker measures its failure rate. */
+  breakerWindowS: number;
+  /** Fewest outcomes in that window before the failure rate may open the breaker. */
+  breakerMinRequests: number;
   retentionDays: number;
   /** Most endpoints one message may fan out to; more is refused at ingest. */
   maxFanout: number;
@@ -19,12 +27,25 @@ export interface Settings {
   allowInsecureTargets: boolean;
 }
 
-type Vars = Partial<Record<keyof Env, unknown>>;
+/** Optional vars with defaults; listed here because `wrangler types` only knows vars that are set. */
+type OptionalVar =
+  | "DISABLE_MIN_FAILURES"
+  | "BREAKER_FAILURE_RATE"
+  | "BREAKER_WINDOW_S"
+  | "BREAKER_MIN_REQUESTS";
+
+type Vars = Partial<Record<keyof Env | OptionalVar, unknown>>;
 
 function int(value: unknown, fallback: number, min = 0): number {
   if (typeof value !== "string" || value.trim() === "") return fallback;
   const n = Number(value);
   return Number.isFinite(n) && n >= min ? Math.floor(n) : fallback;
+}
+
+function fraction(value: unknown, fallback: number): number {
+  if (typeof value !== "string" || value.trim() === "") return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 && n <= 1 ? n : fallback;
 }
 
 function schedule(value: unknown): number[] {
@@ -52,6 +73,10 @@ export function settings(env: Vars): Settings {
     breakerCooldownS: int(env.BREAKER_COOLDOWN_S, 30, 1),
     breakerCooldownMaxS: int(env.BREAKER_COOLDOWN_MAX_S, 600, 1),
     disableAfterS: int(env.DISABLE_AFTER_S, 432_000, 1),
+    disableMinFailures: int(env.DISABLE_MIN_FAILURES, 10, 1),
+    breakerFailureRate: fraction(env.BREAKER_FAILURE_RATE, 0.5),
+    breakerWindowS: int(env.BREAKER_WINDOW_S, 60, 1),
+    breakerMinRequests: int(env.BREAKER_MIN_REQUESTS, 20, 1),
     retentionDays: int(env.RETENTION_DAYS, 30, 1),
     maxFanout: int(env.MAX_FANOUT, 100, 1),
     sweepGraceS: int(env.SWEEP_GRACE_S, 120, 1),

@@ -89,6 +89,13 @@ export function createApi() {
       }
       return problemResponse(new ApiError(err.status, err.message || "Error"), c.req.path);
     }
+    if (err instanceof Error && /FOREIGN KEY constraint failed/i.test(err.message)) {
+      // A row this request refers to was deleted meanwhile (e.g. the app, in another isolate).
+      return problemResponse(
+        new ApiError(409, "Conflict", "A resource this request refers to no longer exists."),
+        c.req.path,
+      );
+    }
     console.error(
       JSON.stringify({
         msg: "unhandled error",

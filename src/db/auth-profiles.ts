@@ -173,3 +173,13 @@ export async function signingSecrets(
   }
   return out;
 }
+
+/** Deletes a private profile once no endpoint uses it (its endpoint was deleted or re-pointed). */
+export function dropPrivateProfileIfUnused(db: D1Database, appId: string, id: string) {
+  return db
+    .prepare(
+      `DELETE FROM auth_profiles WHERE id = ?1 AND app_id = ?2 AND private = 1
+         AND NOT EXISTS (SELECT 1 FROM endpoints WHERE auth_profile_id = ?1)`,
+    )
+    .bind(id, appId);
+}

@@ -169,3 +169,34 @@ export async function recoverableDeliveryIds(
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }
+
+/** For FIFO endpoints: the oldest unfinished delivery of each (by message order). */
+export async function fifoHeads(
+  db: D1Database,
+  endpointIds: string[],
+): Promise<Map<string, string>> {
+  if (endpointIds.length === 0) return new Map();
+  const { results } = await db
+    .prepare(
+      `SELECT e.value AS endpoint_id, (
+         SELECT d.id FROM deliveries d WHERE d.endpoint_id = e.value AND d.status IN ('pending', 'failed', 'delivering')
+         ORDER BY d.message_id LIMIT 1) AS head
+       FROM json_each(?) e`,
+    )
+    .bind(JSON.stringify(endpointIds))
+    .all<{ endpoint_id: string; head: string | null }>();
+  return new Map(
+    results.filter((r) => r.head !== null).map((r) => [r.endpoint_id, r.head as string]),
+  );
+}
+
+/** How many deliveries of an endpoint are not finished yet (its backlog). */
+export async function openDeliveryCount(db: D1Database, endpointId: string): Promise<number> {
+  const row = await db
+    .prepare(
+      "SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'failed', 'delivering')",
+    )
+    .bind(endpointId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}

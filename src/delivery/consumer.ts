@@ -5,11 +5,15 @@ import {
   claimDeliveries,
   type DeliveryRow,
   type DeliveryUpdate,
+  fifoHeads,
   updateDeliveryStatement,
 } from "../db/deliveries";
 import { loadDeliveryContext } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import type { MessageRow } from "../db/messages";
+import { operatorEventStatement } from "../db/operator-events";
+import { countsAsFailure, parseCounted4xx } from "../gate/classify";
+import type { GateOutcome } from "../gate/types";
 import { newId } from "../lib/ids";
 import { TtlCache } from "../lib/ttl-cache";
 import { DeliveryTask } from "../schemas/queue";
@@ -23,9 +27,25 @@ import { type ProfileKeys, webhookBody, webhookHeaders } from "./request";
 const LEASE_MARGIN_MS = 30_000;
 /** Delay before a delivery whose processing threw (not the receiver's fault) is tried again. */
 const CRASH_RETRY_S = 10;
+/** How often a FIFO delivery waiting behind its head checks again. */
+const FIFO_WAIT_S = 1;
+/** When the gate cannot be reached, wait this long rather than send unguarded. */
+const GATE_DOWN_S = 5;
 
 /** Decrypted secrets by secret row id; rotation creates new ids, so entries never go stale. */
 const secretCache = new TtlCache<Promise<string>>(5 * 60_000, 5000);
+
+type Entry = { message: Message<unknown>; task: DeliveryTask };
+
+/** A claimed delivery ready to send, once its endpoint's gate grants a slot. */
+interface Ready {
+  delivery: DeliveryRow;
+  task: DeliveryTask;
+  endpoint: EndpointRow;
+  msg: MessageRow;
+  body: string;
+  keys: ProfileKeys;
+}
 
 /** What one claimed delivery turned into, ready to be written and acted on. */
 interface Result {
@@ -34,24 +54,29 @@ interface Result {
   update: DeliveryUpdate;
   attempt?: AttemptRow;
   dead?: string;
+  /** Disable the endpoint with this reason (410 Gone, auto-disable). */
   disableEndpoint?: string;
-  /** Re-enqueue after this many seconds. */
+  /** Re-enqueue after this many seconds (a retry or a gate deferral). */
   retryIn?: number;
   /** Processing threw: hand the message back to the queue (counts toward max_retries). */
   crashed?: boolean;
+  /** For the gate report. */
+  gate?: { leaseId: string; outcome: AttemptOutcome };
 }
 
 /**
- * The `DELIVERIES` consumer: claim, load (one D1 round trip), sign, POST, then write every
- * attempt and status in one D1 batch, and only then re-enqueue retries, report dead letters and
- * ack. Each queue message is acked or retried on its own.
+ * The `DELIVERIES` consumer. Per queue batch: claim the deliveries, load what they need in one
+ * D1 round trip, ask each endpoint's gate once for slots, sign and POST what was granted, report
+ * the outcomes to each gate once, write every attempt and status in one D1 batch, and only then
+ * re-enqueue retries and deferrals, report dead letters and ack. Each queue message is acked or
+ * retried on its own.
  */
 export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const cfg = settings(env);
   const now = Date.now();
   const leaseMs = cfg.requestTimeoutMs + LEASE_MARGIN_MS;
 
-  const byDelivery = new Map<string, { message: Message<unknown>; task: DeliveryTask }>();
+  const byDelivery = new Map<string, Entry>();
   for (const message of batch.messages) {
     const parsed = DeliveryTask.safeParse(message.body);
     if (!parsed.success) {
@@ -83,9 +108,12 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     [...new Set(claimed.map((d) => d.message_id))],
     now,
   );
+
+  const results: Result[] = [];
+  const ready: Ready[] = [];
   const bodies = new Map<string, string>();
-  const results = await Promise.all(
-    claimed.map(async (delivery): Promise<Result> => {
+  await Promise.all(
+    claimed.map(async (delivery) => {
       const task = byDelivery.get(delivery.id)?.task ?? {
         deliveryId: delivery.id,
         endpointId: delivery.endpoint_id,
@@ -94,15 +122,19 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       try {
         const endpoint = context.endpoints.get(delivery.endpoint_id);
         const msg = context.messages.get(delivery.message_id);
-        if (!endpoint) return settle(delivery, task, "cancelled", "endpoint deleted", now);
-        if (!msg) return settle(delivery, task, "cancelled", "message purged", now);
-        if (endpoint.disabled) return settle(delivery, task, "dead", "endpoint_disabled", now);
+        if (!endpoint)
+          return results.push(settle(delivery, task, "cancelled", "endpoint deleted", now));
+        if (!msg) return results.push(settle(delivery, task, "cancelled", "message purged", now));
+        if (endpoint.disabled)
+          return results.push(settle(delivery, task, "dead", "endpoint_disabled", now));
         const target = checkTargetUrl(endpoint.url, { allowInsecure: cfg.allowInsecureTargets });
         if (!target.ok)
-          return settle(delivery, task, "dead", `target_refused: ${target.reason}`, now);
+          return results.push(
+            settle(delivery, task, "dead", `target_refused: ${target.reason}`, now),
+          );
         const secretRows = context.secrets.get(endpoint.id) ?? [];
         const type = secretRows[0]?.type;
-        if (!type) return settle(delivery, task, "dead", "no_signing_secret", now);
+        if (!type) return results.push(settle(delivery, task, "dead", "no_signing_secret", now));
         const keys: ProfileKeys = {
           type,
           secrets: await Promise.all(secretRows.map((s) => decrypt(env, s))),
@@ -112,38 +144,32 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
           body = webhookBody(msg);
           bodies.set(msg.id, body);
         }
-        return await attempt(
-          delivery,
-          task,
-          endpoint,
-          msg,
-          body,
-          keys,
-          cfg.requestTimeoutMs,
-          cfg.retrySchedule,
-        );
+        ready.push({ delivery, task, endpoint, msg, body, keys });
       } catch (err) {
         log("delivery processing threw; handing it back to the queue", {
           deliveryId: delivery.id,
           error: String(err),
         });
-        return {
-          delivery,
-          task,
-          crashed: true,
-          update: {
-            id: delivery.id,
-            status: "pending",
-            attempted: false,
-            nextAttemptAt: now + CRASH_RETRY_S * 1000,
-            startedAt: now,
-            statusCode: null,
-            error: "consumer error",
-          },
-        };
+        results.push(crashed(delivery, task, now));
       }
     }),
   );
+
+  const { admitted, waiting } = await admit(env, ready, now);
+  results.push(...waiting);
+  const sent = await Promise.all(
+    admitted.map(({ ready: r, leaseId }) =>
+      send(r, leaseId, cfg.requestTimeoutMs, cfg.retrySchedule).catch((err: unknown) => {
+        log("delivery processing threw; handing it back to the queue", {
+          deliveryId: r.delivery.id,
+          error: String(err),
+        });
+        return crashed(r.delivery, r.task, now);
+      }),
+    ),
+  );
+  results.push(...sent);
+  const disabled = await report(env, sent);
 
   const writeNow = Date.now();
   const statements: D1PreparedStatement[] = [];
@@ -163,10 +189,20 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
         }),
       );
     }
-    if (r.disableEndpoint)
+    if (r.disableEndpoint) disabled.set(r.delivery.endpoint_id, r.disableEndpoint);
+  }
+  for (const [endpointId, reason] of disabled) {
+    const endpoint = context.endpoints.get(endpointId);
+    statements.push(disableEndpointStatement(env.DB, endpointId, reason, writeNow));
+    if (endpoint) {
       statements.push(
-        disableEndpointStatement(env.DB, r.delivery.endpoint_id, r.disableEndpoint, writeNow),
+        operatorEventStatement(
+          env.DB,
+          { appId: endpoint.app_id, type: "endpoint.disabled", endpointId, detail: reason },
+          writeNow,
+        ),
       );
+    }
   }
   try {
     await env.DB.batch(statements);
@@ -178,31 +214,144 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       byDelivery.get(r.delivery.id)?.message.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
     return;
   }
+  if (disabled.size > 0) log("endpoints disabled", { endpoints: [...disabled.keys()] });
 
   await followUp(env, results, byDelivery);
 }
 
-/** After D1 committed: re-enqueue retries, notify the dead-letter queue, then ack or retry each message. */
+/**
+ * Asks each endpoint's gate once for as many slots as this batch has deliveries for it. FIFO
+ * endpoints only ever send their oldest unfinished delivery. What is not granted waits (no
+ * attempt used), staggered so it comes back at the pace the gate allows, or expires when its
+ * retry window has closed.
+ */
+async function admit(
+  env: Env,
+  ready: Ready[],
+  now: number,
+): Promise<{ admitted: { ready: Ready; leaseId: string }[]; waiting: Result[] }> {
+  const cfg = settings(env);
+  const windowMs = cfg.retrySchedule.reduce((a, b) => a + b, 0) * 1000;
+  const byEndpoint = new Map<string, Ready[]>();
+  for (const r of ready) {
+    const list = byEndpoint.get(r.endpoint.id) ?? [];
+    list.push(r);
+    byEndpoint.set(r.endpoint.id, list);
+  }
+  const fifo = [...byEndpoint.values()]
+    .filter((l) => l[0]?.endpoint.ordering === "fifo")
+    .map((l) => l[0]?.endpoint.id ?? "");
+  const heads = await fifoHeads(env.DB, fifo);
+
+  const admitted: { ready: Ready; leaseId: string }[] = [];
+  const waiting: Result[] = [];
+  const wait = (r: Ready, seconds: number) => {
+    const start = r.delivery.first_attempt_at ?? r.delivery.created_at;
+    if (now + seconds * 1000 > start + windowMs) {
+      waiting.push(settle(r.delivery, r.task, "dead", "expired", now));
+    } else {
+      waiting.push(deferred(r.delivery, r.task, seconds, now));
+    }
+  };
+
+  await Promise.all(
+    [...byEndpoint.entries()].map(async ([endpointId, list]) => {
+      list.sort((a, b) => (a.delivery.message_id < b.delivery.message_id ? -1 : 1));
+      const endpoint = list[0]?.endpoint;
+      if (!endpoint) return;
+      let eligible = list;
+      if (endpoint.ordering === "fifo") {
+        const head = heads.get(endpointId);
+        eligible = list.filter((r) => r.delivery.id === head);
+        for (const r of list) if (r.delivery.id !== head) wait(r, FIFO_WAIT_S);
+      }
+      if (eligible.length === 0) return;
+      let grant: { leases: string[]; retryAfterMs: number };
+      try {
+        const stub = env.ENDPOINT_GATE.get(env.ENDPOINT_GATE.idFromName(endpointId));
+        grant = await stub.admit(eligible.length, {
+          rateLimit: endpoint.rate_limit,
+          maxConcurrency: endpoint.max_concurrency ?? 10,
+          fifo: endpoint.ordering === "fifo",
+        });
+      } catch (err) {
+        log("gate unreachable; deferring", { endpointId, error: String(err) });
+        grant = { leases: [], retryAfterMs: GATE_DOWN_S * 1000 };
+      }
+      eligible.forEach((r, i) => {
+        const leaseId = grant.leases[i];
+        if (leaseId !== undefined) return admitted.push({ ready: r, leaseId });
+        // Spread the rest over the time the gate needs to let them through, so they return in
+        // order instead of all at once.
+        const k = i - grant.leases.length;
+        const spacingMs = endpoint.rate_limit ? 1000 / endpoint.rate_limit : 0;
+        wait(r, Math.max(1, Math.ceil((grant.retryAfterMs + k * spacingMs) / 1000)));
+      });
+    }),
+  );
+  return { admitted, waiting };
+}
+
+/** Reports outcomes to each endpoint's gate in one call; returns endpoints the gate wants disabled. */
+async function report(env: Env, sent: Result[]): Promise<Map<string, string>> {
+  const counted4xx = parseCounted4xx(env.BREAKER_COUNT_4XX);
+  const byEndpoint = new Map<string, GateOutcome[]>();
+  for (const r of sent) {
+    if (!r.gate) continue;
+    const { outcome, leaseId } = r.gate;
+    const retryAfterS =
+      outcome.statusCode === 429 || outcome.statusCode === 503
+        ? Number(outcome.retryAfter)
+        : Number.NaN;
+    const list = byEndpoint.get(r.delivery.endpoint_id) ?? [];
+    list.push({
+      leaseId,
+      ok: r.update.status === "succeeded",
+      countsAsFailure: r.update.status !== "succeeded" && countsAsFailure(outcome, counted4xx),
+      latencyMs: outcome.durationMs,
+      ...(Number.isFinite(retryAfterS) && retryAfterS > 0
+        ? { retryAfterMs: retryAfterS * 1000 }
+        : {}),
+    });
+    byEndpoint.set(r.delivery.endpoint_id, list);
+  }
+  const disabled = new Map<string, string>();
+  await Promise.all(
+    [...byEndpoint.entries()].map(async ([endpointId, outcomes]) => {
+      try {
+        const stub = env.ENDPOINT_GATE.get(env.ENDPOINT_GATE.idFromName(endpointId));
+        const res = await stub.report(outcomes);
+        if (res.disable) disabled.set(endpointId, res.disable);
+      } catch (err) {
+        // The leases expire by themselves; only the breaker misses these outcomes.
+        log("gate report failed", { endpointId, error: String(err) });
+      }
+    }),
+  );
+  return disabled;
+}
+
+/** After D1 committed: re-enqueue retries and deferrals, notify the dead-letter queue, then ack or retry each message. */
 async function followUp(
   env: Env,
   results: Result[],
-  byDelivery: Map<string, { message: Message<unknown>; task: DeliveryTask }>,
+  byDelivery: Map<string, Entry>,
 ): Promise<void> {
-  const retries = results.filter((r) => r.retryIn !== undefined);
+  const again = results.filter((r) => r.retryIn !== undefined);
   let resent = true;
-  if (retries.length > 0) {
+  if (again.length > 0) {
     try {
-      await env.DELIVERIES.sendBatch(
-        retries.map((r) => ({
-          body: r.task,
-          contentType: "json" as const,
-          delaySeconds: r.retryIn,
-        })),
-      );
+      for (let i = 0; i < again.length; i += 100) {
+        await env.DELIVERIES.sendBatch(
+          again
+            .slice(i, i + 100)
+            .map((r) => ({ body: r.task, contentType: "json" as const, delaySeconds: r.retryIn })),
+        );
+      }
     } catch (err) {
       resent = false;
       log("re-enqueue failed; retrying the originals instead", {
-        deliveries: retries.length,
+        deliveries: again.length,
         error: String(err),
       });
     }
@@ -231,27 +380,24 @@ async function followUp(
 }
 
 /** One HTTP attempt and its verdict. */
-async function attempt(
-  delivery: DeliveryRow,
-  task: DeliveryTask,
-  endpoint: EndpointRow,
-  msg: MessageRow,
-  body: string,
-  keys: ProfileKeys,
+async function send(
+  r: Ready,
+  leaseId: string,
   timeoutMs: number,
   schedule: number[],
 ): Promise<Result> {
+  const { delivery, task, endpoint, msg, body, keys } = r;
   const startedAt = Date.now();
   const headers = await webhookHeaders(msg.id, body, endpoint, keys, Math.floor(startedAt / 1000));
-  const outcome: AttemptOutcome = await postWebhook({
-    url: endpoint.url,
-    headers,
-    body,
-    timeoutMs,
-  });
-  const attemptsMade = delivery.attempts + 1;
-  const verdict = decide(outcome, endpoint.success_rule, attemptsMade, schedule, Date.now());
-  const attemptRow: AttemptRow = {
+  const outcome = await postWebhook({ url: endpoint.url, headers, body, timeoutMs });
+  const verdict = decide(
+    outcome,
+    endpoint.success_rule,
+    delivery.attempts + 1,
+    schedule,
+    Date.now(),
+  );
+  const attempt: AttemptRow = {
     id: newId("att", startedAt),
     delivery_id: delivery.id,
     message_id: delivery.message_id,
@@ -264,6 +410,7 @@ async function attempt(
     error: outcome.error ?? null,
     response_excerpt: outcome.excerpt ?? null,
   };
+  const now = Date.now();
   const base = {
     id: delivery.id,
     attempted: true,
@@ -271,28 +418,18 @@ async function attempt(
     statusCode: outcome.statusCode ?? null,
     error: verdict.kind === "succeeded" ? null : describeFailure(outcome),
   };
-  const now = Date.now();
-  if (verdict.kind === "succeeded") {
-    return {
-      delivery,
-      task,
-      attempt: attemptRow,
-      update: { ...base, status: "succeeded", nextAttemptAt: now },
-    };
-  }
+  const common = { delivery, task, attempt, gate: { leaseId, outcome } };
+  if (verdict.kind === "succeeded")
+    return { ...common, update: { ...base, status: "succeeded", nextAttemptAt: now } };
   if (verdict.kind === "retry") {
     return {
-      delivery,
-      task,
-      attempt: attemptRow,
+      ...common,
       retryIn: verdict.delaySeconds,
       update: { ...base, status: "failed", nextAttemptAt: now + verdict.delaySeconds * 1000 },
     };
   }
   return {
-    delivery,
-    task,
-    attempt: attemptRow,
+    ...common,
     dead: verdict.reason,
     disableEndpoint: verdict.disableEndpoint,
     update: { ...base, status: "dead", nextAttemptAt: now },
@@ -319,6 +456,42 @@ function settle(
       startedAt: now,
       statusCode: null,
       error: reason,
+    },
+  };
+}
+
+/** A delivery the gate did not let through yet: it waits without using an attempt. */
+function deferred(delivery: DeliveryRow, task: DeliveryTask, seconds: number, now: number): Result {
+  return {
+    delivery,
+    task,
+    retryIn: seconds,
+    update: {
+      id: delivery.id,
+      status: delivery.attempts > 0 ? "failed" : "pending",
+      attempted: false,
+      nextAttemptAt: now + seconds * 1000,
+      startedAt: now,
+      statusCode: null,
+      error: delivery.last_error,
+    },
+  };
+}
+
+/** A delivery whose processing threw: released for a later try, not counted as an attempt. */
+function crashed(delivery: DeliveryRow, task: DeliveryTask, now: number): Result {
+  return {
+    delivery,
+    task,
+    crashed: true,
+    update: {
+      id: delivery.id,
+      status: "pending",
+      attempted: false,
+      nextAttemptAt: now + CRASH_RETRY_S * 1000,
+      startedAt: now,
+      statusCode: null,
+      error: "consumer error",
     },
   };
 }

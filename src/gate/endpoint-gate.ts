@@ -1,8 +1,371 @@
 import { DurableObject } from "cloudflare:workers";
+import { type Settings, settings } from "../config";
+import {
+  type BreakerConfig,
+  type BreakerState,
+  breakerConfig,
+  canPass,
+  initialBreaker,
+  onFailure,
+  onSuccess,
+} from "./breaker";
+import { type Cell, MINUTE_MS, minuteOf, summarize, tally } from "./latency";
+import { acquire, inFlight, initialLeases, type LeaseState, nextExpiry, release } from "./leases";
+import { type BucketState, initialBucket, take, WINDOW_MS } from "./token-bucket";
+import type {
+  AdmitResult,
+  GateHealth,
+  GateLimits,
+  GateOutcome,
+  GateWindow,
+  ReportResult,
+} from "./types";
 
 /**
- * One per endpoint (`idFromName(endpointId)`): decides whether a delivery may go now.
- * The breaker, rate limit and concurrency land with the gate issue; until then every
- * request is allowed.
+ * Everything the gate remembers except latency samples, kept as one synchronous-KV value so
+ * each RPC method reads, decides and writes with no await in between: the Durable Object's
+ * input gate then makes every call atomic.
  */
-export class EndpointGate extends DurableObject<Env> {}
+interface GateState {
+  /** When the gate started counting (first use, or the last reset): auto-disable's origin. */
+  createdAt: number;
+  breaker: BreakerState;
+  leases: LeaseState;
+  bucket: BucketState;
+  /** The lease of the half-open probe, so only its outcome decides the probe. */
+  probeLease: string | null;
+  pausedUntil: number | null;
+  lastSuccessAt: number | null;
+  /** Whether any outcome was reported since the last reset: slow start ends at the first. */
+  reported: boolean;
+  /** First failure after the last success: the no-success window starts here. */
+  firstFailureAt: number | null;
+  /** Failures (counted or not for the breaker) since the last success, or since creation. */
+  failuresSinceSuccess: number;
+  /** Auto-disable is answered once; only reset() re-arms it. */
+  disableSent: boolean;
+  /** The rate limit of the last admit, so health can show the tokens left. */
+  rateLimit: number | null;
+  /** When the next purge of old samples is due, while samples exist. */
+  purgeAt: number | null;
+  /** The alarm we set, so scheduling needs no async getAlarm(). */
+  alarmAt: number | null;
+}
+
+const STATE_KEY = "gate";
+/** Beyond the request timeout, how long a lease outlives its request before it frees itself. */
+const LEASE_GRACE_MS = 30_000;
+/** Wait hint when concurrency (or a probe in flight) binds: a slot frees when any request ends. */
+const SLOT_WAIT_MS = 1000;
+/** A Retry-After longer than this pauses for this long; the next answer can pause again. */
+const MAX_PAUSE_MS = 3_600_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * One per endpoint (`idFromName(endpointId)`): decides whether a delivery may go now, through
+ * a circuit breaker, a pause on Retry-After, a sliding-second rate limit and expiring
+ * concurrency leases, and tells the caller when an endpoint should be auto-disabled.
+ */
+export class EndpointGate extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Per-minute latency histogram (see latency.ts); `ok` counts the successes in the cell.
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS latency (
+         minute INTEGER NOT NULL,
+         bucket INTEGER NOT NULL,
+         n INTEGER NOT NULL,
+         ok INTEGER NOT NULL,
+         sum_ms INTEGER NOT NULL,
+         PRIMARY KEY (minute, bucket)
+       ) WITHOUT ROWID`,
+    );
+  }
+
+  /** Grants up to `n` slots now, each as a lease; says when to ask again for the rest. */
+  admit(n: number, limits: GateLimits, now: number = Date.now()): AdmitResult {
+    const cfg = this.config();
+    const s = this.load(now);
+    const want = Math.max(0, Math.floor(n));
+    const refuse = (waitMs: number): AdmitResult => {
+      this.rememberRate(s, limits.rateLimit);
+      return { leases: [], retryAfterMs: Math.max(1, Math.ceil(waitMs)), breaker: s.breaker.state };
+    };
+
+    if (want === 0) return { leases: [], retryAfterMs: 0, breaker: s.breaker.state };
+    if (s.pausedUntil !== null && now < s.pausedUntil) return refuse(s.pausedUntil - now);
+    const pass = canPass(s.breaker, now, cfg.breaker);
+    if (!pass.allowed) return refuse(pass.retryAt - now);
+
+    const max = limits.fifo ? 1 : Math.max(1, Math.floor(limits.maxConcurrency));
+    // Slow start: until the endpoint proves itself, never have more requests out than it takes
+    // to open the breaker, so an endpoint failing from the start receives at most N before it
+    // opens. The probe is exempt: the breaker already holds it to one.
+    const slowStart =
+      !pass.probe && s.lastSuccessAt === null && (s.breaker.consecutiveFailures > 0 || !s.reported);
+    const limit = slowStart
+      ? Math.max(0, Math.min(max, cfg.breaker.failureThreshold - s.breaker.consecutiveFailures))
+      : max;
+    const asked = pass.probe ? Math.min(want, 1) : want;
+    const byConcurrency = Math.min(asked, Math.max(0, limit - inFlight(s.leases, now)));
+    const rate =
+      limits.rateLimit === null ? null : take(s.bucket, now, limits.rateLimit, byConcurrency);
+    const granted = rate ? rate.granted : byConcurrency;
+
+    // The probe (and any breaker transition) is only committed if a slot actually goes out.
+    const held = acquire(s.leases, now, limit, granted, cfg.leaseMs, newLeaseId);
+    if (held.ids.length > 0) {
+      s.breaker = pass.state;
+      s.leases = held.state;
+      if (rate) s.bucket = rate.state;
+      if (pass.probe) s.probeLease = held.ids[0] ?? null;
+      s.rateLimit = limits.rateLimit;
+      this.save(s, now);
+    }
+
+    let waitMs = 0;
+    if (held.ids.length < want) {
+      waitMs = 1;
+      if (byConcurrency < want) {
+        const expiry = nextExpiry(held.state, now);
+        waitMs = Math.max(
+          waitMs,
+          Math.min(SLOT_WAIT_MS, expiry === undefined ? SLOT_WAIT_MS : expiry - now),
+        );
+      }
+      if (rate && rate.nextAt > now) waitMs = Math.max(waitMs, rate.nextAt - now);
+    }
+    if (held.ids.length === 0) return refuse(waitMs);
+    return { leases: held.ids, retryAfterMs: waitMs, breaker: s.breaker.state };
+  }
+
+  /** Releases leases and records outcomes; answers `disable` once when auto-disable triggers. */
+  report(outcomes: GateOutcome[], now: number = Date.now()): ReportResult {
+    const cfg = this.config();
+    const s = this.load(now);
+    s.leases = release(
+      s.leases,
+      outcomes.map((o) => o.leaseId),
+    );
+    for (const o of outcomes) {
+      s.reported = true;
+      const isProbe = s.probeLease !== null && o.leaseId === s.probeLease;
+      if (o.ok) {
+        s.breaker = onSuccess(s.breaker, now, cfg.breaker);
+        s.lastSuccessAt = now;
+        s.firstFailureAt = null;
+        s.failuresSinceSuccess = 0;
+      } else {
+        s.failuresSinceSuccess += 1;
+        s.firstFailureAt ??= now;
+        if (o.countsAsFailure) {
+          // While half-open only the probe decides; a request sent before the breaker opened
+          // must not re-open it for a doubled cool-down.
+          s.breaker =
+            s.breaker.state === "half-open" && !isProbe
+              ? { ...s.breaker, consecutiveFailures: s.breaker.consecutiveFailures + 1 }
+              : onFailure(s.breaker, now, cfg.breaker);
+        } else if (isProbe && s.breaker.state === "half-open") {
+          // A neutral answer (a 400) says nothing either way; let the next probe go at once
+          // rather than after the probe timeout.
+          s.breaker = { ...s.breaker, probeInFlight: false };
+        }
+      }
+      if (isProbe) s.probeLease = null;
+      const pauseMs = o.retryAfterMs ?? 0;
+      if (Number.isFinite(pauseMs) && pauseMs > 0) {
+        const until = now + Math.min(pauseMs, MAX_PAUSE_MS);
+        s.pausedUntil = Math.max(s.pausedUntil ?? 0, until);
+      }
+    }
+    if (s.pausedUntil !== null && s.pausedUntil <= now) s.pausedUntil = null;
+
+    const cells = tally(outcomes);
+    for (const c of cells) {
+      this.ctx.storage.sql.exec(
+        `INSERT INTO latency (minute, bucket, n, ok, sum_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (minute, bucket) DO UPDATE SET
+           n = n + excluded.n, ok = ok + excluded.ok, sum_ms = sum_ms + excluded.sum_ms`,
+        minuteOf(now),
+        c.bucket,
+        c.n,
+        c.ok,
+        c.sumMs,
+      );
+    }
+    if (cells.length > 0) s.purgeAt ??= now + HOUR_MS;
+
+    const result: ReportResult = {};
+    const reason = s.disableSent ? undefined : disableReason(s, now, cfg.settings);
+    if (reason) {
+      s.disableSent = true;
+      result.disable = reason;
+    }
+    this.save(s, now);
+    return result;
+  }
+
+  /** Breaker, pause, tokens, in-flight and the last hour's and day's traffic figures. */
+  health(now: number = Date.now()): GateHealth {
+    const s = this.load(now);
+    const used = s.bucket.log
+      .filter(([at]) => at > now - WINDOW_MS)
+      .reduce((sum, [, count]) => sum + count, 0);
+    return {
+      breaker: s.breaker.state,
+      consecutiveFailures: s.breaker.consecutiveFailures,
+      nextProbeAt:
+        s.breaker.state === "open" && s.breaker.openUntil !== undefined
+          ? iso(s.breaker.openUntil)
+          : null,
+      pausedUntil: s.pausedUntil !== null && s.pausedUntil > now ? iso(s.pausedUntil) : null,
+      tokens: s.rateLimit === null ? null : Math.max(0, Math.floor(s.rateLimit) - used),
+      inFlight: inFlight(s.leases, now),
+      lastHour: this.window(now, HOUR_MS),
+      lastDay: this.window(now, DAY_MS),
+      lastSuccessAt: s.lastSuccessAt === null ? null : iso(s.lastSuccessAt),
+    };
+  }
+
+  /** Starts over (an operator re-enabled the endpoint): breaker, counters, leases, pause, samples. */
+  reset(now: number = Date.now()): void {
+    const old = this.ctx.storage.kv.get<GateState>(STATE_KEY);
+    this.ctx.storage.sql.exec("DELETE FROM latency");
+    const fresh = initialState(now, this.config().breaker);
+    fresh.alarmAt = old?.alarmAt ?? null;
+    this.save(fresh, now);
+  }
+
+  /** Housekeeping: frees expired leases, purges samples older than a day, re-arms itself. */
+  override alarm(): void {
+    const now = Date.now();
+    const s = this.ctx.storage.kv.get<GateState>(STATE_KEY);
+    if (!s) return;
+    // The alarm that is running is spent; save() sets the next one.
+    s.alarmAt = null;
+    const expired = Object.entries(s.leases.leases)
+      .filter(([, at]) => at <= now)
+      .map(([id]) => id);
+    s.leases = release(s.leases, expired);
+    if (s.purgeAt !== null && s.purgeAt <= now) {
+      this.ctx.storage.sql.exec("DELETE FROM latency WHERE minute <= ?", minuteOf(now - DAY_MS));
+      const left = this.ctx.storage.sql
+        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM latency")
+        .one().n;
+      s.purgeAt = left > 0 ? now + HOUR_MS : null;
+    }
+    this.save(s, now);
+  }
+
+  private config(): { settings: Settings; breaker: BreakerConfig; leaseMs: number } {
+    const s = settings(this.env);
+    return {
+      settings: s,
+      breaker: {
+        ...breakerConfig(s),
+        failureRate: s.breakerFailureRate,
+        windowMs: s.breakerWindowS * 1000,
+        minRequests: s.breakerMinRequests,
+      },
+      leaseMs: s.requestTimeoutMs + LEASE_GRACE_MS,
+    };
+  }
+
+  private load(now: number): GateState {
+    return (
+      this.ctx.storage.kv.get<GateState>(STATE_KEY) ?? initialState(now, this.config().breaker)
+    );
+  }
+
+  /** Writes the state and moves the alarm to the earliest lease expiry or purge, if it changed. */
+  private save(s: GateState, now: number): void {
+    const times = [nextExpiry(s.leases, now), s.purgeAt ?? undefined].filter(
+      (t): t is number => t !== undefined,
+    );
+    const next = times.length > 0 ? Math.min(...times) : null;
+    if (next !== s.alarmAt) {
+      s.alarmAt = next;
+      // Storage writes are held by the output gate until durable, so the caller never sees an
+      // answer whose alarm was lost; waitUntil keeps the promise from floating.
+      this.ctx.waitUntil(
+        next === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(next),
+      );
+    }
+    this.ctx.storage.kv.put(STATE_KEY, s);
+  }
+
+  /** A refused admit writes nothing, except a changed rate limit, so health shows the right tokens. */
+  private rememberRate(s: GateState, rateLimit: number | null): void {
+    if (s.rateLimit === rateLimit) return;
+    s.rateLimit = rateLimit;
+    this.ctx.storage.kv.put(STATE_KEY, s);
+  }
+
+  private window(now: number, spanMs: number): GateWindow {
+    const cells = this.ctx.storage.sql
+      .exec<{ bucket: number; n: number; ok: number; sum_ms: number }>(
+        `SELECT bucket, SUM(n) AS n, SUM(ok) AS ok, SUM(sum_ms) AS sum_ms
+         FROM latency WHERE minute > ? GROUP BY bucket`,
+        minuteOf(now - spanMs),
+      )
+      .toArray()
+      .map((r): Cell => ({ bucket: r.bucket, n: r.n, ok: r.ok, sumMs: r.sum_ms }));
+    return summarize(cells);
+  }
+}
+
+function initialState(now: number, cfg: BreakerConfig): GateState {
+  return {
+    createdAt: now,
+    breaker: initialBreaker(cfg),
+    leases: initialLeases(),
+    bucket: initialBucket(),
+    probeLease: null,
+    pausedUntil: null,
+    lastSuccessAt: null,
+    reported: false,
+    firstFailureAt: null,
+    failuresSinceSuccess: 0,
+    disableSent: false,
+    rateLimit: null,
+    purgeAt: null,
+    alarmAt: null,
+  };
+}
+
+/** The auto-disable reason, if the endpoint has gone long enough without a success. */
+function disableReason(s: GateState, now: number, cfg: Settings): string | undefined {
+  // Never succeeded: count from the gate's creation, so an endpoint that never worked is not
+  // spared because its first failure was recent.
+  const since = s.lastSuccessAt === null ? s.createdAt : s.firstFailureAt;
+  if (since === null) return undefined;
+  const span = now - since;
+  if (span < cfg.disableAfterS * 1000 || s.failuresSinceSuccess < cfg.disableMinFailures) {
+    return undefined;
+  }
+  return `No successful delivery for ${duration(span)} and ${s.failuresSinceSuccess} failures.`;
+}
+
+/** "5 days", "3 hours", "10 minutes": the largest whole unit, for the reason text. */
+function duration(ms: number): string {
+  const units: Array<[string, number]> = [
+    ["day", DAY_MS],
+    ["hour", HOUR_MS],
+    ["minute", MINUTE_MS],
+    ["second", 1000],
+  ];
+  for (const [name, size] of units) {
+    const count = Math.floor(ms / size);
+    if (count >= 1) return `${count} ${name}${count === 1 ? "" : "s"}`;
+  }
+  return "0 seconds";
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function newLeaseId(): string {
+  return `lease_${crypto.randomUUID()}`;
+}

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { listAttempts, toAttempt } from "../../db/attempts";
 import { deadLetterExists, listDeadLetters, toDeadLetter } from "../../db/dead-letters";
-import { recoverableDeliveryIds } from "../../db/deliveries";
+import { openDeliveryCount, recoverableDeliveryIds } from "../../db/deliveries";
 import { getEndpoint } from "../../db/endpoints";
 import { getMessage } from "../../db/messages";
 import { decodeCursor, toPage } from "../../db/page";
@@ -202,5 +202,52 @@ deliveries.openapi(
     );
     const restarted = await restartAndEnqueue(c.env, ids.slice(0, body.limit), ["failed", "dead"]);
     return c.json({ restarted, more: ids.length > body.limit }, 202);
+  },
+);
+
+const Window = z.object({
+  requests: z.number().int(),
+  successRate: z.number().nullable(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+});
+const Health = z
+  .object({
+    breaker: z.enum(["closed", "open", "half-open"]),
+    consecutiveFailures: z.number().int(),
+    nextProbeAt: z.string().nullable(),
+    pausedUntil: z.string().nullable(),
+    tokens: z
+      .number()
+      .nullable()
+      .openapi({ description: "Requests still allowed this second; null = no rate limit." }),
+    inFlight: z.number().int(),
+    lastHour: Window,
+    lastDay: Window,
+    lastSuccessAt: z.string().nullable(),
+    waiting: z.number().int().openapi({ description: "Deliveries not finished yet." }),
+    disabled: z.boolean(),
+  })
+  .openapi("EndpointHealth");
+
+deliveries.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/endpoints/{endpointId}/health",
+    tags: ["Endpoints"],
+    summary: "Breaker state, rate-limit tokens, in-flight, success rate and latency, backlog",
+    request: { params: EndpointParams },
+    responses: { 200: jsonResponse("The endpoint's health", Health), ...problems(400, 401, 404) },
+  }),
+  async (c) => {
+    const { appId, endpointId } = c.req.valid("param");
+    const endpoint = await getEndpoint(c.env.DB, appId, endpointId);
+    if (!endpoint) throw notFound("Endpoint");
+    const stub = c.env.ENDPOINT_GATE.get(c.env.ENDPOINT_GATE.idFromName(endpointId));
+    const [gate, waiting] = await Promise.all([
+      stub.health(),
+      openDeliveryCount(c.env.DB, endpointId),
+    ]);
+    return c.json({ ...gate, waiting, disabled: endpoint.disabled === 1 }, 200);
   },
 );

@@ -1,6 +1,11 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { settings } from "../../config";
-import { getAuthProfile, insertAuthProfile, insertProfileSecret } from "../../db/auth-profiles";
+import {
+  dropPrivateProfileIfUnused,
+  getAuthProfile,
+  insertAuthProfile,
+  insertProfileSecret,
+} from "../../db/auth-profiles";
 import { cancelOpenDeliveriesStatement } from "../../db/deliveries";
 import {
   deleteEndpointStatement,
@@ -214,7 +219,15 @@ endpoints.openapi(
       updated_at: now,
     };
     await checkEndpoint(c, appId, row);
-    await updateEndpointStatement(c.env.DB, row).run();
+    const statements = [updateEndpointStatement(c.env.DB, row)];
+    if (row.auth_profile_id !== old.auth_profile_id) {
+      statements.push(dropPrivateProfileIfUnused(c.env.DB, appId, old.auth_profile_id));
+    }
+    await c.env.DB.batch(statements);
+    if (old.disabled === 1 && row.disabled === 0) {
+      // A re-enabled endpoint starts over: closed breaker, no pause, fresh auto-disable window.
+      await c.env.ENDPOINT_GATE.get(c.env.ENDPOINT_GATE.idFromName(endpointId)).reset();
+    }
     return c.json(toEndpoint(row), 200);
   },
 );
@@ -232,20 +245,11 @@ endpoints.openapi(
     const { appId, endpointId } = c.req.valid("param");
     const row = await getEndpoint(c.env.DB, appId, endpointId);
     if (!row) throw notFound("Endpoint");
-    const profile = await getAuthProfile(c.env.DB, appId, row.auth_profile_id);
-    const statements = [
+    await c.env.DB.batch([
       deleteEndpointStatement(c.env.DB, appId, endpointId),
       cancelOpenDeliveriesStatement(c.env.DB, endpointId, "endpoint deleted", Date.now()),
-    ];
-    // A private profile dies with its endpoint unless another endpoint was pointed at it.
-    if (profile?.private) {
-      statements.push(
-        c.env.DB.prepare(
-          "DELETE FROM auth_profiles WHERE id = ? AND NOT EXISTS (SELECT 1 FROM endpoints WHERE auth_profile_id = ?)",
-        ).bind(profile.id, profile.id),
-      );
-    }
-    await c.env.DB.batch(statements);
+      dropPrivateProfileIfUnused(c.env.DB, appId, row.auth_profile_id),
+    ]);
     return c.body(null, 204);
   },
 );
