@@ -12,6 +12,7 @@ import {
 } from "../../schemas/common";
 import { ApiKey, ApiKeyCreate, KeyParams } from "../../schemas/resources";
 import { newApiKeyToken, sha256Hex } from "../../security/tokens";
+import { audit } from "../audit";
 import { evictAuthCaches, requireAdmin } from "../auth";
 import type { AppEnv } from "../context";
 import { notFound } from "../problem";
@@ -45,7 +46,10 @@ apiKeys.openapi(
       token_hash: await sha256Hex(token),
       created_at: now,
     };
-    await insertApiKey(c.env.DB, row).run();
+    await c.env.DB.batch([
+      insertApiKey(c.env.DB, row),
+      audit(c, appId, "create", "api_key", row.id),
+    ]);
     return c.json(toApiKey(row, token), 201);
   },
 );
@@ -96,6 +100,7 @@ apiKeys.openapi(
     const hash = await deleteApiKey(c.env.DB, appId, keyId);
     if (!hash) throw notFound("API key");
     evictAuthCaches(hash);
+    await audit(c, appId, "delete", "api_key", keyId).run();
     return c.body(null, 204);
   },
 );

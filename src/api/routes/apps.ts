@@ -11,6 +11,7 @@ import {
   problems,
 } from "../../schemas/common";
 import { App, AppCreate, AppUpdate } from "../../schemas/resources";
+import { audit } from "../audit";
 import { evictAuthCaches, requireAdmin } from "../auth";
 import type { AppEnv } from "../context";
 import { conflict, notFound } from "../problem";
@@ -43,7 +44,7 @@ apps.openapi(
       updated_at: now,
     };
     try {
-      await insertApp(c.env.DB, row).run();
+      await c.env.DB.batch([insertApp(c.env.DB, row), audit(c, row.id, "create", "app", row.id)]);
     } catch (err) {
       if (String(err).includes("UNIQUE")) throw conflict(`An app with uid "${body.uid}" exists.`);
       throw err;
@@ -106,6 +107,7 @@ apps.openapi(
       throw err;
     }
     if (!row) throw notFound("App");
+    await audit(c, row.id, "update", "app", row.id, { fields: Object.keys(body) }).run();
     return c.json(toApp(row), 200);
   },
 );
@@ -126,6 +128,8 @@ apps.openapi(
     // Its keys were deleted with it; a cached key must not keep reaching a deleted app.
     for (const hash of keyHashes) evictAuthCaches(hash);
     evictAuthCaches(undefined, appId);
+    // The trail outlives the app: it says who deleted it.
+    await audit(c, appId, "delete", "app", appId).run();
     return c.body(null, 204);
   },
 );

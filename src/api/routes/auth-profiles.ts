@@ -30,6 +30,7 @@ import {
   secretProblem,
 } from "../../schemas/resources";
 import { makeProfileSecret, openProfileSecret } from "../../security/profile-secrets";
+import { audit } from "../audit";
 import type { AppEnv } from "../context";
 import { conflict, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
@@ -78,6 +79,7 @@ authProfiles.openapi(
     await c.env.DB.batch([
       insertAuthProfile(c.env.DB, row),
       insertProfileSecret(c.env.DB, made.row),
+      audit(c, appId, "create", "auth_profile", row.id, { type: row.type }),
     ]);
     return c.json(toAuthProfile(row, made.publicKey, made.secret), 201);
   },
@@ -155,6 +157,8 @@ authProfiles.openapi(
     }
     const row = await getAuthProfile(c.env.DB, appId, profileId);
     if (!row) throw notFound("Auth profile");
+    if (body.name !== undefined)
+      await audit(c, appId, "update", "auth_profile", profileId, { fields: ["name"] }).run();
     return c.json(toAuthProfile(row, row.public_key), 200);
   },
 );
@@ -175,7 +179,10 @@ authProfiles.openapi(
     const used = await profileUsage(c.env.DB, profileId);
     if (used > 0)
       throw conflict(`The profile is used by ${used} endpoint(s); point them elsewhere first.`);
-    await deleteAuthProfileStatement(c.env.DB, appId, profileId).run();
+    await c.env.DB.batch([
+      deleteAuthProfileStatement(c.env.DB, appId, profileId),
+      audit(c, appId, "delete", "auth_profile", profileId),
+    ]);
     return c.body(null, 204);
   },
 );
@@ -203,9 +210,10 @@ authProfiles.openapi(
     checkSupplied(row.type, body.secret);
     const now = Date.now();
     const made = await makeProfileSecret(c.env, profileId, row.type, body.secret, now);
-    await c.env.DB.batch(
-      rotateStatements(c.env.DB, made.row, now, body.graceSeconds * 1000, KEEP_OLD_SECRETS),
-    );
+    await c.env.DB.batch([
+      ...rotateStatements(c.env.DB, made.row, now, body.graceSeconds * 1000, KEEP_OLD_SECRETS),
+      audit(c, appId, "rotate", "auth_profile", profileId, { graceSeconds: body.graceSeconds }),
+    ]);
     return c.json(toAuthProfile(row, made.publicKey, made.secret), 200);
   },
 );
@@ -228,6 +236,7 @@ authProfiles.openapi(
     if (!row) throw notFound("Auth profile");
     const secret = await currentSecret(c.env.DB, profileId);
     if (!secret) throw notFound("Auth profile secret");
+    await audit(c, appId, "reveal", "auth_profile", profileId).run();
     return c.json(toAuthProfile(row, row.public_key, await openProfileSecret(c.env, secret)), 200);
   },
 );

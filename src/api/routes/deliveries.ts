@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { listAttempts, toAttempt } from "../../db/attempts";
+import { listAudit, toAudit } from "../../db/audit";
 import { deadLetterExists, listDeadLetters, toDeadLetter } from "../../db/dead-letters";
 import { openDeliveryCount, recoverableDeliveryIds } from "../../db/deliveries";
 import { getEndpoint } from "../../db/endpoints";
@@ -17,6 +18,7 @@ import {
 } from "../../schemas/common";
 import { Attempt, MessageParams } from "../../schemas/messages";
 import { EndpointParams } from "../../schemas/resources";
+import { audit } from "../audit";
 import type { AppEnv } from "../context";
 import { notFound } from "../problem";
 import { validationHook } from "../validation";
@@ -156,6 +158,7 @@ deliveries.openapi(
     );
     const chosen = rows.slice(0, body.limit).map((r) => r.delivery_id);
     const restarted = await restartAndEnqueue(c.env, chosen, ["dead"]);
+    await audit(c, appId, "replay", "dead_letter", undefined, { ...body, restarted }).run();
     return c.json({ restarted, more: rows.length > body.limit }, 202);
   },
 );
@@ -177,6 +180,7 @@ deliveries.openapi(
     const { appId, deliveryId } = c.req.valid("param");
     if (!(await deadLetterExists(c.env.DB, appId, deliveryId))) throw notFound("Dead letter");
     const restarted = await restartAndEnqueue(c.env, [deliveryId], ["dead"]);
+    await audit(c, appId, "replay", "dead_letter", deliveryId, { restarted }).run();
     return c.json({ restarted, more: false }, 202);
   },
 );
@@ -201,6 +205,10 @@ deliveries.openapi(
       body.limit + 1,
     );
     const restarted = await restartAndEnqueue(c.env, ids.slice(0, body.limit), ["failed", "dead"]);
+    await audit(c, appId, "recover", "endpoint", endpointId, {
+      since: body.since,
+      restarted,
+    }).run();
     return c.json({ restarted, more: ids.length > body.limit }, 202);
   },
 );
@@ -249,5 +257,39 @@ deliveries.openapi(
       openDeliveryCount(c.env.DB, endpointId),
     ]);
     return c.json({ ...gate, waiting, disabled: endpoint.disabled === 1 }, 200);
+  },
+);
+
+const AuditEntry = z
+  .object({
+    id: z.string(),
+    actor: z.string().openapi({ description: '"admin" or the API key id that made the change.' }),
+    action: z.enum(["create", "update", "delete", "rotate", "reveal", "replay", "recover"]),
+    resourceType: z.string(),
+    resourceId: z.string().optional(),
+    detail: z.record(z.string(), z.unknown()).optional(),
+    createdAt: z.string(),
+  })
+  .openapi("AuditEntry");
+
+deliveries.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/audit",
+    tags: ["Audit"],
+    summary: "Every management change in an app (who, what, when), newest first",
+    request: { params: AppParams, query: PageQuery },
+    responses: {
+      200: jsonResponse("A page of audit entries", pageOf(AuditEntry)),
+      ...problems(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listAudit(c.env.DB, c.req.valid("param").appId, limit, decodeCursor(cursor));
+    return c.json(
+      toPage(rows, limit, (r) => r.id, toAudit),
+      200,
+    );
   },
 );

@@ -30,6 +30,7 @@ import { Endpoint, EndpointCreate, EndpointParams, EndpointUpdate } from "../../
 import { checkCustomHeaders } from "../../security/header-guard";
 import { makeProfileSecret } from "../../security/profile-secrets";
 import { checkTargetUrl } from "../../security/url-guard";
+import { audit } from "../audit";
 import type { AppEnv, Ctx } from "../context";
 import { type FieldProblem, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
@@ -116,7 +117,7 @@ endpoints.openapi(
         problems.push(...checkCustomHeaders(body.headers, { authSetsAuthorization: false }));
       if (problems.length > 0) throw invalid("The endpoint is not acceptable.", problems);
     }
-    statements.push(insertEndpoint(c.env.DB, row));
+    statements.push(insertEndpoint(c.env.DB, row), audit(c, appId, "create", "endpoint", id));
     await c.env.DB.batch(statements);
     return c.json(toEndpoint(row, secret), 201);
   },
@@ -219,7 +220,10 @@ endpoints.openapi(
       updated_at: now,
     };
     await checkEndpoint(c, appId, row);
-    const statements = [updateEndpointStatement(c.env.DB, row)];
+    const statements = [
+      updateEndpointStatement(c.env.DB, row),
+      audit(c, appId, "update", "endpoint", endpointId, { fields: Object.keys(body) }),
+    ];
     if (row.auth_profile_id !== old.auth_profile_id) {
       statements.push(dropPrivateProfileIfUnused(c.env.DB, appId, old.auth_profile_id));
     }
@@ -249,6 +253,7 @@ endpoints.openapi(
       deleteEndpointStatement(c.env.DB, appId, endpointId),
       cancelOpenDeliveriesStatement(c.env.DB, endpointId, "endpoint deleted", Date.now()),
       dropPrivateProfileIfUnused(c.env.DB, appId, row.auth_profile_id),
+      audit(c, appId, "delete", "endpoint", endpointId),
     ]);
     return c.body(null, 204);
   },

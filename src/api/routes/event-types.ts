@@ -22,6 +22,7 @@ import {
   EventTypeParams,
   EventTypeUpdate,
 } from "../../schemas/resources";
+import { audit } from "../audit";
 import type { AppEnv } from "../context";
 import { conflict, notFound } from "../problem";
 import { validationHook } from "../validation";
@@ -55,7 +56,10 @@ eventTypes.openapi(
       updated_at: now,
     };
     try {
-      await insertEventType(c.env.DB, row).run();
+      await c.env.DB.batch([
+        insertEventType(c.env.DB, row),
+        audit(c, appId, "create", "event_type", row.name),
+      ]);
     } catch (err) {
       if (String(err).includes("UNIQUE")) throw conflict(`Event type "${body.name}" exists.`);
       throw err;
@@ -139,6 +143,7 @@ eventTypes.openapi(
       Date.now(),
     );
     if (!row) throw notFound("Event type");
+    await audit(c, appId, "update", "event_type", name, { fields: Object.keys(body) }).run();
     return c.json(toEventType(row), 200);
   },
 );
@@ -155,6 +160,7 @@ eventTypes.openapi(
   async (c) => {
     const { appId, name } = c.req.valid("param");
     if (!(await deleteEventType(c.env.DB, appId, name))) throw notFound("Event type");
+    await audit(c, appId, "delete", "event_type", name).run();
     return c.body(null, 204);
   },
 );
