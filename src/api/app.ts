@@ -1,7 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { LIMITS } from "../config";
-import { authenticate, requireAppAccess } from "./auth";
+import { readOps, resetOps } from "../lib/ops";
+import { authenticate, requireAdmin, requireAppAccess } from "./auth";
 import { jsonBody } from "./body";
 import type { AppEnv } from "./context";
 import { renderDocs } from "./docs-page";
@@ -25,6 +26,19 @@ export function createApi() {
   });
 
   api.get("/healthz", (c) => c.json({ ok: true }));
+
+  // Benchmark counters; absent unless OPS_COUNTERS is on.
+  api.use("/__ops", async (c, next) => {
+    if (c.env.OPS_COUNTERS !== "true") throw new ApiError(404, "Not Found", "No such route.");
+    await next();
+  });
+  api.use("/__ops", authenticate, requireAdmin);
+  api.get("/__ops", (c) => c.json(readOps()));
+  api.post("/__ops/reset", authenticate, requireAdmin, (c) => {
+    if (c.env.OPS_COUNTERS !== "true") throw new ApiError(404, "Not Found", "No such route.");
+    resetOps();
+    return c.body(null, 204);
+  });
 
   api.use("/v1/*", authenticate);
   api.use("/v1/apps/:appId", requireAppAccess);

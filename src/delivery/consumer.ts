@@ -15,6 +15,7 @@ import { operatorEventStatement } from "../db/operator-events";
 import { countsAsFailure, parseCounted4xx } from "../gate/classify";
 import type { GateOutcome } from "../gate/types";
 import { newId } from "../lib/ids";
+import { countOp } from "../lib/ops";
 import { TtlCache } from "../lib/ttl-cache";
 import { DeliveryTask } from "../schemas/queue";
 import { open } from "../security/secret-box";
@@ -389,6 +390,7 @@ async function send(
   const { delivery, task, endpoint, msg, body, keys } = r;
   const startedAt = Date.now();
   const headers = await webhookHeaders(msg.id, body, endpoint, keys, Math.floor(startedAt / 1000));
+  countOp("subrequests");
   const outcome = await postWebhook({ url: endpoint.url, headers, body, timeoutMs });
   const verdict = decide(
     outcome,
