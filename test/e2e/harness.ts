@@ -38,6 +38,13 @@ export interface HooklaneOptions {
   port?: number;
   /** Seconds between sweeper runs (`SWEEP_TICK_S`); "2" by default so tests recover quickly. */
   sweepTickS?: string;
+  /**
+   * Keep state here instead of a fresh temp dir, and leave it on stop(): a second start with
+   * the same dir (and the same `secrets`) is a restart of the same service.
+   */
+  stateDir?: string;
+  /** Admin token and encryption key to reuse across a restart. */
+  secrets?: { adminToken: string; encryptionKey: string };
 }
 
 /** Options for {@link Hooklane.api}. */
@@ -68,6 +75,8 @@ export interface Hooklane {
   logs(): string;
   /** Stops the service (whole process tree) and removes its state directory. Idempotent. */
   stop(): Promise<void>;
+  /** Kills the whole process tree at once with SIGKILL, as a crash would, then cleans up like stop(). */
+  crash(): Promise<void>;
   /** Calls the HTTP API with the admin token unless told otherwise. */
   api(path: string, init?: ApiInit): Promise<ApiResponse>;
 }
@@ -148,14 +157,15 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
   const port = opts.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = await mkdtemp(join(tmpdir(), "hooklane-e2e-"));
-  const adminToken = `hladm_${randomBytes(32).toString("base64url")}`;
+  const stateDir = opts.stateDir ?? join(dir, "state");
+  const adminToken = opts.secrets?.adminToken ?? `hladm_${randomBytes(32).toString("base64url")}`;
   const vars: Record<string, string> = {
     ADMIN_TOKEN: adminToken,
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    ENCRYPTION_KEY: opts.secrets?.encryptionKey ?? randomBytes(32).toString("base64"),
     ALLOW_INSECURE_TARGETS: "true",
     ...opts.vars,
   };
-  const args = [DEV_SCRIPT, "--port", String(port), "--persist-to", join(dir, "state")];
+  const args = [DEV_SCRIPT, "--port", String(port), "--persist-to", stateDir];
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
 
   // detached: dev.mjs leads its own process group, so stop() can signal it as a unit.
@@ -198,10 +208,11 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
   child.stderr?.on("data", onData);
 
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     stopped ??= (async () => {
+      if (signal === "SIGKILL" && wranglerPgid !== undefined) killGroup(wranglerPgid, "SIGKILL");
       // dev.mjs forwards SIGTERM to wrangler's group and exits when wrangler has.
-      killGroup(pgid, "SIGTERM");
+      killGroup(pgid, signal);
       if (!(await waitForExit(child, STOP_GRACE_MS))) killGroup(pgid, "SIGKILL");
       await waitForExit(child, 5_000);
       // Belt and braces: if dev.mjs died abruptly, wrangler and workerd may still be running.
@@ -271,7 +282,14 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
     await sleep(200);
   }
 
-  return { baseUrl, adminToken, logs: () => log, stop, api };
+  return {
+    baseUrl,
+    adminToken,
+    logs: () => log,
+    stop: () => stop(),
+    crash: () => stop("SIGKILL"),
+    api,
+  };
 }
 
 /** What the receiver's behaviour sees of a request. */
