@@ -5,6 +5,8 @@ CREATE TABLE apps (
   id          TEXT PRIMARY KEY,
   name        TEXT NOT NULL,
   uid         TEXT UNIQUE,
+  -- Messages per second this app may ingest; NULL = unlimited.
+  ingest_rate_limit INTEGER,
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 );

@@ -4,6 +4,7 @@ export interface AppRow {
   id: string;
   name: string;
   uid: string | null;
+  ingest_rate_limit: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -14,14 +15,17 @@ export function toApp(row: AppRow) {
     id: row.id,
     name: row.name,
     ...(row.uid ? { uid: row.uid } : {}),
+    ...(row.ingest_rate_limit !== null ? { ingestRateLimit: row.ingest_rate_limit } : {}),
     createdAt: iso(row.created_at),
   };
 }
 
 export function insertApp(db: D1Database, row: AppRow) {
   return db
-    .prepare("INSERT INTO apps (id, name, uid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
-    .bind(row.id, row.name, row.uid, row.created_at, row.updated_at);
+    .prepare(
+      "INSERT INTO apps (id, name, uid, ingest_rate_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(row.id, row.name, row.uid, row.ingest_rate_limit, row.created_at, row.updated_at);
 }
 
 /** One app or null. */
@@ -46,16 +50,25 @@ export async function listApps(
 export async function updateApp(
   db: D1Database,
   id: string,
-  patch: { name?: string; uid?: string | null },
+  patch: { name?: string; uid?: string | null; ingestRateLimit?: number | null },
   now: number,
 ): Promise<AppRow | null> {
   return db
     .prepare(
       `UPDATE apps SET name = COALESCE(?2, name),
-         uid = CASE WHEN ?3 THEN ?4 ELSE uid END, updated_at = ?5
+         uid = CASE WHEN ?3 THEN ?4 ELSE uid END,
+         ingest_rate_limit = CASE WHEN ?6 THEN ?7 ELSE ingest_rate_limit END, updated_at = ?5
        WHERE id = ?1 RETURNING *`,
     )
-    .bind(id, patch.name ?? null, patch.uid !== undefined ? 1 : 0, patch.uid ?? null, now)
+    .bind(
+      id,
+      patch.name ?? null,
+      patch.uid !== undefined ? 1 : 0,
+      patch.uid ?? null,
+      now,
+      patch.ingestRateLimit !== undefined ? 1 : 0,
+      patch.ingestRateLimit ?? null,
+    )
     .first<AppRow>();
 }
 

@@ -13,13 +13,26 @@ export const AppCreate = z
       .max(128)
       .regex(/^[A-Za-z0-9._-]+$/)
       .optional(),
+    ingestRateLimit: z.number().int().min(1).max(100_000).optional().openapi({
+      description: "Messages per second this app may send; more answer 429. Unset = unlimited.",
+    }),
   })
   .strict();
 export const AppUpdate = z
-  .object({ name: Name.optional(), uid: AppCreate.shape.uid.nullable().optional() })
+  .object({
+    name: Name.optional(),
+    uid: AppCreate.shape.uid.nullable().optional(),
+    ingestRateLimit: AppCreate.shape.ingestRateLimit.unwrap().nullable().optional(),
+  })
   .strict();
 export const App = z
-  .object({ id: z.string(), name: z.string(), uid: z.string().optional(), createdAt: Timestamp })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    uid: z.string().optional(),
+    ingestRateLimit: z.number().int().optional(),
+    createdAt: Timestamp,
+  })
   .openapi("App");
 
 // ---- api keys -----------------------------------------------------------------------------

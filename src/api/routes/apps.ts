@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { deleteApp, getApp, insertApp, listApps, toApp, updateApp } from "../../db/apps";
 import { decodeCursor, toPage } from "../../db/page";
+import { forgetIngestLimit } from "../../ingest/rate-limit";
 import { newId } from "../../lib/ids";
 import {
   AppParams,
@@ -40,6 +41,7 @@ apps.openapi(
       id: newId("app", now),
       name: body.name,
       uid: body.uid ?? null,
+      ingest_rate_limit: body.ingestRateLimit ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -107,6 +109,7 @@ apps.openapi(
       throw err;
     }
     if (!row) throw notFound("App");
+    forgetIngestLimit(row.id);
     await audit(c, row.id, "update", "app", row.id, { fields: Object.keys(body) }).run();
     return c.json(toApp(row), 200);
   },

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { getMessage, listMessages, toMessage } from "../../db/messages";
 import { decodeCursor, toPage } from "../../db/page";
 import { acceptMessage } from "../../ingest/accept";
+import { checkIngestRate } from "../../ingest/rate-limit";
 import {
   AppParams,
   EventTypeName,
@@ -31,13 +32,14 @@ messages.openapi(
     request: { params: AppParams, headers: IdempotencyHeader, ...jsonRequest(MessageCreate) },
     responses: {
       202: jsonResponse("Accepted", Message),
-      ...problems(400, 401, 404, 409, 413, 415, 422),
+      ...problems(400, 401, 404, 409, 413, 415, 422, 429),
     },
   }),
   async (c) => {
     const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
     const headerKey = c.req.valid("header")["idempotency-key"];
+    await checkIngestRate(c.env, appId);
     const accepted = await acceptMessage(c.env, {
       appId,
       eventType: body.eventType,
