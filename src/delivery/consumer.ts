@@ -13,7 +13,7 @@ import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import type { MessageRow } from "../db/messages";
 import { operatorEventStatement } from "../db/operator-events";
 import { countsAsFailure, parseCounted4xx } from "../gate/classify";
-import type { GateOutcome } from "../gate/types";
+import type { AdmitResult, GateOutcome } from "../gate/types";
 import { newId } from "../lib/ids";
 import { countOp } from "../lib/ops";
 import { TtlCache } from "../lib/ttl-cache";
@@ -32,6 +32,10 @@ const CRASH_RETRY_S = 10;
 const FIFO_WAIT_S = 1;
 /** When the gate cannot be reached, wait this long rather than send unguarded. */
 const GATE_DOWN_S = 5;
+/** In-flight requests per endpoint when the endpoint sets no `maxConcurrency`. */
+const DEFAULT_MAX_CONCURRENCY = 10;
+/** Attempts at writing a batch's outcomes before handing the batch back to the queue. */
+const WRITE_TRIES = 3;
 
 /** Decrypted secrets by secret row id; rotation creates new ids, so entries never go stale. */
 const secretCache = new TtlCache<Promise<string>>(5 * 60_000, 5000);
@@ -156,18 +160,22 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     }),
   );
 
-  const { admitted, waiting } = await admit(env, ready, now);
+  const { plans, waiting } = await admit(env, ready, now);
   results.push(...waiting);
-  const sent = await Promise.all(
-    admitted.map(({ ready: r, leaseId }) =>
-      send(r, leaseId, cfg.requestTimeoutMs, cfg.retrySchedule).catch((err: unknown) => {
-        log("delivery processing threw; handing it back to the queue", {
-          deliveryId: r.delivery.id,
-          error: String(err),
-        });
-        return crashed(r.delivery, r.task, now);
-      }),
-    ),
+  const counted4xx = parseCounted4xx(env.BREAKER_COUNT_4XX);
+  const sent: Result[] = [];
+  await Promise.all(
+    plans.map(async (plan) => {
+      const { done, leftover } = await runPlan(
+        plan,
+        cfg.requestTimeoutMs,
+        cfg.retrySchedule,
+        counted4xx,
+        now,
+      );
+      sent.push(...done);
+      for (const r of leftover) results.push(waitFor(r, 1, now, cfg.retrySchedule));
+    }),
   );
   results.push(...sent);
   const disabled = await report(env, sent);
@@ -206,7 +214,7 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     }
   }
   try {
-    await env.DB.batch(statements);
+    await writeWithRetry(env.DB, statements);
   } catch (err) {
     // Sent but not recorded. Hand every message back once the lease has run out, so the claim
     // can be retaken and the outcome written: the receiver may see a duplicate, nothing is lost.
@@ -220,9 +228,19 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
   await followUp(env, results, byDelivery);
 }
 
+/** What one endpoint may send in this invocation: its granted slots and the deliveries for them. */
+interface Plan {
+  /** One per granted slot: its lease, and with a rate limit the time it may send. */
+  lanes: { leaseId: string; notBefore?: number }[];
+  /** In message order; with `reusable`, each lane works through it until it is empty. */
+  queue: Ready[];
+  reusable: boolean;
+  failureBudget: number;
+}
+
 /**
  * Asks each endpoint's gate once for as many slots as this batch has deliveries for it. FIFO
- * endpoints only ever send their oldest unfinished delivery. What is not granted waits (no
+ * endpoints only ever send their oldest unfinished delivery. What cannot be sent waits (no
  * attempt used), staggered so it comes back at the pace the gate allows, or expires when its
  * retry window has closed.
  */
@@ -230,9 +248,8 @@ async function admit(
   env: Env,
   ready: Ready[],
   now: number,
-): Promise<{ admitted: { ready: Ready; leaseId: string }[]; waiting: Result[] }> {
+): Promise<{ plans: Plan[]; waiting: Result[] }> {
   const cfg = settings(env);
-  const windowMs = cfg.retrySchedule.reduce((a, b) => a + b, 0) * 1000;
   const byEndpoint = new Map<string, Ready[]>();
   for (const r of ready) {
     const list = byEndpoint.get(r.endpoint.id) ?? [];
@@ -244,17 +261,8 @@ async function admit(
     .map((l) => l[0]?.endpoint.id ?? "");
   const heads = await fifoHeads(env.DB, fifo);
 
-  const admitted: { ready: Ready; leaseId: string }[] = [];
+  const plans: Plan[] = [];
   const waiting: Result[] = [];
-  const wait = (r: Ready, seconds: number) => {
-    const start = r.delivery.first_attempt_at ?? r.delivery.created_at;
-    if (now + seconds * 1000 > start + windowMs) {
-      waiting.push(settle(r.delivery, r.task, "dead", "expired", now));
-    } else {
-      waiting.push(deferred(r.delivery, r.task, seconds, now));
-    }
-  };
-
   await Promise.all(
     [...byEndpoint.entries()].map(async ([endpointId, list]) => {
       list.sort((a, b) => (a.delivery.message_id < b.delivery.message_id ? -1 : 1));
@@ -264,33 +272,87 @@ async function admit(
       if (endpoint.ordering === "fifo") {
         const head = heads.get(endpointId);
         eligible = list.filter((r) => r.delivery.id === head);
-        for (const r of list) if (r.delivery.id !== head) wait(r, FIFO_WAIT_S);
+        for (const r of list)
+          if (r.delivery.id !== head) waiting.push(waitFor(r, FIFO_WAIT_S, now, cfg.retrySchedule));
       }
       if (eligible.length === 0) return;
-      let grant: { leases: string[]; retryAfterMs: number };
+      let grant: AdmitResult;
       try {
         const stub = env.ENDPOINT_GATE.get(env.ENDPOINT_GATE.idFromName(endpointId));
         grant = await stub.admit(eligible.length, {
           rateLimit: endpoint.rate_limit,
-          maxConcurrency: endpoint.max_concurrency ?? 10,
+          maxConcurrency: endpoint.max_concurrency ?? DEFAULT_MAX_CONCURRENCY,
           fifo: endpoint.ordering === "fifo",
         });
       } catch (err) {
         log("gate unreachable; deferring", { endpointId, error: String(err) });
-        grant = { leases: [], retryAfterMs: GATE_DOWN_S * 1000 };
+        grant = {
+          leases: [],
+          retryAfterMs: GATE_DOWN_S * 1000,
+          breaker: "closed",
+          reusable: false,
+          failureBudget: 0,
+        };
       }
-      eligible.forEach((r, i) => {
-        const leaseId = grant.leases[i];
-        if (leaseId !== undefined) return admitted.push({ ready: r, leaseId });
-        // Spread the rest over the time the gate needs to let them through, so they return in
-        // order instead of all at once.
-        const k = i - grant.leases.length;
-        const spacingMs = endpoint.rate_limit ? 1000 / endpoint.rate_limit : 0;
-        wait(r, Math.max(1, Math.ceil((grant.retryAfterMs + k * spacingMs) / 1000)));
+      const sendable = grant.reusable ? eligible.length : grant.leases.length;
+      plans.push({
+        lanes: grant.leases.map((leaseId, i) => ({ leaseId, notBefore: grant.notBefore?.[i] })),
+        queue: eligible.slice(0, sendable),
+        reusable: grant.reusable,
+        failureBudget: grant.failureBudget,
+      });
+      // Spread the rest over the time the gate needs to let them through, so they return in
+      // order instead of all at once.
+      const spacingMs = endpoint.rate_limit ? 1000 / endpoint.rate_limit : 0;
+      eligible.slice(sendable).forEach((r, k) => {
+        const seconds = Math.max(1, Math.ceil((grant.retryAfterMs + k * spacingMs) / 1000));
+        waiting.push(waitFor(r, seconds, now, cfg.retrySchedule));
       });
     }),
   );
-  return { admitted, waiting };
+  return { plans, waiting };
+}
+
+/**
+ * Sends a plan: each granted slot is a lane, sent no earlier than its `notBefore` when the gate
+ * paces the endpoint. Without `reusable`, a lane carries one request;
+ * with it, lanes keep taking the next delivery until none is left, so in-flight never exceeds
+ * the grant. Lanes stop early once `failureBudget` failures in a row have been seen (the gate
+ * would open the breaker); what is left over waits.
+ */
+async function runPlan(
+  plan: Plan,
+  timeoutMs: number,
+  schedule: number[],
+  counted4xx: ReadonlySet<number>,
+  now: number,
+): Promise<{ done: Result[]; leftover: Ready[] }> {
+  const done: Result[] = [];
+  let next = 0;
+  let failuresInRow = 0;
+  await Promise.all(
+    plan.lanes.map(async ({ leaseId, notBefore }) => {
+      while (next < plan.queue.length && failuresInRow < plan.failureBudget) {
+        const r = plan.queue[next++];
+        if (!r) return;
+        // The gate paces rate-limited endpoints by send time: wait for this slot's turn.
+        const wait = notBefore === undefined ? 0 : notBefore - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const result = await send(r, leaseId, timeoutMs, schedule).catch((err: unknown) => {
+          log("delivery processing threw; handing it back to the queue", {
+            deliveryId: r.delivery.id,
+            error: String(err),
+          });
+          return crashed(r.delivery, r.task, now);
+        });
+        done.push(result);
+        if (!plan.reusable) return;
+        if (result.update.status === "succeeded") failuresInRow = 0;
+        else if (result.gate && countsAsFailure(result.gate.outcome, counted4xx)) failuresInRow++;
+      }
+    }),
+  );
+  return { done, leftover: plan.queue.slice(next) };
 }
 
 /** Reports outcomes to each endpoint's gate in one call; returns endpoints the gate wants disabled. */
@@ -462,6 +524,19 @@ function settle(
   };
 }
 
+/**
+ * A delivery that may not go yet waits without using an attempt, unless its retry window
+ * (the sum of the schedule, counted from its first attempt) closes first: then it expires.
+ */
+function waitFor(r: Ready, seconds: number, now: number, schedule: number[]): Result {
+  const first = r.delivery.first_attempt_at;
+  const windowMs = schedule.reduce((a, b) => a + b, 0) * 1000;
+  if (first !== null && now + seconds * 1000 > first + windowMs) {
+    return settle(r.delivery, r.task, "dead", "expired", now);
+  }
+  return deferred(r.delivery, r.task, seconds, now);
+}
+
 /** A delivery the gate did not let through yet: it waits without using an attempt. */
 function deferred(delivery: DeliveryRow, task: DeliveryTask, seconds: number, now: number): Result {
   return {
@@ -496,6 +571,20 @@ function crashed(delivery: DeliveryRow, task: DeliveryTask, now: number): Result
       error: "consumer error",
     },
   };
+}
+
+/** Writes a batch's outcomes, trying again on a transient D1 error: the requests already went out. */
+async function writeWithRetry(db: D1Database, statements: D1PreparedStatement[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.batch(statements);
+      return;
+    } catch (err) {
+      if (attempt >= WRITE_TRIES) throw err;
+      log("recording attempts failed; trying again", { attempt, error: String(err) });
+      await new Promise((r) => setTimeout(r, 100 * 3 ** attempt));
+    }
+  }
 }
 
 function decrypt(env: Env, row: { id: string; secret_enc: string }): Promise<string> {

@@ -11,7 +11,7 @@ import {
 } from "./breaker";
 import { type Cell, MINUTE_MS, minuteOf, summarize, tally } from "./latency";
 import { acquire, inFlight, initialLeases, type LeaseState, nextExpiry, release } from "./leases";
-import { type BucketState, initialBucket, take, WINDOW_MS } from "./token-bucket";
+import { available, initialPacer, type PacerState, pace } from "./pacer";
 import type {
   AdmitResult,
   GateHealth,
@@ -31,7 +31,8 @@ interface GateState {
   createdAt: number;
   breaker: BreakerState;
   leases: LeaseState;
-  bucket: BucketState;
+  /** Send times handed out to rate-limited requests. */
+  pacer: PacerState;
   /** The lease of the half-open probe, so only its outcome decides the probe. */
   probeLease: string | null;
   pausedUntil: number | null;
@@ -64,7 +65,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * One per endpoint (`idFromName(endpointId)`): decides whether a delivery may go now, through
- * a circuit breaker, a pause on Retry-After, a sliding-second rate limit and expiring
+ * a circuit breaker, a pause on Retry-After, a paced rate limit (send times) and expiring
  * concurrency leases, and tells the caller when an endpoint should be auto-disabled.
  */
 export class EndpointGate extends DurableObject<Env> {
@@ -90,10 +91,24 @@ export class EndpointGate extends DurableObject<Env> {
     const want = Math.max(0, Math.floor(n));
     const refuse = (waitMs: number): AdmitResult => {
       this.rememberRate(s, limits.rateLimit);
-      return { leases: [], retryAfterMs: Math.max(1, Math.ceil(waitMs)), breaker: s.breaker.state };
+      return {
+        leases: [],
+        retryAfterMs: Math.max(1, Math.ceil(waitMs)),
+        breaker: s.breaker.state,
+        reusable: false,
+        failureBudget: 0,
+      };
     };
 
-    if (want === 0) return { leases: [], retryAfterMs: 0, breaker: s.breaker.state };
+    if (want === 0) {
+      return {
+        leases: [],
+        retryAfterMs: 0,
+        breaker: s.breaker.state,
+        reusable: false,
+        failureBudget: 0,
+      };
+    }
     if (s.pausedUntil !== null && now < s.pausedUntil) return refuse(s.pausedUntil - now);
     const pass = canPass(s.breaker, now, cfg.breaker);
     if (!pass.allowed) return refuse(pass.retryAt - now);
@@ -110,15 +125,15 @@ export class EndpointGate extends DurableObject<Env> {
     const asked = pass.probe ? Math.min(want, 1) : want;
     const byConcurrency = Math.min(asked, Math.max(0, limit - inFlight(s.leases, now)));
     const rate =
-      limits.rateLimit === null ? null : take(s.bucket, now, limits.rateLimit, byConcurrency);
-    const granted = rate ? rate.granted : byConcurrency;
+      limits.rateLimit === null ? null : pace(s.pacer, now, limits.rateLimit, byConcurrency);
+    const granted = rate ? rate.times.length : byConcurrency;
 
     // The probe (and any breaker transition) is only committed if a slot actually goes out.
     const held = acquire(s.leases, now, limit, granted, cfg.leaseMs, newLeaseId);
     if (held.ids.length > 0) {
       s.breaker = pass.state;
       s.leases = held.state;
-      if (rate) s.bucket = rate.state;
+      if (rate) s.pacer = rate.state;
       if (pass.probe) s.probeLease = held.ids[0] ?? null;
       s.rateLimit = limits.rateLimit;
       this.save(s, now);
@@ -137,7 +152,19 @@ export class EndpointGate extends DurableObject<Env> {
       if (rate && rate.nextAt > now) waitMs = Math.max(waitMs, rate.nextAt - now);
     }
     if (held.ids.length === 0) return refuse(waitMs);
-    return { leases: held.ids, retryAfterMs: waitMs, breaker: s.breaker.state };
+    return {
+      leases: held.ids,
+      ...(rate ? { notBefore: rate.times.slice(0, held.ids.length) } : {}),
+      retryAfterMs: waitMs,
+      breaker: s.breaker.state,
+      reusable:
+        !slowStart &&
+        !pass.probe &&
+        !limits.fifo &&
+        limits.rateLimit === null &&
+        s.breaker.state === "closed",
+      failureBudget: Math.max(1, cfg.breaker.failureThreshold - s.breaker.consecutiveFailures),
+    };
   }
 
   /** Releases leases and records outcomes; answers `disable` once when auto-disable triggers. */
@@ -209,9 +236,6 @@ export class EndpointGate extends DurableObject<Env> {
   /** Breaker, pause, tokens, in-flight and the last hour's and day's traffic figures. */
   health(now: number = Date.now()): GateHealth {
     const s = this.load(now);
-    const used = s.bucket.log
-      .filter(([at]) => at > now - WINDOW_MS)
-      .reduce((sum, [, count]) => sum + count, 0);
     return {
       breaker: s.breaker.state,
       consecutiveFailures: s.breaker.consecutiveFailures,
@@ -220,7 +244,7 @@ export class EndpointGate extends DurableObject<Env> {
           ? iso(s.breaker.openUntil)
           : null,
       pausedUntil: s.pausedUntil !== null && s.pausedUntil > now ? iso(s.pausedUntil) : null,
-      tokens: s.rateLimit === null ? null : Math.max(0, Math.floor(s.rateLimit) - used),
+      tokens: s.rateLimit === null ? null : available(s.pacer, now, s.rateLimit),
       inFlight: inFlight(s.leases, now),
       lastHour: this.window(now, HOUR_MS),
       lastDay: this.window(now, DAY_MS),
@@ -320,7 +344,7 @@ function initialState(now: number, cfg: BreakerConfig): GateState {
     createdAt: now,
     breaker: initialBreaker(cfg),
     leases: initialLeases(),
-    bucket: initialBucket(),
+    pacer: initialPacer(),
     probeLease: null,
     pausedUntil: null,
     lastSuccessAt: null,

@@ -1,6 +1,8 @@
 /**
- * The endpoint rate limit: at most `rate` grants in ANY sliding one-second window
- * (DESIGN.md, "Time semantics"), as pure functions over a JSON-serialisable state.
+ * The app ingest rate limit: at most `rate` grants in ANY sliding one-second window, as pure
+ * functions over a JSON-serialisable state. Right for admission decided at the instant of the
+ * request (ingest). Endpoint sends happen after their grant, so the gate paces them by send
+ * time instead (pacer.ts).
  *
  * Why not a token bucket or GCRA, despite the file name DESIGN.md gives the capability: a
  * limiter that remembers only one number (tokens, or a theoretical arrival time) lets

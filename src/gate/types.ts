@@ -14,9 +14,23 @@ export interface GateLimits {
 export interface AdmitResult {
   /** One lease id per granted slot (length <= n). */
   leases: string[];
+  /**
+   * With a rate limit: the time (ms epoch) before which each granted request must not be sent,
+   * one per lease. The gate paces by these, so the caller must wait for them.
+   */
+  notBefore?: number[];
   /** For the ungranted rest: ms until a slot may be available (0 if all granted). */
   retryAfterMs: number;
   breaker: "closed" | "open" | "half-open";
+  /**
+   * The caller may reuse each slot for several requests in a row within one invocation (so a
+   * batch flows at `maxConcurrency` in flight instead of `maxConcurrency` per batch). Only when
+   * nothing else bounds the sends: breaker closed, no probe, no rate limit, not FIFO, not in
+   * slow start.
+   */
+  reusable: boolean;
+  /** Consecutive failures the caller may see before it must stop sending (the breaker would open). */
+  failureBudget: number;
 }
 
 /** The result of one attempt made under a lease. */

@@ -143,7 +143,7 @@ describe("EndpointGate slow start and breaker", () => {
     );
 
     const early = await stub.admit(3, OPEN, t0 + 29_999);
-    expect(early).toEqual({ leases: [], retryAfterMs: 1, breaker: "open" });
+    expect(early).toMatchObject({ leases: [], retryAfterMs: 1, breaker: "open" });
     expect((await stub.health(t0 + 1)).nextProbeAt).toBe(new Date(t0 + 30_000).toISOString());
 
     const probe = await stub.admit(3, OPEN, t0 + 30_000);
@@ -221,7 +221,7 @@ describe("EndpointGate slow start and breaker", () => {
 });
 
 describe("EndpointGate rate limit and pause", () => {
-  it("never grants more than 20 in any one-second window over simulated time", async () => {
+  it("never schedules more than 20 sends in any one-second window over simulated time", async () => {
     const stub = gate();
     const limits = { rateLimit: 20, maxConcurrency: 1000, fifo: false };
     const t0 = Date.now();
@@ -234,7 +234,10 @@ describe("EndpointGate rate limit and pause", () => {
       };
       for (let t = t0; t < t0 + 10_000; t += 1 + Math.floor(random() * 60)) {
         const r = gateObject.admit(1 + Math.floor(random() * 15), limits, t);
-        times.push(...r.leases.map(() => t));
+        // What the receiver sees is bounded by send times: the gate paces by `notBefore`.
+        expect(r.notBefore ?? []).toHaveLength(r.leases.length);
+        for (const at of r.notBefore ?? []) expect(at).toBeGreaterThanOrEqual(t);
+        times.push(...(r.notBefore ?? []));
         if (r.leases.length < 1) expect(r.retryAfterMs).toBeGreaterThan(0);
         gateObject.report(
           r.leases.map((id) => succeeded(id)),
@@ -253,17 +256,24 @@ describe("EndpointGate rate limit and pause", () => {
     expect(grants.length).toBeGreaterThanOrEqual(180);
   });
 
-  it("tells a rate-limited caller when the next slot frees, and shows the tokens left", async () => {
+  it("paces a rate-limited caller by send times one second ahead, and shows the tokens left", async () => {
     const stub = gate();
     const limits = { rateLimit: 20, maxConcurrency: 100, fifo: false };
     const t0 = Date.now();
     const warm = await stub.admit(1, limits, t0);
+    expect(warm.notBefore).toEqual([t0]);
     await stub.report([succeeded(warm.leases[0] ?? "")], t0);
-    expect((await stub.health(t0 + 1)).tokens).toBe(19);
+    // Send slots at t0+50 ... t0+1000 are still free within the one-second horizon.
+    expect((await stub.health(t0 + 1)).tokens).toBe(20);
     const rest = await stub.admit(50, limits, t0 + 1);
-    expect(rest.leases).toHaveLength(19);
-    expect(rest.retryAfterMs).toBeGreaterThan(900);
-    expect(rest.retryAfterMs).toBeLessThanOrEqual(1010);
+    expect(rest.leases).toHaveLength(20);
+    const times = rest.notBefore ?? [];
+    expect(times[0]).toBeCloseTo(t0 + 50, 3);
+    expect((times[19] ?? 0) - (times[0] ?? 0)).toBeCloseTo(950, 2);
+    expect(rest.reusable).toBe(false);
+    // The next slot frees when the first one falls inside the horizon again.
+    expect(rest.retryAfterMs).toBeGreaterThan(0);
+    expect(rest.retryAfterMs).toBeLessThanOrEqual(50);
     expect((await stub.health(t0 + 2)).tokens).toBe(0);
     expect((await stub.admit(1, limits, t0 + 2)).leases).toEqual([]);
   });
