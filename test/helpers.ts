@@ -37,7 +37,30 @@ export async function call<T = Record<string, unknown>>(
   } catch {
     // not JSON (e.g. the docs page)
   }
+  rememberSecretsIn(parsed);
   return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+/** Every secret or token a test saw, so test/setup.ts can check none of them was logged. */
+const SECRETS_KEY = Symbol.for("hooklane.test.secrets");
+export function rememberedSecrets(): Set<string> {
+  const g = globalThis as { [SECRETS_KEY]?: Set<string> };
+  g[SECRETS_KEY] ??= new Set();
+  return g[SECRETS_KEY];
+}
+
+/** Adds a secret value to the registry that the console scan in test/setup.ts checks. */
+export function rememberSecret(secret: string): void {
+  rememberedSecrets().add(secret);
+}
+
+/** Answers carry `secret` (auth profiles, endpoints) and `token` (API keys) once: remember them. */
+function rememberSecretsIn(body: unknown): void {
+  if (body === null || typeof body !== "object") return;
+  for (const field of ["secret", "token"] as const) {
+    const value = (body as Record<string, unknown>)[field];
+    if (typeof value === "string" && value !== "") rememberSecret(value);
+  }
 }
 
 /** Creates an app and an API key for it. */

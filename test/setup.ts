@@ -1,6 +1,7 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, expect, vi } from "vitest";
+import { ADMIN, rememberedSecrets } from "./helpers";
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 
@@ -12,4 +13,60 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
+});
+
+// Secrets are never logged (DESIGN.md, "Safety"). Everything written through console during
+// this test file (tests, the Worker's handlers and its queue consumers share this isolate) is
+// captured, still printed, and scanned once the file is done.
+const CONSOLE_METHODS = ["log", "info", "warn", "error", "debug"] as const;
+const CAPTURE_KEY = Symbol.for("hooklane.test.console");
+type Capture = { lines: string[] };
+
+function formatArg(arg: unknown): string {
+  if (typeof arg === "string") return arg;
+  if (arg instanceof Error) return `${arg.name}: ${arg.message}\n${arg.stack ?? ""}`;
+  try {
+    return JSON.stringify(arg) ?? String(arg);
+  } catch {
+    return String(arg);
+  }
+}
+
+function consoleCapture(): Capture {
+  const g = globalThis as { [CAPTURE_KEY]?: Capture };
+  const existing = g[CAPTURE_KEY];
+  if (existing) return existing;
+  const capture: Capture = { lines: [] };
+  g[CAPTURE_KEY] = capture;
+  // Wrapped once per isolate; vi.spyOn(console, ...) in a test wraps (and restores to) these.
+  for (const method of CONSOLE_METHODS) {
+    const original = console[method].bind(console);
+    console[method] = (...args: unknown[]) => {
+      capture.lines.push(`[${method}] ${args.map(formatArg).join(" ")}`);
+      original(...args);
+    };
+  }
+  return capture;
+}
+
+const captured = consoleCapture();
+captured.lines.length = 0;
+
+/** Prefixes of the secrets and tokens Hooklane generates (hmac, ed25519, bearer, API keys). */
+const SECRET_PATTERNS = [/whsec_/, /whsk_/, /hlb_/, /\bhk_[A-Za-z0-9_-]{16,}/];
+
+afterAll(() => {
+  const output = captured.lines.join("\n");
+  for (const pattern of SECRET_PATTERNS) {
+    const line = captured.lines.find((l) => pattern.test(l));
+    expect(line, `console output contains ${pattern}`).toBeUndefined();
+  }
+  // Values a test created or supplied (very short ones would match by accident).
+  for (const secret of [ADMIN, ...rememberedSecrets()]) {
+    if (secret.length < 8) continue;
+    expect(
+      output.includes(secret),
+      `console output contains the secret ${secret.slice(0, 8)}...`,
+    ).toBe(false);
+  }
 });

@@ -54,6 +54,14 @@ interface GateState {
 }
 
 const STATE_KEY = "gate";
+/**
+ * Paced send times start this far ahead, so the consumer's own work between admit and send
+ * (other endpoints' gates, signing) does not make a slot late: a late slot fires together
+ * with the next one and bunches sends at the receiver.
+ */
+const PACE_LEAD_MS = 100;
+/** How far ahead send times are handed out: one batch may schedule up to rate x 2 s of sends. */
+const PACE_HORIZON_MS = 2000;
 /** Beyond the request timeout, how long a lease outlives its request before it frees itself. */
 const LEASE_GRACE_MS = 30_000;
 /** Wait hint when concurrency (or a probe in flight) binds: a slot frees when any request ends. */
@@ -125,7 +133,9 @@ export class EndpointGate extends DurableObject<Env> {
     const asked = pass.probe ? Math.min(want, 1) : want;
     const byConcurrency = Math.min(asked, Math.max(0, limit - inFlight(s.leases, now)));
     const rate =
-      limits.rateLimit === null ? null : pace(s.pacer, now, limits.rateLimit, byConcurrency);
+      limits.rateLimit === null
+        ? null
+        : pace(s.pacer, now + PACE_LEAD_MS, limits.rateLimit, byConcurrency, PACE_HORIZON_MS);
     const granted = rate ? rate.times.length : byConcurrency;
 
     // The probe (and any breaker transition) is only committed if a slot actually goes out.
@@ -244,7 +254,10 @@ export class EndpointGate extends DurableObject<Env> {
           ? iso(s.breaker.openUntil)
           : null,
       pausedUntil: s.pausedUntil !== null && s.pausedUntil > now ? iso(s.pausedUntil) : null,
-      tokens: s.rateLimit === null ? null : available(s.pacer, now, s.rateLimit),
+      tokens:
+        s.rateLimit === null
+          ? null
+          : available(s.pacer, now + PACE_LEAD_MS, s.rateLimit, PACE_HORIZON_MS),
       inFlight: inFlight(s.leases, now),
       lastHour: this.window(now, HOUR_MS),
       lastDay: this.window(now, DAY_MS),

@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { deliveryRow, receiver, runConsumer, seedDeliveries } from "../delivery/fixtures";
 import { ADMIN, call, ingestCounts, newApp, newEndpoint } from "../helpers";
 import {
   type ApiKeyBody,
@@ -17,6 +19,12 @@ interface Tenant {
   messageId: string;
   eventType: string;
   apiKeyId: string;
+  /** The delivery of `messageId` to `endpointId`. */
+  deliveryId: string;
+  /** An endpoint that answered 410: its one delivery is dead (a real dead letter). */
+  deadEndpointId: string;
+  deadMessageId: string;
+  deadDeliveryId: string;
 }
 
 /** An app with one of everything, so another tenant has something to reach for. */
@@ -35,7 +43,17 @@ async function tenant(label: string): Promise<Tenant> {
   });
   const keys = await call<Page<ApiKeyBody>>("GET", `/v1/apps/${appId}/api-keys`);
   const apiKeyId = keys.body.data[0]?.id;
-  if (msg.status !== 202 || !apiKeyId) throw new Error("tenant setup failed");
+  const deliveryId = msg.body.deliveries?.[0]?.id;
+  if (msg.status !== 202 || !apiKeyId || !deliveryId) throw new Error("tenant setup failed");
+  // A dead letter made the real way: one attempt, the receiver answers 410 Gone.
+  const gone = await newEndpoint(appId, {
+    url: `https://gone-${label}.example.com/hook`,
+    eventTypes: ["never.sent"],
+  });
+  const [task] = await seedDeliveries(appId, [gone.id], { owner: label });
+  if (!task) throw new Error("tenant setup failed");
+  await runConsumer([task], { RETRY_SCHEDULE: "300" });
+  if ((await deliveryRow(task.deliveryId))?.status !== "dead") throw new Error("no dead letter");
   return {
     appId,
     key,
@@ -44,16 +62,62 @@ async function tenant(label: string): Promise<Tenant> {
     messageId: msg.body.id,
     eventType,
     apiKeyId,
+    deliveryId,
+    deadEndpointId: gone.id,
+    deadMessageId: task.messageId,
+    deadDeliveryId: task.deliveryId,
   };
 }
 
 let a: Tenant;
 let b: Tenant;
 
+let bravoBefore: Awaited<ReturnType<typeof bravoState>>;
+
 beforeAll(async () => {
+  // Receivers: the "gone" endpoints answer 410, everything else 200.
+  receiver((req) =>
+    req.url.includes("://gone-")
+      ? new Response("gone", { status: 410 })
+      : new Response("ok", { status: 200 }),
+  );
   a = await tenant("alpha");
   b = await tenant("bravo");
+  bravoBefore = await bravoState();
 });
+
+/** What A's key could change in B behind the API's back: rows the API does not show. */
+async function bravoState() {
+  const one = (sql: string, ...args: unknown[]) =>
+    env.DB.prepare(sql)
+      .bind(...args)
+      .all()
+      .then((r) => r.results);
+  return {
+    secrets: await one(
+      "SELECT id, secret_enc, expires_at FROM auth_profile_secrets WHERE profile_id = ? ORDER BY id",
+      b.profileId,
+    ),
+    deadLetter: await one("SELECT * FROM dead_letters WHERE delivery_id = ?", b.deadDeliveryId),
+    deadDelivery: await one(
+      "SELECT status, attempts, total_attempts, last_error FROM deliveries WHERE id = ?",
+      b.deadDeliveryId,
+    ),
+    attempts: await one(
+      "SELECT id FROM attempts WHERE delivery_id = ? ORDER BY id",
+      b.deadDeliveryId,
+    ),
+    audit: await one("SELECT id FROM audit_log WHERE app_id = ? ORDER BY id", b.appId),
+    keys: await one("SELECT id FROM api_keys WHERE app_id = ? ORDER BY id", b.appId),
+    endpoints: await one(
+      "SELECT id, url, disabled, auth_profile_id FROM endpoints WHERE app_id = ? ORDER BY id",
+      b.appId,
+    ),
+    messages: await one("SELECT id FROM messages WHERE app_id = ? ORDER BY id", b.appId),
+    eventTypes: await one("SELECT name FROM event_types WHERE app_id = ? ORDER BY name", b.appId),
+    profiles: await one("SELECT id, name FROM auth_profiles WHERE app_id = ? ORDER BY id", b.appId),
+  };
+}
 
 type Route = { method: string; path: (t: Tenant) => string; body?: Record<string, unknown> };
 
@@ -149,11 +213,60 @@ const appRoutes: [string, Route][] = [
   ["PATCH app", { method: "PATCH", path: (t) => `/v1/apps/${t.appId}`, body: { name: "x" } }],
   ["DELETE app", { method: "DELETE", path: (t) => `/v1/apps/${t.appId}` }],
   ["POST app/api-keys", { method: "POST", path: (t) => `/v1/apps/${t.appId}/api-keys`, body: {} }],
+  ["GET app/api-keys", { method: "GET", path: (t) => `/v1/apps/${t.appId}/api-keys` }],
   [
     "DELETE api key",
     { method: "DELETE", path: (t) => `/v1/apps/${t.appId}/api-keys/${t.apiKeyId}` },
   ],
+  [
+    "GET message attempts",
+    { method: "GET", path: (t) => `/v1/apps/${t.appId}/messages/${t.deadMessageId}/attempts` },
+  ],
+  [
+    "GET endpoint attempts",
+    { method: "GET", path: (t) => `/v1/apps/${t.appId}/endpoints/${t.deadEndpointId}/attempts` },
+  ],
+  [
+    "GET endpoint health",
+    { method: "GET", path: (t) => `/v1/apps/${t.appId}/endpoints/${t.endpointId}/health` },
+  ],
+  [
+    "POST endpoint recover",
+    {
+      method: "POST",
+      path: (t) => `/v1/apps/${t.appId}/endpoints/${t.deadEndpointId}/recover`,
+      body: { since: "2000-01-01T00:00:00Z" },
+    },
+  ],
+  ["GET app/dead-letters", { method: "GET", path: (t) => `/v1/apps/${t.appId}/dead-letters` }],
+  [
+    "POST bulk replay",
+    { method: "POST", path: (t) => `/v1/apps/${t.appId}/dead-letters/replay`, body: {} },
+  ],
+  [
+    "POST replay one dead letter",
+    {
+      method: "POST",
+      path: (t) => `/v1/apps/${t.appId}/dead-letters/${t.deadDeliveryId}/replay`,
+    },
+  ],
+  ["GET app/audit", { method: "GET", path: (t) => `/v1/apps/${t.appId}/audit` }],
 ];
+
+/** The matrix's routes with OpenAPI placeholders instead of ids, e.g. `GET /v1/apps/{appId}`. */
+const PLACEHOLDERS: Tenant = {
+  appId: "{appId}",
+  key: "",
+  endpointId: "{endpointId}",
+  profileId: "{profileId}",
+  messageId: "{messageId}",
+  eventType: "{name}",
+  apiKeyId: "{keyId}",
+  deliveryId: "{deliveryId}",
+  deadEndpointId: "{endpointId}",
+  deadMessageId: "{messageId}",
+  deadDeliveryId: "{deliveryId}",
+};
 
 /** B's resources are all still there, unchanged where it matters. */
 async function expectBravoIntact(): Promise<void> {
@@ -175,6 +288,8 @@ async function expectBravoIntact(): Promise<void> {
     (await call("GET", `/v1/apps/${b.appId}/messages/${b.messageId}`, { token: b.key })).status,
   ).toBe(200);
   expect((await call("GET", `/v1/apps/${b.appId}`)).status).toBe(200);
+  // Nothing replayed, recovered, rotated, revealed, audited or deleted in B.
+  expect(await bravoState()).toEqual(bravoBefore);
 }
 
 describe("app A's key on app B", () => {
@@ -184,6 +299,19 @@ describe("app A's key on app B", () => {
     expectProblem(res, 404);
     expect(await ingestCounts()).toEqual(before);
     await expectBravoIntact();
+  });
+
+  it("covers every app-scoped route of the OpenAPI contract", async () => {
+    const doc = await call<{ paths: Record<string, Record<string, unknown>> }>(
+      "GET",
+      "/openapi.json",
+    );
+    const contract = Object.entries(doc.body.paths)
+      .filter(([path]) => path.startsWith("/v1/apps/{appId}"))
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const matrix = appRoutes.map(([, r]) => `${r.method} ${r.path(PLACEHOLDERS)}`);
+    expect(new Set(matrix).size).toBe(matrix.length);
+    expect([...matrix].sort()).toEqual([...contract].sort());
   });
 
   it("says the same for B's real ids as for ids that do not exist", async () => {
@@ -208,6 +336,9 @@ describe("app A's key on B's ids under A's own path", () => {
     ["message", (t: Tenant) => `messages/${t.messageId}`],
     ["event type", (t: Tenant) => `event-types/${t.eventType}`],
     ["auth profile", (t: Tenant) => `auth-profiles/${t.profileId}`],
+    ["message's attempts", (t: Tenant) => `messages/${t.deadMessageId}/attempts`],
+    ["endpoint's attempts", (t: Tenant) => `endpoints/${t.deadEndpointId}/attempts`],
+    ["endpoint's health", (t: Tenant) => `endpoints/${t.endpointId}/health`],
   ])("GET of B's %s answers 404", async (_name, tail) => {
     const res = await call("GET", `/v1/apps/${a.appId}/${tail(b)}`, { token: a.key });
     expectProblem(res, 404);
@@ -221,10 +352,63 @@ describe("app A's key on B's ids under A's own path", () => {
     ["POST", (t: Tenant) => `auth-profiles/${t.profileId}/reveal`, undefined],
     ["POST", (t: Tenant) => `auth-profiles/${t.profileId}/rotate`, {}],
     ["DELETE", (t: Tenant) => `event-types/${t.eventType}`, undefined],
+    ["POST", (t: Tenant) => `dead-letters/${t.deadDeliveryId}/replay`, undefined],
+    ["POST", (t: Tenant) => `dead-letters/${t.deliveryId}/replay`, undefined],
+    [
+      "POST",
+      (t: Tenant) => `endpoints/${t.deadEndpointId}/recover`,
+      { since: "2000-01-01T00:00:00Z" },
+    ],
   ] as const)("%s of B's %s answers 404 and changes nothing", async (method, tail, body) => {
     const res = await call(method, `/v1/apps/${a.appId}/${tail(b)}`, { token: a.key, body });
     expectProblem(res, 404);
     await expectBravoIntact();
+  });
+
+  it("filters by B's endpoint find nothing, exactly as an unknown endpoint id", async () => {
+    const unknown = "ep_00000000000000000000000000";
+    for (const endpointId of [b.deadEndpointId, unknown]) {
+      const list = await call<Page<{ deliveryId: string }>>(
+        "GET",
+        `/v1/apps/${a.appId}/dead-letters?endpointId=${endpointId}`,
+        { token: a.key },
+      );
+      expect(list.status).toBe(200);
+      expect(list.body).toEqual({ data: [], nextCursor: null });
+      const bulk = await call("POST", `/v1/apps/${a.appId}/dead-letters/replay`, {
+        token: a.key,
+        body: { endpointId },
+      });
+      expect(bulk.status).toBe(202);
+      expect(bulk.body).toEqual({ restarted: 0, more: false });
+    }
+    // A's own unfiltered bulk replay restarts A's dead letter only.
+    const mine = await call("POST", `/v1/apps/${a.appId}/dead-letters/replay`, {
+      token: a.key,
+      body: {},
+    });
+    expect(mine.body).toEqual({ restarted: 1, more: false });
+    await expectBravoIntact();
+  });
+
+  it("A's audit log and dead letters show nothing of B", async () => {
+    const audit = await call<Page<{ actor: string; resourceId?: string }>>(
+      "GET",
+      `/v1/apps/${a.appId}/audit`,
+      { token: a.key },
+    );
+    expect(audit.status).toBe(200);
+    const bravoIds = [b.appId, b.endpointId, b.profileId, b.deadEndpointId, b.apiKeyId];
+    for (const entry of audit.body.data) {
+      expect(bravoIds).not.toContain(entry.resourceId);
+      expect(entry.actor).not.toBe(b.apiKeyId);
+    }
+    const dead = await call<Page<{ deliveryId: string }>>(
+      "GET",
+      `/v1/apps/${a.appId}/dead-letters`,
+      { token: a.key },
+    );
+    expect(dead.body.data.map((d) => d.deliveryId)).not.toContain(b.deadDeliveryId);
   });
 
   it("refuses an endpoint in A that points at B's auth profile", async () => {

@@ -256,24 +256,30 @@ describe("EndpointGate rate limit and pause", () => {
     expect(grants.length).toBeGreaterThanOrEqual(180);
   });
 
-  it("paces a rate-limited caller by send times one second ahead, and shows the tokens left", async () => {
+  it("paces a rate-limited caller by send times, a little ahead, and shows the tokens left", async () => {
     const stub = gate();
     const limits = { rateLimit: 20, maxConcurrency: 100, fifo: false };
     const t0 = Date.now();
     const warm = await stub.admit(1, limits, t0);
-    expect(warm.notBefore).toEqual([t0]);
+    const first = warm.notBefore?.[0] ?? 0;
+    // A short lead absorbs the consumer's own work between admit and send.
+    expect(first).toBeGreaterThan(t0);
+    expect(first).toBeLessThanOrEqual(t0 + 200);
     await stub.report([succeeded(warm.leases[0] ?? "")], t0);
-    // Send slots at t0+50 ... t0+1000 are still free within the one-second horizon.
-    expect((await stub.health(t0 + 1)).tokens).toBe(20);
-    const rest = await stub.admit(50, limits, t0 + 1);
-    expect(rest.leases).toHaveLength(20);
+    const tokens = (await stub.health(t0 + 1)).tokens ?? 0;
+    const rest = await stub.admit(100, limits, t0 + 1);
+    // Up to two seconds of sends are scheduled at once, 50 ms apart, after the first.
+    expect(rest.leases).toHaveLength(tokens);
+    expect(tokens).toBeGreaterThanOrEqual(38);
+    expect(tokens).toBeLessThanOrEqual(40);
     const times = rest.notBefore ?? [];
-    expect(times[0]).toBeCloseTo(t0 + 50, 3);
-    expect((times[19] ?? 0) - (times[0] ?? 0)).toBeCloseTo(950, 2);
+    expect((times[0] ?? 0) - first).toBeCloseTo(50, 3);
+    for (let i = 1; i < times.length; i++)
+      expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeCloseTo(50, 3);
     expect(rest.reusable).toBe(false);
     // The next slot frees when the first one falls inside the horizon again.
     expect(rest.retryAfterMs).toBeGreaterThan(0);
-    expect(rest.retryAfterMs).toBeLessThanOrEqual(50);
+    expect(rest.retryAfterMs).toBeLessThanOrEqual(200);
     expect((await stub.health(t0 + 2)).tokens).toBe(0);
     expect((await stub.admit(1, limits, t0 + 2)).leases).toEqual([]);
   });
