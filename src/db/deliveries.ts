@@ -200,3 +200,15 @@ export async function openDeliveryCount(db: D1Database, endpointId: string): Pro
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+/** For a FIFO endpoint: the next unfinished delivery after a message (its new head once that one is done). */
+export async function nextFifoDelivery(db: D1Database, endpointId: string, afterMessageId: string) {
+  const row = await db
+    .prepare(
+      `SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'failed', 'delivering')
+         AND message_id > ? ORDER BY message_id LIMIT 1`,
+    )
+    .bind(endpointId, afterMessageId)
+    .first<{ id: string }>();
+  return row?.id ?? null;
+}

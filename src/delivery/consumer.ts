@@ -6,6 +6,7 @@ import {
   type DeliveryRow,
   type DeliveryUpdate,
   fifoHeads,
+  nextFifoDelivery,
   updateDeliveryStatement,
 } from "../db/deliveries";
 import { loadDeliveryContext } from "../db/delivery-context";
@@ -166,13 +167,9 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
   const sent: Result[] = [];
   await Promise.all(
     plans.map(async (plan) => {
-      const { done, leftover } = await runPlan(
-        plan,
-        cfg.requestTimeoutMs,
-        cfg.retrySchedule,
-        counted4xx,
-        now,
-      );
+      const { done, leftover } = plan.fifo
+        ? await runFifoPlan(env.DB, plan, cfg.requestTimeoutMs, cfg.retrySchedule, now)
+        : await runPlan(plan, cfg.requestTimeoutMs, cfg.retrySchedule, counted4xx, now);
       sent.push(...done);
       for (const r of leftover) results.push(waitFor(r, 1, now, cfg.retrySchedule));
     }),
@@ -236,6 +233,8 @@ interface Plan {
   queue: Ready[];
   reusable: boolean;
   failureBudget: number;
+  /** FIFO: one lane walks the queue in message order while each delivery succeeds. */
+  fifo: boolean;
 }
 
 /**
@@ -270,10 +269,12 @@ async function admit(
       if (!endpoint) return;
       let eligible = list;
       if (endpoint.ordering === "fifo") {
-        const head = heads.get(endpointId);
-        eligible = list.filter((r) => r.delivery.id === head);
-        for (const r of list)
-          if (r.delivery.id !== head) waiting.push(waitFor(r, FIFO_WAIT_S, now, cfg.retrySchedule));
+        // Only from the head on: everything in this batch waits if its head is elsewhere.
+        const headAt = list.findIndex((r) => r.delivery.id === heads.get(endpointId));
+        eligible = headAt < 0 ? [] : list.slice(headAt);
+        for (const r of headAt < 0 ? list : list.slice(0, headAt)) {
+          waiting.push(waitFor(r, FIFO_WAIT_S, now, cfg.retrySchedule));
+        }
       }
       if (eligible.length === 0) return;
       let grant: AdmitResult;
@@ -294,12 +295,14 @@ async function admit(
           failureBudget: 0,
         };
       }
-      const sendable = grant.reusable ? eligible.length : grant.leases.length;
+      const fifoPlan = endpoint.ordering === "fifo";
+      const sendable = grant.reusable || fifoPlan ? eligible.length : grant.leases.length;
       plans.push({
         lanes: grant.leases.map((leaseId, i) => ({ leaseId, notBefore: grant.notBefore?.[i] })),
         queue: eligible.slice(0, sendable),
         reusable: grant.reusable,
         failureBudget: grant.failureBudget,
+        fifo: fifoPlan,
       });
       // Spread the rest over the time the gate needs to let them through, so they return in
       // order instead of all at once.
@@ -353,6 +356,46 @@ async function runPlan(
     }),
   );
   return { done, leftover: plan.queue.slice(next) };
+}
+
+/**
+ * Sends a FIFO plan under its single slot, in message order: after each success, the next
+ * delivery goes only if it is the endpoint's next unfinished one (nothing older waits elsewhere).
+ * A failure stops the walk: the head blocks what is behind it until it succeeds or dies.
+ */
+async function runFifoPlan(
+  db: D1Database,
+  plan: Plan,
+  timeoutMs: number,
+  schedule: number[],
+  now: number,
+): Promise<{ done: Result[]; leftover: Ready[] }> {
+  const lane = plan.lanes[0];
+  const done: Result[] = [];
+  if (!lane) return { done, leftover: plan.queue };
+  let i = 0;
+  for (; i < plan.queue.length; i++) {
+    const r = plan.queue[i];
+    const previous = plan.queue[i - 1];
+    if (!r) break;
+    if (previous) {
+      const next = await nextFifoDelivery(db, r.endpoint.id, previous.delivery.message_id);
+      if (next !== r.delivery.id) break;
+    }
+    const result = await send(r, lane.leaseId, timeoutMs, schedule).catch((err: unknown) => {
+      log("delivery processing threw; handing it back to the queue", {
+        deliveryId: r.delivery.id,
+        error: String(err),
+      });
+      return crashed(r.delivery, r.task, now);
+    });
+    done.push(result);
+    if (result.update.status !== "succeeded") {
+      i++;
+      break;
+    }
+  }
+  return { done, leftover: plan.queue.slice(i) };
 }
 
 /** Reports outcomes to each endpoint's gate in one call; returns endpoints the gate wants disabled. */
