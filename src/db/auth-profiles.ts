@@ -151,29 +151,6 @@ export function deleteAuthProfileStatement(db: D1Database, appId: string, id: st
   return db.prepare("DELETE FROM auth_profiles WHERE id = ? AND app_id = ?").bind(id, appId);
 }
 
-/** Every secret still valid for signing, per profile, newest first (for the delivery consumer). */
-export async function signingSecrets(
-  db: D1Database,
-  profileIds: string[],
-  now: number,
-): Promise<Map<string, ProfileSecretRow[]>> {
-  const { results } = await db
-    .prepare(
-      `SELECT * FROM auth_profile_secrets
-       WHERE profile_id IN (SELECT value FROM json_each(?1)) AND (expires_at IS NULL OR expires_at > ?2)
-       ORDER BY id DESC`,
-    )
-    .bind(JSON.stringify(profileIds), now)
-    .all<ProfileSecretRow>();
-  const out = new Map<string, ProfileSecretRow[]>();
-  for (const row of results) {
-    const list = out.get(row.profile_id) ?? [];
-    list.push(row);
-    out.set(row.profile_id, list);
-  }
-  return out;
-}
-
 /** Deletes a private profile once no endpoint uses it (its endpoint was deleted or re-pointed). */
 export function dropPrivateProfileIfUnused(db: D1Database, appId: string, id: string) {
   return db

@@ -129,18 +129,6 @@ export async function enabledEndpointFilters(db: D1Database, appId: string) {
   return results;
 }
 
-/** Endpoints by id (any app): the delivery consumer's batched read. */
-export async function endpointsByIds(
-  db: D1Database,
-  ids: string[],
-): Promise<Map<string, EndpointRow>> {
-  const { results } = await db
-    .prepare("SELECT * FROM endpoints WHERE id IN (SELECT value FROM json_each(?))")
-    .bind(JSON.stringify(ids))
-    .all<EndpointRow>();
-  return new Map(results.map((r) => [r.id, r]));
-}
-
 export function deleteEndpointStatement(db: D1Database, appId: string, id: string) {
   return db.prepare("DELETE FROM endpoints WHERE id = ? AND app_id = ?").bind(id, appId);
 }

@@ -57,8 +57,3 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   }
   return `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`;
 }
-
-/** The lowest id of a prefix at a time: `id >= idFloor(p, t)` selects rows made at or after t. */
-export function idFloor(prefix: IdPrefix, time: number): string {
-  return `${prefix}_${encodeTime(time)}`;
-}
