@@ -15,6 +15,7 @@ import type { MessageRow } from "../db/messages";
 import { operatorEventStatement } from "../db/operator-events";
 import { countsAsFailure, parseCounted4xx } from "../gate/classify";
 import type { AdmitResult, GateOutcome } from "../gate/types";
+import { acceptMessage } from "../ingest/accept";
 import { newId } from "../lib/ids";
 import { countOp } from "../lib/ops";
 import { TtlCache } from "../lib/ttl-cache";
@@ -220,7 +221,10 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       byDelivery.get(r.delivery.id)?.message.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
     return;
   }
-  if (disabled.size > 0) log("endpoints disabled", { endpoints: [...disabled.keys()] });
+  if (disabled.size > 0) {
+    log("endpoints disabled", { endpoints: [...disabled.keys()] });
+    await notifyOperator(env, disabled, context.endpoints, writeNow);
+  }
 
   await followUp(env, results, byDelivery);
 }
@@ -435,6 +439,42 @@ async function report(env: Env, sent: Result[]): Promise<Map<string, string>> {
     }),
   );
   return disabled;
+}
+
+/**
+ * With `OPERATOR_APP_ID` set, each disabled endpoint also becomes an `endpoint.disabled` message
+ * in that app, delivered by Hooklane itself to whatever endpoints the operator registered there.
+ */
+async function notifyOperator(
+  env: Env,
+  disabled: Map<string, string>,
+  endpoints: Map<string, EndpointRow>,
+  at: number,
+): Promise<void> {
+  const operatorApp = env.OPERATOR_APP_ID;
+  if (!operatorApp) return;
+  await Promise.all(
+    [...disabled].map(async ([endpointId, reason]) => {
+      const endpoint = endpoints.get(endpointId);
+      try {
+        await acceptMessage(env, {
+          appId: operatorApp,
+          eventType: "endpoint.disabled",
+          payload: {
+            appId: endpoint?.app_id,
+            endpointId,
+            url: endpoint?.url,
+            reason,
+            disabledAt: new Date(at).toISOString(),
+          },
+          idempotencyKey: `endpoint.disabled:${endpointId}:${at}`,
+        });
+      } catch (err) {
+        // The operator event is already recorded in D1; the webhook is a courtesy copy.
+        log("operator notification failed", { endpointId, error: String(err) });
+      }
+    }),
+  );
 }
 
 /** After D1 committed: re-enqueue retries and deferrals, notify the dead-letter queue, then ack or retry each message. */

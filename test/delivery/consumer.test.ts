@@ -353,4 +353,59 @@ describe("delivery consumer", () => {
     expect(row?.status).toBe("dead");
     expect(row?.last_error).toMatch(/^target_refused/);
   });
+
+  it("tells the operator through Hooklane itself when an endpoint is disabled", async () => {
+    const operator = await newApp("operator");
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    receiver(() => new Response("gone", { status: 410 }));
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    await runConsumer([task], { ...LONG, OPERATOR_APP_ID: operator.appId });
+    const events = await env.DB.prepare(
+      "SELECT type, detail FROM operator_events WHERE endpoint_id = ?",
+    )
+      .bind(ep.id)
+      .all<{ type: string; detail: string }>();
+    expect(events.results).toEqual([
+      { type: "endpoint.disabled", detail: expect.stringContaining("410") },
+    ]);
+    const notices = await call<{ data: { eventType: string; payload: Record<string, unknown> }[] }>(
+      "GET",
+      `/v1/apps/${operator.appId}/messages`,
+    );
+    expect(notices.body.data).toEqual([
+      expect.objectContaining({
+        eventType: "endpoint.disabled",
+        payload: expect.objectContaining({
+          appId,
+          endpointId: ep.id,
+          reason: expect.stringContaining("410"),
+        }),
+      }),
+    ]);
+  });
+
+  it("defers what the gate does not let through without using an attempt", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { rateLimit: 1 });
+    const seen = receiver(() => new Response("ok"));
+    const send = vi.spyOn(env.DELIVERIES, "sendBatch");
+    const tasks = [
+      ...(await seedDeliveries(appId, [ep.id])),
+      ...(await seedDeliveries(appId, [ep.id])),
+      ...(await seedDeliveries(appId, [ep.id])),
+    ];
+    const result = await runConsumer(tasks, LONG);
+    // One per second: the first goes now, the second is paced a second later, the third waits.
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(seen.length).toBeLessThanOrEqual(2);
+    expect(result.explicitAcks.sort()).toEqual(["q0", "q1", "q2"]);
+    const deferred = send.mock.calls.flatMap(([m]) => [...m]);
+    expect(deferred.length).toBe(3 - seen.length);
+    for (const m of deferred) {
+      expect(m.delaySeconds).toBeGreaterThanOrEqual(1);
+      const row = await deliveryRow((m.body as { deliveryId: string }).deliveryId);
+      expect(row).toMatchObject({ status: "pending", attempts: 0, total_attempts: 0 });
+    }
+  });
 });
