@@ -17,6 +17,7 @@ import {
   updateEndpointStatement,
 } from "../../db/endpoints";
 import { decodeCursor, toPage } from "../../db/page";
+import { invalidateEndpoints } from "../../ingest/endpoint-cache";
 import { newId } from "../../lib/ids";
 import {
   AppParams,
@@ -119,6 +120,7 @@ endpoints.openapi(
     }
     statements.push(insertEndpoint(c.env.DB, row), audit(c, appId, "create", "endpoint", id));
     await c.env.DB.batch(statements);
+    invalidateEndpoints(appId);
     return c.json(toEndpoint(row, secret), 201);
   },
 );
@@ -228,6 +230,7 @@ endpoints.openapi(
       statements.push(dropPrivateProfileIfUnused(c.env.DB, appId, old.auth_profile_id));
     }
     await c.env.DB.batch(statements);
+    invalidateEndpoints(appId);
     if (old.disabled === 1 && row.disabled === 0) {
       // A re-enabled endpoint starts over: closed breaker, no pause, fresh auto-disable window.
       await c.env.ENDPOINT_GATE.get(c.env.ENDPOINT_GATE.idFromName(endpointId)).reset();
@@ -255,6 +258,7 @@ endpoints.openapi(
       dropPrivateProfileIfUnused(c.env.DB, appId, row.auth_profile_id),
       audit(c, appId, "delete", "endpoint", endpointId),
     ]);
+    invalidateEndpoints(appId);
     return c.body(null, 204);
   },
 );
