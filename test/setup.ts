@@ -8,11 +8,17 @@ await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 // Miniflare runs the real queue consumers for messages tests enqueue, and they make outbound
 // requests. By default every receiver answers 200; a test that needs another receiver installs
 // its own implementation on the same spy.
-beforeEach(() => {
+/** Every receiver answers 200 unless a test says otherwise. */
+function defaultReceiver(): void {
   vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("ok"));
+}
+beforeEach(() => {
+  defaultReceiver();
 });
 afterEach(() => {
   vi.restoreAllMocks();
+  // Consumers still running in the background between tests must not reach the real network.
+  defaultReceiver();
 });
 
 // Secrets are never logged (DESIGN.md, "Safety"). Everything written through console during
