@@ -1,0 +1,209 @@
+// @ts-check
+/**
+ * The bench's webhook receiver: a Node http server on 127.0.0.1 that records the arrival time of
+ * every request, verifies Standard Webhooks signatures (with the `standardwebhooks` package) on
+ * paths that have a secret, and answers 200. Requests are grouped in buckets (the first two path
+ * segments: `/h/dlv1`, `/f/ingest1`, `/h/fan`), so every phase counts only its own arrivals.
+ *
+ * `hold(bucket)` parks the answers to a bucket's requests until released: the local queue
+ * consumer handles one batch at a time, so a parked batch lets a backlog build up for a clean
+ * drain measurement (see docs/BENCHMARKS.md).
+ */
+import { createServer } from "node:http";
+import { performance } from "node:perf_hooks";
+import { Webhook } from "standardwebhooks";
+import { sleep } from "./stats.mjs";
+
+/**
+ * @typedef {{ id: string, path: string, at: number, valid: boolean | undefined }} Arrival
+ * @typedef {{
+ *   arrivals: Arrival[],
+ *   unique: Set<string>,
+ *   duplicates: number,
+ *   invalid: number,
+ *   invalidSamples: string[],
+ *   verified: number,
+ *   firstAt: number,
+ *   lastAt: number,
+ *   byId: Map<string, number>,
+ * }} Bucket
+ */
+
+/** @param {string} path */
+export function bucketOf(path) {
+  return path.split("/").slice(0, 3).join("/");
+}
+
+/** @param {import("node:http").IncomingHttpHeaders} headers */
+function flatHeaders(headers) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+export async function startReceiver() {
+  /** @type {Map<string, Webhook>} */
+  const verifiers = new Map();
+  /** @type {Map<string, Bucket>} */
+  const buckets = new Map();
+  /** @type {Map<string, (() => void)[]>} */
+  const held = new Map();
+
+  /** @param {string} name */
+  const bucket = (name) => {
+    let b = buckets.get(name);
+    if (!b) {
+      b = {
+        arrivals: [],
+        unique: new Set(),
+        duplicates: 0,
+        invalid: 0,
+        invalidSamples: [],
+        verified: 0,
+        firstAt: Number.NaN,
+        lastAt: Number.NaN,
+        byId: new Map(),
+      };
+      buckets.set(name, b);
+    }
+    return b;
+  };
+
+  const server = createServer((req, res) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("error", () => {});
+    req.on("end", () => {
+      const at = performance.now();
+      const body = Buffer.concat(chunks).toString("utf8");
+      const path = new URL(req.url ?? "/", "http://receiver").pathname;
+      const header = req.headers["webhook-id"];
+      const id = (Array.isArray(header) ? header[0] : header) ?? "";
+      const b = bucket(bucketOf(path));
+      /** @type {boolean | undefined} */
+      let valid;
+      const verifier = verifiers.get(path);
+      if (verifier) {
+        try {
+          verifier.verify(body, flatHeaders(req.headers));
+          valid = true;
+          b.verified++;
+        } catch (err) {
+          valid = false;
+          b.invalid++;
+          if (b.invalidSamples.length < 5) b.invalidSamples.push(`${path}: ${String(err)}`);
+        }
+      }
+      const key = `${path}\u0000${id}`;
+      if (b.unique.has(key)) {
+        b.duplicates++;
+      } else {
+        b.unique.add(key);
+        if (!b.byId.has(id)) b.byId.set(id, at);
+      }
+      b.arrivals.push({ id, path, at, valid });
+      if (Number.isNaN(b.firstAt)) b.firstAt = at;
+      b.lastAt = at;
+      const answer = () => {
+        if (res.destroyed) return;
+        res.writeHead(200, {
+          "content-type": "text/plain",
+          ...(process.env.RCV_CLOSE ? { connection: "close" } : {}),
+        });
+        res.end("ok");
+      };
+      const parked = held.get(bucketOf(path));
+      if (parked) parked.push(answer);
+      else answer();
+    });
+  });
+  // Short keep-alive: workerd opens many connections when it sends in parallel and does not
+  // reuse them all; with a long idle timeout a 1,000/s drain kept ~19,000 sockets open and
+  // exhausted the file limit (20,000 here) of the floor's workerd.
+  server.keepAliveTimeout = 1_000;
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(undefined));
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("receiver: no port");
+  const base = `http://127.0.0.1:${address.port}`;
+
+  return {
+    base,
+    /** @param {string} path */
+    url: (path) => `${base}${path}`,
+    /** @param {string} path @param {string} secret */
+    setSecret(path, secret) {
+      verifiers.set(path, new Webhook(secret));
+    },
+    /** @param {string} name */
+    bucket,
+    /** Unique deliveries (path + webhook-id) seen in a bucket. @param {string} name */
+    count: (name) => bucket(name).unique.size,
+    /**
+     * Parks answers to the bucket's requests; returns the release function, which answers them
+     * all and returns the release time.
+     * @param {string} name
+     */
+    hold(name) {
+      /** @type {(() => void)[]} */
+      const parked = [];
+      held.set(name, parked);
+      return () => {
+        const at = performance.now();
+        held.delete(name);
+        for (const answer of parked) answer();
+        return { at, parked: parked.length };
+      };
+    },
+    /**
+     * Waits until the bucket has `n` unique deliveries; false on timeout.
+     * @param {string} name
+     * @param {number} n
+     * @param {number} timeoutMs
+     * @param {(seen: number) => void} [onTick] called about every 5 s while waiting
+     */
+    async waitFor(name, n, timeoutMs, onTick) {
+      const deadline = performance.now() + timeoutMs;
+      let nextTick = performance.now() + 5_000;
+      while (bucket(name).unique.size < n) {
+        if (performance.now() > deadline) return bucket(name).unique.size >= n;
+        if (onTick && performance.now() > nextTick) {
+          onTick(bucket(name).unique.size);
+          nextTick += 5_000;
+        }
+        await sleep(20);
+      }
+      return true;
+    },
+    /** Totals over every bucket whose name starts with `prefix`. @param {string} prefix */
+    totals(prefix) {
+      let invalid = 0;
+      let verified = 0;
+      let duplicates = 0;
+      /** @type {string[]} */
+      const samples = [];
+      for (const [name, b] of buckets) {
+        if (!name.startsWith(prefix)) continue;
+        invalid += b.invalid;
+        verified += b.verified;
+        duplicates += b.duplicates;
+        samples.push(...b.invalidSamples);
+      }
+      return { invalid, verified, duplicates, samples: samples.slice(0, 5) };
+    },
+    close() {
+      for (const parked of held.values()) for (const answer of parked) answer();
+      held.clear();
+      return new Promise((resolve) => {
+        server.close(() => resolve(undefined));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
