@@ -345,7 +345,15 @@ async function main() {
     const ep = await probe(`/v1/apps/${app.body?.id}/endpoints`, { url: receiver.url("/h/probe") });
     if (ep.status === 201) receiver.setSecret("/h/probe", ep.body.secret);
     await probe(`/v1/apps/${app.body?.id}/messages`, EVENT);
-    const arrived = await receiver.waitFor("/h/probe", 1, 10_000);
+    // Up to 10 s, but a broken gate shows in the log within the first batch (~1 s).
+    const p0 = performance.now();
+    while (
+      receiver.count("/h/probe") < 1 &&
+      !/gate unreachable/.test(hook.logs()) &&
+      performance.now() - p0 < 10_000
+    )
+      await sleep(100);
+    const arrived = receiver.count("/h/probe") >= 1;
     if (!arrived && /gate unreachable/.test(hook.logs())) {
       progress(
         "start",
@@ -484,7 +492,23 @@ async function main() {
       const statuses = {};
       for (const m of list.body?.data ?? [])
         for (const d of m.deliveries ?? []) statuses[d.status] = (statuses[d.status] ?? 0) + 1;
-      const detail = `${seen}; the ${n} warm-up messages were accepted with ${warmDeliveries} deliveries, now ${JSON.stringify(statuses)}${reasons.length ? `; Hooklane logged:\n  ${reasons.join("\n  ")}` : ""}`;
+      // And why attempts failed, from the attempt log of one message with a failed delivery.
+      let attemptErrors = "";
+      const failedMsg = (list.body?.data ?? []).find((/** @type {any} */ m) =>
+        (m.deliveries ?? []).some((/** @type {any} */ d) => d.status === "failed"),
+      );
+      if (failedMsg) {
+        const att = await api(`/v1/apps/${warmApp.appId}/messages/${failedMsg.id}/attempts`);
+        attemptErrors = `; its attempts: ${JSON.stringify(
+          (att.body?.data ?? []).map((/** @type {any} */ a) => ({
+            statusCode: a.statusCode,
+            error: a.error,
+            durationMs: a.durationMs,
+            excerpt: a.responseExcerpt?.slice(0, 120),
+          })),
+        )}`;
+      }
+      const detail = `${seen}; the ${n} warm-up messages were accepted with ${warmDeliveries} deliveries, now ${JSON.stringify(statuses)}${attemptErrors}${reasons.length ? `; Hooklane logged:\n  ${reasons.join("\n  ")}` : ""}`;
       const hookArrivals = ["/h/warm", "/h/e2e", "/h/prime", "/h/ingest1", "/h/dlv1"].reduce(
         (a, b) => a + receiver.count(b),
         0,

@@ -110,10 +110,7 @@ export async function startReceiver() {
       b.lastAt = at;
       const answer = () => {
         if (res.destroyed) return;
-        res.writeHead(200, {
-          "content-type": "text/plain",
-          ...(process.env.RCV_CLOSE ? { connection: "close" } : {}),
-        });
+        res.writeHead(200, { "content-type": "text/plain" });
         res.end("ok");
       };
       const parked = held.get(bucketOf(path));
@@ -121,10 +118,11 @@ export async function startReceiver() {
       else answer();
     });
   });
-  // Short keep-alive: workerd opens many connections when it sends in parallel and does not
-  // reuse them all; with a long idle timeout a 1,000/s drain kept ~19,000 sockets open and
-  // exhausted the file limit (20,000 here) of the floor's workerd.
-  server.keepAliveTimeout = 1_000;
+  // Long keep-alive, like common servers (nginx 75 s). With a short one, workerd sometimes
+  // reused a connection just as Node closed it: the POST failed with "reset" before reaching
+  // the receiver, five in a row opened an endpoint's breaker during the warm-up.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve(undefined));

@@ -181,7 +181,8 @@ function countingNamespace(ns: Env["ENDPOINT_GATE"]): Env["ENDPOINT_GATE"] {
             if (typeof fn !== "function") return fn;
             return (...args: unknown[]) => {
               countOp("doRequests");
-              return fn.apply(s, args);
+              // Not fn.apply: on an RPC stub, `.apply` would be taken as a remote method name.
+              return Reflect.apply(fn, s, args);
             };
           },
         });
