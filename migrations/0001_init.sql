@@ -76,16 +76,19 @@ CREATE TABLE endpoints (
 CREATE INDEX endpoints_app ON endpoints(app_id, id);
 CREATE INDEX endpoints_profile ON endpoints(auth_profile_id);
 
+-- The hot tables below are shaped by what D1 bills: every row written, index entries
+-- included. They are WITHOUT ROWID where the key is the natural lookup (one B-tree, so one
+-- write per insert instead of row + key index) and carry only the indexes a query needs.
+-- Retention works on the ids, which start with their creation time.
 CREATE TABLE messages (
-  id          TEXT PRIMARY KEY,
   app_id      TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  id          TEXT NOT NULL,
   event_type  TEXT NOT NULL,
   payload     TEXT NOT NULL,
   event_id    TEXT,
-  created_at  INTEGER NOT NULL
-);
-CREATE INDEX messages_app ON messages(app_id, id);
-CREATE INDEX messages_created ON messages(created_at);
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (app_id, id)
+) WITHOUT ROWID;
 
 -- One row per idempotency key and app; the primary key makes concurrent duplicates collide
 -- inside the ingest transaction, so exactly one message is created.
@@ -95,49 +98,55 @@ CREATE TABLE idempotency_keys (
   message_id  TEXT NOT NULL,
   created_at  INTEGER NOT NULL,
   PRIMARY KEY (app_id, key)
-);
+) WITHOUT ROWID;
 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 
 -- One message to one endpoint. `attempts` counts HTTP tries of the current series (it drives the
 -- retry schedule; gate deferrals do not count; a replay starts a new series), `total_attempts`
--- every try ever made (it numbers the attempt log).
+-- every try ever made (it numbers the attempt log). `next_attempt_at` is NULL once the delivery
+-- is finished (succeeded, dead, cancelled): the two partial indexes hold unfinished rows only,
+-- and a claim (status and lease) touches no index at all.
 CREATE TABLE deliveries (
   id                TEXT PRIMARY KEY,
   app_id            TEXT NOT NULL,
-  message_id        TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  message_id        TEXT NOT NULL,
   endpoint_id       TEXT NOT NULL,
   status            TEXT NOT NULL DEFAULT 'pending'
                     CHECK (status IN ('pending', 'delivering', 'succeeded', 'failed', 'dead', 'cancelled')),
   attempts          INTEGER NOT NULL DEFAULT 0,
   total_attempts    INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at   INTEGER NOT NULL,
+  next_attempt_at   INTEGER,
   first_attempt_at  INTEGER,
   lease_until       INTEGER,
   last_status_code  INTEGER,
   last_error        TEXT,
   created_at        INTEGER NOT NULL,
-  updated_at        INTEGER NOT NULL
-);
+  updated_at        INTEGER NOT NULL,
+  CHECK ((next_attempt_at IS NULL) = (status IN ('succeeded', 'dead', 'cancelled')))
+) WITHOUT ROWID;
 CREATE INDEX deliveries_message ON deliveries(message_id);
-CREATE INDEX deliveries_endpoint ON deliveries(endpoint_id, status, created_at);
-CREATE INDEX deliveries_status ON deliveries(status, next_attempt_at);
+-- An endpoint's unfinished deliveries in message order: FIFO heads, backlog counts, cancel.
+CREATE INDEX deliveries_open ON deliveries(endpoint_id, message_id) WHERE next_attempt_at IS NOT NULL;
+-- Unfinished deliveries by due time: the sweeper's lost-message scan.
+CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 
+-- One row per HTTP attempt, keyed by its delivery; a message's attempts are found through its
+-- deliveries. `id` is the public id and the per-endpoint cursor.
 CREATE TABLE attempts (
-  id                TEXT PRIMARY KEY,
   delivery_id       TEXT NOT NULL,
+  attempt           INTEGER NOT NULL,
+  id                TEXT NOT NULL,
   message_id        TEXT NOT NULL,
   endpoint_id       TEXT NOT NULL,
   app_id            TEXT NOT NULL,
-  attempt           INTEGER NOT NULL,
   started_at        INTEGER NOT NULL,
   duration_ms       INTEGER NOT NULL,
   status_code       INTEGER,
   error             TEXT,
-  response_excerpt  TEXT
-);
-CREATE INDEX attempts_message ON attempts(message_id, id);
+  response_excerpt  TEXT,
+  PRIMARY KEY (delivery_id, attempt)
+) WITHOUT ROWID;
 CREATE INDEX attempts_endpoint ON attempts(endpoint_id, id);
-CREATE INDEX attempts_started ON attempts(started_at);
 
 CREATE TABLE dead_letters (
   delivery_id  TEXT PRIMARY KEY,
@@ -177,7 +186,3 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_app ON audit_log(app_id, id);
 CREATE INDEX audit_log_created ON audit_log(created_at);
-
--- FIFO endpoints look up their oldest unfinished delivery; only unfinished rows are indexed.
-CREATE INDEX deliveries_open_by_endpoint ON deliveries(endpoint_id, message_id)
-  WHERE status IN ('pending', 'failed', 'delivering');

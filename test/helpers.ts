@@ -19,6 +19,8 @@ export async function call<T = Record<string, unknown>>(
     body?: unknown;
     raw?: BodyInit;
     headers?: Record<string, string>;
+    /** Settings to override for this request only. */
+    vars?: Partial<Record<keyof Env, string>>;
   } = {},
 ): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { ...opts.headers };
@@ -33,7 +35,7 @@ export async function call<T = Record<string, unknown>>(
   // the service-binding hop, which slows down with every call in a file.
   const res = await worker.fetch(
     new Request(`https://hooklane.test${path}`, { method, headers, body }),
-    env,
+    opts.vars ? ({ ...env, ...opts.vars } as Env) : env,
     createExecutionContext(),
   );
   const text = await res.text();

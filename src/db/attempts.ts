@@ -60,12 +60,16 @@ export async function listAttempts(
   limit: number,
   before: string | null,
 ) {
-  const [column, value] =
-    "messageId" in by ? ["message_id", by.messageId] : ["endpoint_id", by.endpointId];
+  // A message's attempts are reached through its deliveries (attempts are keyed by delivery).
+  const sql =
+    "messageId" in by
+      ? `SELECT a.* FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+         WHERE d.message_id = ?1 AND d.app_id = ?2 AND (?3 IS NULL OR a.id < ?3) ORDER BY a.id DESC LIMIT ?4`
+      : `SELECT * FROM attempts WHERE endpoint_id = ?1 AND app_id = ?2 AND (?3 IS NULL OR id < ?3)
+         ORDER BY id DESC LIMIT ?4`;
+  const value = "messageId" in by ? by.messageId : by.endpointId;
   const { results } = await db
-    .prepare(
-      `SELECT * FROM attempts WHERE ${column} = ?1 AND app_id = ?2 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4`,
-    )
+    .prepare(sql)
     .bind(value, appId, before, limit + 1)
     .all<AttemptRow>();
   return results;

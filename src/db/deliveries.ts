@@ -8,7 +8,8 @@ export interface DeliveryRow {
   status: DeliveryStatus;
   attempts: number;
   total_attempts: number;
-  next_attempt_at: number;
+  /** When it is due; NULL once finished (succeeded, dead, cancelled). */
+  next_attempt_at: number | null;
   first_attempt_at: number | null;
   lease_until: number | null;
   last_status_code: number | null;
@@ -17,54 +18,14 @@ export interface DeliveryRow {
   updated_at: number;
 }
 
-/** A queue message may run a delivery this early (queue delays are whole seconds). */
-const EARLY_SLACK_MS = 1000;
-
-/**
- * Claims deliveries for this consumer in one round trip: a delivery is claimable when it waits
- * (`pending`/`failed`) and is due, or when a previous claim's lease ran out (a crashed consumer).
- * Claimed rows become `delivering` with a lease; the second result is the state of every id, so
- * the caller can tell unknown ids (poison) from ones another consumer holds.
- */
-export async function claimDeliveries(
-  db: D1Database,
-  ids: string[],
-  now: number,
-  leaseMs: number,
-): Promise<{
-  claimed: DeliveryRow[];
-  states: Map<string, Pick<DeliveryRow, "status" | "lease_until" | "next_attempt_at">>;
-}> {
-  const idsJson = JSON.stringify(ids);
-  const [claim, states] = await db.batch<DeliveryRow>([
-    db
-      .prepare(
-        `UPDATE deliveries SET status = 'delivering', lease_until = ?1, updated_at = ?2
-         WHERE id IN (SELECT value FROM json_each(?3)) AND (
-           (status IN ('pending', 'failed') AND next_attempt_at <= ?4)
-           OR (status = 'delivering' AND lease_until < ?2))
-         RETURNING *`,
-      )
-      .bind(now + leaseMs, now, idsJson, now + EARLY_SLACK_MS),
-    db
-      .prepare(
-        "SELECT id, status, lease_until, next_attempt_at FROM deliveries WHERE id IN (SELECT value FROM json_each(?))",
-      )
-      .bind(idsJson),
-  ]);
-  return {
-    claimed: claim?.results ?? [],
-    states: new Map((states?.results ?? []).map((r) => [r.id, r])),
-  };
-}
-
 /** Outcome of one attempt, as written back to the delivery row. */
 export interface DeliveryUpdate {
   id: string;
   status: Exclude<DeliveryStatus, "delivering">;
   /** Whether an HTTP attempt was made (false for cancellations and refusals before sending). */
   attempted: boolean;
-  nextAttemptAt: number;
+  /** NULL for a finished delivery (succeeded, dead, cancelled). */
+  nextAttemptAt: number | null;
   startedAt: number;
   statusCode: number | null;
   error: string | null;
@@ -92,8 +53,8 @@ export function cancelOpenDeliveriesStatement(
 ) {
   return db
     .prepare(
-      `UPDATE deliveries SET status = 'cancelled', last_error = ?, updated_at = ?
-       WHERE endpoint_id = ? AND status IN ('pending', 'delivering', 'failed')`,
+      `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = NULL, last_error = ?, updated_at = ?
+       WHERE endpoint_id = ? AND next_attempt_at IS NOT NULL`,
     )
     .bind(reason, now, endpointId);
 }
@@ -141,11 +102,13 @@ export async function takeStuckDeliveries(
   const cutoff = now - graceMs;
   const { results } = await db
     .prepare(
+      // One range of the due index: a claimed row keeps its due time, so a lost claim shows
+      // up here too and is told apart by its lease.
       `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?1, updated_at = ?1
        WHERE id IN (
-         SELECT id FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at < ?2
-         UNION ALL SELECT id FROM deliveries WHERE status = 'delivering' AND lease_until < ?2
-         LIMIT ?3)
+         SELECT id FROM deliveries WHERE next_attempt_at < ?2
+           AND (status <> 'delivering' OR lease_until < ?2)
+         ORDER BY next_attempt_at LIMIT ?3)
        RETURNING id, endpoint_id, message_id`,
     )
     .bind(now, cutoff, limit)
@@ -153,7 +116,10 @@ export async function takeStuckDeliveries(
   return results;
 }
 
-/** An endpoint's failed or dead deliveries created since a time, oldest first (for recover). */
+/**
+ * An endpoint's failed or dead deliveries created since a time, oldest first (for recover):
+ * failed ones from the unfinished index, dead ones through their dead letters.
+ */
 export async function recoverableDeliveryIds(
   db: D1Database,
   endpointId: string,
@@ -162,8 +128,12 @@ export async function recoverableDeliveryIds(
 ) {
   const { results } = await db
     .prepare(
-      `SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('failed', 'dead') AND created_at >= ?
-       ORDER BY created_at LIMIT ?`,
+      `SELECT id, created_at FROM deliveries
+         WHERE endpoint_id = ?1 AND next_attempt_at IS NOT NULL AND status = 'failed' AND created_at >= ?2
+       UNION ALL
+       SELECT d.id, d.created_at FROM dead_letters x JOIN deliveries d ON d.id = x.delivery_id
+         WHERE x.endpoint_id = ?1 AND x.dead_at >= ?2 AND d.status = 'dead' AND d.created_at >= ?2
+       ORDER BY created_at LIMIT ?3`,
     )
     .bind(endpointId, since, limit)
     .all<{ id: string }>();
@@ -179,7 +149,7 @@ export async function fifoHeads(
   const { results } = await db
     .prepare(
       `SELECT e.value AS endpoint_id, (
-         SELECT d.id FROM deliveries d WHERE d.endpoint_id = e.value AND d.status IN ('pending', 'failed', 'delivering')
+         SELECT d.id FROM deliveries d WHERE d.endpoint_id = e.value AND d.next_attempt_at IS NOT NULL
          ORDER BY d.message_id LIMIT 1) AS head
        FROM json_each(?) e`,
     )
@@ -194,7 +164,7 @@ export async function fifoHeads(
 export async function openDeliveryCount(db: D1Database, endpointId: string): Promise<number> {
   const row = await db
     .prepare(
-      "SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'failed', 'delivering')",
+      "SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = ? AND next_attempt_at IS NOT NULL",
     )
     .bind(endpointId)
     .first<{ n: number }>();
@@ -205,7 +175,7 @@ export async function openDeliveryCount(db: D1Database, endpointId: string): Pro
 export async function nextFifoDelivery(db: D1Database, endpointId: string, afterMessageId: string) {
   const row = await db
     .prepare(
-      `SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'failed', 'delivering')
+      `SELECT id FROM deliveries WHERE endpoint_id = ? AND next_attempt_at IS NOT NULL
          AND message_id > ? ORDER BY message_id LIMIT 1`,
     )
     .bind(endpointId, afterMessageId)

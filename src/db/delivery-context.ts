@@ -1,4 +1,5 @@
 import type { AuthType } from "../schemas/resources";
+import type { DeliveryRow } from "./deliveries";
 import type { EndpointRow } from "./endpoints";
 import type { MessageRow } from "./messages";
 
@@ -9,37 +10,77 @@ export interface SecretForEndpoint {
   secret_enc: string;
 }
 
-export interface DeliveryContextRows {
+type DeliveryState = Pick<DeliveryRow, "id" | "status" | "lease_until" | "next_attempt_at">;
+
+export interface ClaimedBatch {
+  /** Deliveries this consumer now holds (`delivering`, with a lease). */
+  claimed: DeliveryRow[];
+  /** The state of every id asked for; a missing id is unknown (poison). */
+  states: Map<string, DeliveryState>;
   endpoints: Map<string, EndpointRow>;
   messages: Map<string, MessageRow>;
   /** Per endpoint: its profile's valid secrets, newest first. */
   secrets: Map<string, SecretForEndpoint[]>;
 }
 
-/** Everything a consumer batch needs (endpoints, messages, signing secrets) in one D1 round trip. */
-export async function loadDeliveryContext(
+/** A queue message may run a delivery this early (queue delays are whole seconds). */
+const EARLY_SLACK_MS = 1000;
+
+/**
+ * One D1 round trip per queue batch: claims the deliveries and loads everything sending them
+ * needs (endpoints, messages, signing secrets). A delivery is claimable when it waits
+ * (`pending`/`failed`) and is due, or when a previous claim's lease ran out (a crashed
+ * consumer); claimed rows become `delivering` with a lease. The claim changes no indexed
+ * column, so it costs one row written. Context is read for every id asked for (through the
+ * delivery rows, so a tampered queue message cannot point elsewhere); ids that were not
+ * claimed cost a few rows read, never a write.
+ */
+export async function claimWithContext(
   db: D1Database,
-  endpointIds: string[],
-  messageIds: string[],
+  ids: string[],
   now: number,
-): Promise<DeliveryContextRows> {
-  const eps = JSON.stringify(endpointIds);
-  const [endpoints, messages, secrets] = await db.batch<
-    EndpointRow | MessageRow | SecretForEndpoint
+  leaseMs: number,
+): Promise<ClaimedBatch> {
+  const idsJson = JSON.stringify(ids);
+  const ofIds = "SELECT value FROM json_each(?1)";
+  const [claim, states, endpoints, messages, secrets] = await db.batch<
+    DeliveryRow | DeliveryState | EndpointRow | MessageRow | SecretForEndpoint
   >([
-    db.prepare("SELECT * FROM endpoints WHERE id IN (SELECT value FROM json_each(?))").bind(eps),
     db
-      .prepare("SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))")
-      .bind(JSON.stringify(messageIds)),
+      .prepare(
+        `UPDATE deliveries SET status = 'delivering', lease_until = ?2, updated_at = ?3
+         WHERE id IN (${ofIds}) AND (
+           (status IN ('pending', 'failed') AND next_attempt_at <= ?4)
+           OR (status = 'delivering' AND lease_until < ?3))
+         RETURNING *`,
+      )
+      .bind(idsJson, now + leaseMs, now, now + EARLY_SLACK_MS),
+    db
+      .prepare(
+        `SELECT id, status, lease_until, next_attempt_at FROM deliveries WHERE id IN (${ofIds})`,
+      )
+      .bind(idsJson),
+    db
+      .prepare(
+        `SELECT * FROM endpoints WHERE id IN (SELECT endpoint_id FROM deliveries WHERE id IN (${ofIds}))`,
+      )
+      .bind(idsJson),
+    db
+      .prepare(
+        `SELECT * FROM messages
+         WHERE (app_id, id) IN (SELECT app_id, message_id FROM deliveries WHERE id IN (${ofIds}))`,
+      )
+      .bind(idsJson),
     db
       .prepare(
         `SELECT e.id AS endpoint_id, p.type AS type, s.id AS id, s.secret_enc AS secret_enc
          FROM endpoints e JOIN auth_profiles p ON p.id = e.auth_profile_id
            JOIN auth_profile_secrets s ON s.profile_id = p.id
-         WHERE e.id IN (SELECT value FROM json_each(?1)) AND (s.expires_at IS NULL OR s.expires_at > ?2)
+         WHERE e.id IN (SELECT endpoint_id FROM deliveries WHERE id IN (${ofIds}))
+           AND (s.expires_at IS NULL OR s.expires_at > ?2)
          ORDER BY s.id DESC`,
       )
-      .bind(eps, now),
+      .bind(idsJson, now),
   ]);
   const bySecret = new Map<string, SecretForEndpoint[]>();
   for (const row of (secrets?.results ?? []) as SecretForEndpoint[]) {
@@ -48,6 +89,8 @@ export async function loadDeliveryContext(
     bySecret.set(row.endpoint_id, list);
   }
   return {
+    claimed: (claim?.results ?? []) as DeliveryRow[],
+    states: new Map(((states?.results ?? []) as DeliveryState[]).map((r) => [r.id, r])),
     endpoints: new Map(((endpoints?.results ?? []) as EndpointRow[]).map((r) => [r.id, r])),
     messages: new Map(((messages?.results ?? []) as MessageRow[]).map((r) => [r.id, r])),
     secrets: bySecret,

@@ -40,7 +40,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
          ON CONFLICT (delivery_id) DO UPDATE SET reason = excluded.reason, attempts = excluded.attempts, dead_at = excluded.dead_at`,
       ).bind(ids, now),
       env.DB.prepare(
-        `UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = 'consumer_crash', updated_at = ?2 WHERE ${open}`,
+        `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_until = NULL, last_error = 'consumer_crash', updated_at = ?2 WHERE ${open}`,
       ).bind(ids, now),
     ]);
     console.log(

@@ -2,14 +2,13 @@ import { settings } from "../config";
 import { type AttemptRow, insertAttemptStatement } from "../db/attempts";
 import { upsertDeadLetterStatement } from "../db/dead-letters";
 import {
-  claimDeliveries,
   type DeliveryRow,
   type DeliveryUpdate,
   fifoHeads,
   nextFifoDelivery,
   updateDeliveryStatement,
 } from "../db/deliveries";
-import { loadDeliveryContext } from "../db/delivery-context";
+import { claimWithContext } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import type { MessageRow } from "../db/messages";
 import { operatorEventStatement } from "../db/operator-events";
@@ -97,7 +96,8 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
   }
   if (byDelivery.size === 0) return;
 
-  const { claimed, states } = await claimDeliveries(env.DB, [...byDelivery.keys()], now, leaseMs);
+  const context = await claimWithContext(env.DB, [...byDelivery.keys()], now, leaseMs);
+  const { claimed, states } = context;
   const claimedIds = new Set(claimed.map((d) => d.id));
   for (const [id, { message }] of byDelivery) {
     if (claimedIds.has(id)) continue;
@@ -108,13 +108,6 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     message.ack();
   }
   if (claimed.length === 0) return;
-
-  const context = await loadDeliveryContext(
-    env.DB,
-    [...new Set(claimed.map((d) => d.endpoint_id))],
-    [...new Set(claimed.map((d) => d.message_id))],
-    now,
-  );
 
   const results: Result[] = [];
   const ready: Ready[] = [];
@@ -567,7 +560,7 @@ async function send(
   };
   const common = { delivery, task, attempt, gate: { leaseId, outcome } };
   if (verdict.kind === "succeeded")
-    return { ...common, update: { ...base, status: "succeeded", nextAttemptAt: now } };
+    return { ...common, update: { ...base, status: "succeeded", nextAttemptAt: null } };
   if (verdict.kind === "retry") {
     return {
       ...common,
@@ -579,7 +572,7 @@ async function send(
     ...common,
     dead: verdict.reason,
     disableEndpoint: verdict.disableEndpoint,
-    update: { ...base, status: "dead", nextAttemptAt: now },
+    update: { ...base, status: "dead", nextAttemptAt: null },
   };
 }
 
@@ -599,7 +592,7 @@ function settle(
       id: delivery.id,
       status,
       attempted: false,
-      nextAttemptAt: now,
+      nextAttemptAt: null,
       startedAt: now,
       statusCode: null,
       error: reason,

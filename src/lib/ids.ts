@@ -57,3 +57,8 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   }
   return `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`;
 }
+
+/** The smallest id with this prefix made at `time` or later: ids below it are older. */
+export function idFloor(prefix: IdPrefix, time: number): string {
+  return `${prefix}_${encodeTime(time)}`;
+}

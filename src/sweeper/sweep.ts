@@ -1,10 +1,11 @@
 import { settings } from "../config";
 import { takeStuckDeliveries } from "../db/deliveries";
 import { enqueueDeliveries } from "../delivery/enqueue";
+import { idFloor } from "../lib/ids";
 
 /** Most deliveries re-enqueued per sweep; the next sweep takes the rest. */
 const SWEEP_BATCH = 1000;
-/** Most rows purged per table per sweep, so one run stays well inside D1 limits. */
+/** Most messages purged (with their deliveries and attempts) per sweep, so one run stays well inside D1 limits. */
 const PURGE_BATCH = 5000;
 
 export interface SweepReport {
@@ -24,17 +25,25 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
     stuck.map((d) => ({ deliveryId: d.id, endpointId: d.endpoint_id, messageId: d.message_id })),
   );
 
+  // A message past retention goes with everything it produced: its deliveries, their attempts
+  // and dead letters. Ids start with their creation time, so "older than the cutoff" is a range
+  // of each app's message key; the same LIMITed selection is evaluated by each statement of the
+  // one transaction, children first, so they all see the same messages.
   const cutoff = now - cfg.retentionDays * 86_400_000;
-  const purge = (table: string, column: string, key: string) =>
+  const expired = `SELECT m.app_id, m.id FROM apps a JOIN messages m ON m.app_id = a.id AND m.id < ?1
+    ORDER BY m.app_id, m.id LIMIT ?2`;
+  const expiredDeliveries = `SELECT d.id FROM deliveries d
+    WHERE d.message_id IN (SELECT id FROM (${expired}))`;
+  const bound = (sql: string) => env.DB.prepare(sql).bind(idFloor("msg", cutoff), PURGE_BATCH);
+  const [attempts, deadLetters, , messages, idempotencyKeys] = await env.DB.batch([
+    bound(`DELETE FROM attempts WHERE delivery_id IN (${expiredDeliveries})`),
+    bound(`DELETE FROM dead_letters WHERE delivery_id IN (${expiredDeliveries})`),
+    bound(`DELETE FROM deliveries WHERE id IN (${expiredDeliveries})`),
+    bound(`DELETE FROM messages WHERE (app_id, id) IN (${expired})`),
     env.DB.prepare(
-      `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${column} < ?1 LIMIT ?2)`,
-    ).bind(cutoff, PURGE_BATCH);
-  // Messages cascade to their deliveries.
-  const [attempts, deadLetters, idempotencyKeys, messages] = await env.DB.batch([
-    purge("attempts", "started_at", "id"),
-    purge("dead_letters", "dead_at", "delivery_id"),
-    purge("idempotency_keys", "created_at", "rowid"),
-    purge("messages", "created_at", "id"),
+      `DELETE FROM idempotency_keys WHERE (app_id, key) IN
+         (SELECT app_id, key FROM idempotency_keys WHERE created_at < ?1 LIMIT ?2)`,
+    ).bind(cutoff, PURGE_BATCH),
   ]);
   const report: SweepReport = {
     requeued: stuck.length,

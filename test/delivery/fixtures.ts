@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { acceptStatements } from "../../src/db/messages";
 import worker from "../../src/index";
-import { newId } from "../../src/lib/ids";
+import { idFloor, newId } from "../../src/lib/ids";
 import type { DeliveryTask } from "../../src/schemas/queue";
 
 /** A request as the receiver saw it. */
@@ -40,8 +40,14 @@ export async function seedDeliveries(
   payload: Record<string, unknown> = { n: 1 },
   at: number = Date.now(),
 ): Promise<DeliveryTask[]> {
-  const messageId = newId("msg", at);
-  const deliveries = endpointIds.map((endpointId) => ({ id: newId("dlv", at), endpointId }));
+  // Ids carry their creation time (retention relies on it), also for a seeded past time;
+  // `newId` alone stays monotonic and would stamp a past time as the latest one.
+  const idAt = (prefix: "msg" | "dlv") =>
+    at < Date.now() - 1000
+      ? `${idFloor(prefix, at)}${newId(prefix).slice(-16)}`
+      : newId(prefix, at);
+  const messageId = idAt("msg");
+  const deliveries = endpointIds.map((endpointId) => ({ id: idAt("dlv"), endpointId }));
   const msg = {
     id: messageId,
     app_id: appId,

@@ -35,10 +35,12 @@ describe("sweeper", () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
     const [task] = await seedDeliveries(appId, [ep.id]);
+    // Claimed long ago: a claim keeps the due time it was taken at, and its lease ran out.
+    const claimedAt = Date.now() - GRACE_MS - 60_000;
     await env.DB.prepare(
-      "UPDATE deliveries SET status = 'delivering', lease_until = ? WHERE id = ?",
+      "UPDATE deliveries SET status = 'delivering', next_attempt_at = ?, lease_until = ? WHERE id = ?",
     )
-      .bind(Date.now() - GRACE_MS - 1000, task?.deliveryId)
+      .bind(claimedAt, claimedAt + 45_000, task?.deliveryId)
       .run();
     receiver(() => new Response("ok"));
     await sweep(env);
@@ -52,7 +54,9 @@ describe("sweeper", () => {
     const ep = await newEndpoint(appId);
     const [fresh] = await seedDeliveries(appId, [ep.id]);
     const [done] = await seedDeliveries(appId, [ep.id], {}, Date.now() - GRACE_MS - 1000);
-    await env.DB.prepare("UPDATE deliveries SET status = 'succeeded' WHERE id = ?")
+    await env.DB.prepare(
+      "UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL WHERE id = ?",
+    )
       .bind(done?.deliveryId)
       .run();
     const send = vi.spyOn(env.DELIVERIES, "sendBatch");
@@ -70,7 +74,9 @@ describe("sweeper", () => {
     const old = Date.now() - 31 * 86_400_000;
     const [task] = await seedDeliveries(appId, [ep.id], {}, old);
     await env.DB.batch([
-      env.DB.prepare("UPDATE deliveries SET status = 'dead' WHERE id = ?").bind(task?.deliveryId),
+      env.DB.prepare(
+        "UPDATE deliveries SET status = 'dead', next_attempt_at = NULL WHERE id = ?",
+      ).bind(task?.deliveryId),
       env.DB.prepare(
         `INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt, started_at, duration_ms)
          VALUES ('att_old', ?, ?, ?, ?, 1, ?, 5)`,
