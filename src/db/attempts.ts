@@ -31,25 +31,30 @@ export function toAttempt(row: AttemptRow) {
   };
 }
 
-export function insertAttemptStatement(db: D1Database, row: AttemptRow) {
+/** Inserts a batch's attempts in one statement (the rows travel as one JSON parameter). */
+export function insertAttemptsStatement(db: D1Database, rows: AttemptRow[]) {
+  const values = rows.map((r) => [
+    r.delivery_id,
+    r.attempt,
+    r.id,
+    r.message_id,
+    r.endpoint_id,
+    r.app_id,
+    r.started_at,
+    r.duration_ms,
+    r.status_code,
+    r.error,
+    r.response_excerpt,
+  ]);
   return db
     .prepare(
-      `INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO attempts (delivery_id, attempt, id, message_id, endpoint_id, app_id, started_at, duration_ms,
+         status_code, error, response_excerpt)
+       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+         value ->> 7, value ->> 8, value ->> 9, value ->> 10
+       FROM json_each(?)`,
     )
-    .bind(
-      row.id,
-      row.delivery_id,
-      row.message_id,
-      row.endpoint_id,
-      row.app_id,
-      row.attempt,
-      row.started_at,
-      row.duration_ms,
-      row.status_code,
-      row.error,
-      row.response_excerpt,
-    );
+    .bind(JSON.stringify(values));
 }
 
 /** Attempts of one message or one endpoint of an app, newest first. */

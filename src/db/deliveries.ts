@@ -31,17 +31,30 @@ export interface DeliveryUpdate {
   error: string | null;
 }
 
-/** Writes an attempt's result to its delivery and releases the claim. */
-export function updateDeliveryStatement(db: D1Database, u: DeliveryUpdate, now: number) {
-  const inc = u.attempted ? 1 : 0;
+/**
+ * Writes a batch's results to their deliveries and releases the claims, in one statement (the
+ * updates travel as one JSON parameter).
+ */
+export function updateDeliveriesStatement(db: D1Database, updates: DeliveryUpdate[], now: number) {
+  const values = updates.map((u) => [
+    u.id,
+    u.status,
+    u.attempted ? 1 : 0,
+    u.nextAttemptAt,
+    u.startedAt,
+    u.statusCode,
+    u.error,
+  ]);
   return db
     .prepare(
-      `UPDATE deliveries SET status = ?2, attempts = attempts + ?3, total_attempts = total_attempts + ?3,
-         next_attempt_at = ?4, first_attempt_at = COALESCE(first_attempt_at, CASE WHEN ?3 = 1 THEN ?5 END),
-         lease_until = NULL, last_status_code = COALESCE(?6, last_status_code), last_error = ?7, updated_at = ?8
-       WHERE id = ?1`,
+      `UPDATE deliveries SET status = u.status, attempts = attempts + u.inc, total_attempts = total_attempts + u.inc,
+         next_attempt_at = u.next_at, first_attempt_at = COALESCE(first_attempt_at, CASE WHEN u.inc = 1 THEN u.started END),
+         lease_until = NULL, last_status_code = COALESCE(u.code, last_status_code), last_error = u.error, updated_at = ?2
+       FROM (SELECT value ->> 0 AS id, value ->> 1 AS status, value ->> 2 AS inc, value ->> 3 AS next_at,
+               value ->> 4 AS started, value ->> 5 AS code, value ->> 6 AS error FROM json_each(?1)) AS u
+       WHERE deliveries.id = u.id`,
     )
-    .bind(u.id, u.status, inc, u.nextAttemptAt, u.startedAt, u.statusCode, u.error, now);
+    .bind(JSON.stringify(values), now);
 }
 
 /** Cancels an endpoint's deliveries that have not finished (the endpoint was deleted). */

@@ -1,12 +1,12 @@
 import { settings } from "../config";
-import { type AttemptRow, insertAttemptStatement } from "../db/attempts";
+import { type AttemptRow, insertAttemptsStatement } from "../db/attempts";
 import { upsertDeadLetterStatement } from "../db/dead-letters";
 import {
   type DeliveryRow,
   type DeliveryUpdate,
   fifoHeads,
   nextFifoDelivery,
-  updateDeliveryStatement,
+  updateDeliveriesStatement,
 } from "../db/deliveries";
 import { claimWithContext } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
@@ -108,6 +108,7 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     message.ack();
   }
   if (claimed.length === 0) return;
+  const claimedAt = Date.now();
 
   const results: Result[] = [];
   const ready: Ready[] = [];
@@ -155,7 +156,9 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     }),
   );
 
+  const preparedAt = Date.now();
   const { plans, waiting } = await admit(env, ready, now);
+  const admittedAt = Date.now();
   results.push(...waiting);
   const counted4xx = parseCounted4xx(env.BREAKER_COUNT_4XX);
   const sent: Result[] = [];
@@ -169,13 +172,24 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     }),
   );
   results.push(...sent);
-  const disabled = await report(env, sent);
+  const sentAt = Date.now();
 
+  // The gate report and the D1 write are independent: run them side by side. An endpoint the
+  // gate wants disabled (rare) is written right after, in its own small batch.
+  const reported = report(env, sent);
   const writeNow = Date.now();
-  const statements: D1PreparedStatement[] = [];
+  // Two statements for the whole batch (attempts, statuses), plus any dead letters.
+  const attempts = results.flatMap((r) => (r.attempt ? [r.attempt] : []));
+  const statements: D1PreparedStatement[] = [
+    ...(attempts.length > 0 ? [insertAttemptsStatement(env.DB, attempts)] : []),
+    updateDeliveriesStatement(
+      env.DB,
+      results.map((r) => r.update),
+      writeNow,
+    ),
+  ];
+  const gone = new Map<string, string>();
   for (const r of results) {
-    if (r.attempt) statements.push(insertAttemptStatement(env.DB, r.attempt));
-    statements.push(updateDeliveryStatement(env.DB, r.update, writeNow));
     if (r.dead) {
       statements.push(
         upsertDeadLetterStatement(env.DB, {
@@ -189,21 +203,9 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
         }),
       );
     }
-    if (r.disableEndpoint) disabled.set(r.delivery.endpoint_id, r.disableEndpoint);
+    if (r.disableEndpoint) gone.set(r.delivery.endpoint_id, r.disableEndpoint);
   }
-  for (const [endpointId, reason] of disabled) {
-    const endpoint = context.endpoints.get(endpointId);
-    statements.push(disableEndpointStatement(env.DB, endpointId, reason, writeNow));
-    if (endpoint) {
-      statements.push(
-        operatorEventStatement(
-          env.DB,
-          { appId: endpoint.app_id, type: "endpoint.disabled", endpointId, detail: reason },
-          writeNow,
-        ),
-      );
-    }
-  }
+  statements.push(...disableStatements(env.DB, gone, context.endpoints, writeNow));
   try {
     await writeWithRetry(env.DB, statements);
   } catch (err) {
@@ -212,14 +214,64 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     log("recording attempts failed; retrying the batch after the lease", { error: String(err) });
     for (const r of results)
       byDelivery.get(r.delivery.id)?.message.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
+    await reported;
     return;
+  }
+  const disabled = new Map(gone);
+  const autoDisabled = new Map([...(await reported)].filter(([id]) => !gone.has(id)));
+  if (autoDisabled.size > 0) {
+    try {
+      await writeWithRetry(
+        env.DB,
+        disableStatements(env.DB, autoDisabled, context.endpoints, writeNow),
+      );
+      for (const [id, reason] of autoDisabled) disabled.set(id, reason);
+    } catch (err) {
+      log("auto-disable could not be recorded", {
+        endpoints: [...autoDisabled.keys()],
+        error: String(err),
+      });
+    }
   }
   if (disabled.size > 0) {
     log("endpoints disabled", { endpoints: [...disabled.keys()] });
     await notifyOperator(env, disabled, context.endpoints, writeNow);
   }
+  const recordedAt = Date.now();
 
   await followUp(env, results, byDelivery);
+  log("delivery batch", {
+    messages: batch.messages.length,
+    claimed: claimed.length,
+    sent: sent.length,
+    succeeded: results.filter((r) => r.update.status === "succeeded").length,
+    retrying: results.filter((r) => r.retryIn !== undefined).length,
+    dead: results.filter((r) => r.dead).length,
+    ms: {
+      claim: claimedAt - now,
+      prepare: preparedAt - claimedAt,
+      gate: admittedAt - preparedAt,
+      send: sentAt - admittedAt,
+      record: recordedAt - sentAt,
+      followUp: Date.now() - recordedAt,
+    },
+  });
+}
+
+/** Disables endpoints and records each as an operator event. */
+function disableStatements(
+  db: D1Database,
+  disabled: Map<string, string>,
+  endpoints: Map<string, EndpointRow>,
+  at: number,
+): D1PreparedStatement[] {
+  return [...disabled].flatMap(([endpointId, reason]) => {
+    const endpoint = endpoints.get(endpointId);
+    const disable = disableEndpointStatement(db, endpointId, reason, at);
+    if (!endpoint) return [disable];
+    const event = { appId: endpoint.app_id, type: "endpoint.disabled", endpointId, detail: reason };
+    return [disable, operatorEventStatement(db, event, at)];
+  });
 }
 
 /** What one endpoint may send in this invocation: its granted slots and the deliveries for them. */
