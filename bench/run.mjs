@@ -32,6 +32,7 @@ const { values: opts } = parseArgs({
     connections: { type: "string", default: "16" },
     "no-ops": { type: "boolean", default: false },
     live: { type: "boolean", default: false },
+    "max-concurrency": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -41,6 +42,9 @@ if (opts.help) {
   (default)      two rounds, 20 s ingest, 5,000-message backlog (about 6-10 minutes)
   --connections  autocannon concurrency for the ingest phase (default 16)
   --no-ops       run Hooklane without OPS_COUNTERS (ops and cost then print n/a)
+  --max-concurrency N
+                 create the bench endpoints with maxConcurrency N (default: the product's
+                 default of 10 in flight per endpoint, which caps one endpoint's drain)
   --live         run Hooklane from the repo itself instead of a snapshot of it taken at start
                  (wrangler dev then reloads the Worker whenever a source file is edited)`);
   process.exit(0);
@@ -49,6 +53,8 @@ if (opts.help) {
 const QUICK = opts.quick === true;
 const PLAN = {
   mode: QUICK ? "quick" : "full",
+  /** Endpoints' maxConcurrency; null = the product default (10). */
+  endpointMaxConcurrency: opts["max-concurrency"] ? Number(opts["max-concurrency"]) : null,
   rounds: QUICK ? 1 : 2,
   connections: Number(opts.connections),
   ingestSeconds: QUICK ? 8 : 20,
@@ -407,6 +413,7 @@ async function main() {
       const ep = await api(`/v1/apps/${appId}/endpoints`, {
         url: receiver.url(path),
         description: `bench ${path}`,
+        ...(opts["max-concurrency"] ? { maxConcurrency: Number(opts["max-concurrency"]) } : {}),
       });
       if (ep.status !== 201)
         throw new Error(`POST endpoints: ${ep.status} ${JSON.stringify(ep.body)}`);
