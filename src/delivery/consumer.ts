@@ -35,6 +35,8 @@ const FIFO_WAIT_S = 1;
 const GATE_DOWN_S = 5;
 /** In-flight requests per endpoint when the endpoint sets no `maxConcurrency`. */
 const DEFAULT_MAX_CONCURRENCY = 10;
+/** A connection reset this soon after sending is retried once at once (see `send`). */
+const STALE_RESET_MS = 1000;
 /** Attempts at writing a batch's outcomes before handing the batch back to the queue. */
 const WRITE_TRIES = 3;
 
@@ -581,7 +583,19 @@ async function send(
   const startedAt = Date.now();
   const headers = await webhookHeaders(msg.id, body, endpoint, keys, Math.floor(startedAt / 1000));
   countOp("subrequests");
-  const outcome = await postWebhook({ url: endpoint.url, headers, body, timeoutMs });
+  const request = { url: endpoint.url, headers, body, timeoutMs };
+  let outcome = await postWebhook(request);
+  if (outcome.error === "reset" && outcome.durationMs < STALE_RESET_MS) {
+    // Reset before any answer, at once: most often a pooled keep-alive connection the receiver
+    // had just closed. One fresh try within the same attempt keeps that race from counting
+    // as an endpoint failure (and from feeding its breaker). The receiver may see it twice;
+    // webhook-id lets it deduplicate, as with any at-least-once delivery.
+    countOp("subrequests");
+    outcome = await postWebhook({
+      ...request,
+      timeoutMs: Math.max(1, timeoutMs - outcome.durationMs),
+    });
+  }
   const verdict = decide(
     outcome,
     endpoint.success_rule,

@@ -153,6 +153,48 @@ describe("delivery consumer", () => {
     },
   );
 
+  it("tries once more at once when the connection resets before any answer (stale keep-alive)", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const seen = receiver((_req, n) => {
+      if (n === 1) throw new TypeError("Network connection lost.");
+      return new Response("ok");
+    });
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    const result = await runConsumer([task], LONG);
+
+    expect(result.explicitAcks).toEqual(["q0"]);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]?.headers["webhook-id"]).toBe(seen[0]?.headers["webhook-id"]);
+    expect(await deliveryRow(task?.deliveryId ?? "")).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+    });
+    expect(await attemptRows(task?.deliveryId ?? "")).toMatchObject([
+      { attempt: 1, status_code: 200, error: null },
+    ]);
+  });
+
+  it("records a reset as a failed attempt when the fresh try resets too", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const seen = receiver(() => {
+      throw new TypeError("Network connection lost.");
+    });
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    await runConsumer([task], LONG);
+
+    expect(seen).toHaveLength(2);
+    expect(await deliveryRow(task?.deliveryId ?? "")).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      last_error: "reset",
+    });
+    expect(await attemptRows(task?.deliveryId ?? "")).toMatchObject([
+      { attempt: 1, status_code: null, error: "reset" },
+    ]);
+  });
+
   it("never follows a redirect: a 3xx is a failed attempt", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
