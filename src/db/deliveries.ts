@@ -153,23 +153,30 @@ export async function recoverableDeliveryIds(
   return results.map((r) => r.id);
 }
 
+/** A FIFO endpoint's oldest unfinished delivery: what it is doing and when it is next due. */
+export interface FifoHead {
+  id: string;
+  status: string;
+  dueAt: number;
+}
+
 /** For FIFO endpoints: the oldest unfinished delivery of each (by message order). */
 export async function fifoHeads(
   db: D1Database,
   endpointIds: string[],
-): Promise<Map<string, string>> {
+): Promise<Map<string, FifoHead>> {
   if (endpointIds.length === 0) return new Map();
   const { results } = await db
     .prepare(
-      `SELECT e.value AS endpoint_id, (
+      `SELECT e.value AS endpoint_id, h.id, h.status, h.next_attempt_at AS due_at
+       FROM json_each(?) e JOIN deliveries h ON h.id = (
          SELECT d.id FROM deliveries d WHERE d.endpoint_id = e.value AND d.next_attempt_at IS NOT NULL
-         ORDER BY d.message_id LIMIT 1) AS head
-       FROM json_each(?) e`,
+         ORDER BY d.message_id LIMIT 1)`,
     )
     .bind(JSON.stringify(endpointIds))
-    .all<{ endpoint_id: string; head: string | null }>();
+    .all<{ endpoint_id: string; id: string; status: string; due_at: number }>();
   return new Map(
-    results.filter((r) => r.head !== null).map((r) => [r.endpoint_id, r.head as string]),
+    results.map((r) => [r.endpoint_id, { id: r.id, status: r.status, dueAt: r.due_at }]),
   );
 }
 

@@ -24,6 +24,7 @@ import { checkTargetUrl } from "../security/url-guard";
 import { type AttemptOutcome, postWebhook } from "./http";
 import { decide, describeFailure } from "./outcome";
 import { type ProfileKeys, webhookBody, webhookHeaders } from "./request";
+import { parseRetryAfter, retryWindowMs } from "./retry";
 
 /** Extra lease time beyond the request deadline before another consumer may take a delivery. */
 const LEASE_MARGIN_MS = 30_000;
@@ -37,6 +38,8 @@ const GATE_DOWN_S = 5;
 const DEFAULT_MAX_CONCURRENCY = 10;
 /** A connection reset this soon after sending is retried once at once (see `send`). */
 const STALE_RESET_MS = 1000;
+/** A lane starts no request that could still be running this close to its claim's expiry. */
+const LANE_SLACK_MS = 5_000;
 /** Attempts at writing a batch's outcomes before handing the batch back to the queue. */
 const WRITE_TRIES = 3;
 
@@ -159,18 +162,28 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
   );
 
   const preparedAt = Date.now();
-  const { plans, waiting } = await admit(env, ready, now);
+  const windowMs = retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs);
+  const { plans, waiting } = await admit(env, ready, now, windowMs);
   const admittedAt = Date.now();
   results.push(...waiting);
-  const counted4xx = parseCounted4xx(env.BREAKER_COUNT_4XX);
+  // Both the claims and the gate's slots are leased for one request's deadline plus a margin.
+  // A lane that works through several deliveries starts none that could outlive its lease, or
+  // another consumer could take the same delivery (or the slot) while it is still in flight.
+  const run: RunOptions = {
+    timeoutMs: cfg.requestTimeoutMs,
+    schedule: cfg.retrySchedule,
+    counted4xx: parseCounted4xx(env.BREAKER_COUNT_4XX),
+    startBy: now + leaseMs - cfg.requestTimeoutMs - LANE_SLACK_MS,
+    now,
+  };
   const sent: Result[] = [];
   await Promise.all(
     plans.map(async (plan) => {
-      const { done, leftover } = plan.fifo
-        ? await runFifoPlan(env.DB, plan, cfg.requestTimeoutMs, cfg.retrySchedule, now)
-        : await runPlan(plan, cfg.requestTimeoutMs, cfg.retrySchedule, counted4xx, now);
+      const { done, leftover, waitS } = plan.fifo
+        ? await runFifoPlan(env.DB, plan, run)
+        : await runPlan(plan, run);
       sent.push(...done);
-      for (const r of leftover) results.push(waitFor(r, 1, now, cfg.retrySchedule));
+      for (const r of leftover) results.push(waitFor(r, waitS, now, windowMs));
     }),
   );
   results.push(...sent);
@@ -276,6 +289,23 @@ function disableStatements(
   });
 }
 
+/** What every plan of a batch runs with. */
+interface RunOptions {
+  timeoutMs: number;
+  schedule: number[];
+  counted4xx: ReadonlySet<number>;
+  /** No lane starts a further request after this time (see `LANE_SLACK_MS`). */
+  startBy: number;
+  now: number;
+}
+
+/** What a plan sent, what it left, and how long what it left should wait. */
+interface PlanRun {
+  done: Result[];
+  leftover: Ready[];
+  waitS: number;
+}
+
 /** What one endpoint may send in this invocation: its granted slots and the deliveries for them. */
 interface Plan {
   /** One per granted slot: its lease, and with a rate limit the time it may send. */
@@ -298,8 +328,8 @@ async function admit(
   env: Env,
   ready: Ready[],
   now: number,
+  windowMs: number,
 ): Promise<{ plans: Plan[]; waiting: Result[] }> {
-  const cfg = settings(env);
   const byEndpoint = new Map<string, Ready[]>();
   for (const r of ready) {
     const list = byEndpoint.get(r.endpoint.id) ?? [];
@@ -320,11 +350,17 @@ async function admit(
       if (!endpoint) return;
       let eligible = list;
       if (endpoint.ordering === "fifo") {
-        // Only from the head on: everything in this batch waits if its head is elsewhere.
-        const headAt = list.findIndex((r) => r.delivery.id === heads.get(endpointId));
+        // Only from the head on: everything in this batch waits if its head is elsewhere, until
+        // the head's retry is due when it failed, or briefly when it is queued or in flight.
+        const head = heads.get(endpointId);
+        const headAt = list.findIndex((r) => r.delivery.id === head?.id);
         eligible = headAt < 0 ? [] : list.slice(headAt);
+        const waitS =
+          head?.status === "failed"
+            ? Math.max(FIFO_WAIT_S, Math.ceil((head.dueAt - now) / 1000))
+            : FIFO_WAIT_S;
         for (const r of headAt < 0 ? list : list.slice(0, headAt)) {
-          waiting.push(waitFor(r, FIFO_WAIT_S, now, cfg.retrySchedule));
+          waiting.push(waitFor(r, waitS, now, windowMs));
         }
       }
       if (eligible.length === 0) return;
@@ -347,20 +383,28 @@ async function admit(
         };
       }
       const fifoPlan = endpoint.ordering === "fifo";
-      const sendable = grant.reusable || fifoPlan ? eligible.length : grant.leases.length;
-      plans.push({
-        lanes: grant.leases.map((leaseId, i) => ({ leaseId, notBefore: grant.notBefore?.[i] })),
-        queue: eligible.slice(0, sendable),
-        reusable: grant.reusable,
-        failureBudget: grant.failureBudget,
-        fifo: fifoPlan,
-      });
+      // Without a slot nothing goes; with one, a FIFO lane (like a reusable one) may walk on.
+      const sendable =
+        grant.leases.length === 0
+          ? 0
+          : grant.reusable || fifoPlan
+            ? eligible.length
+            : grant.leases.length;
+      if (sendable > 0) {
+        plans.push({
+          lanes: grant.leases.map((leaseId, i) => ({ leaseId, notBefore: grant.notBefore?.[i] })),
+          queue: eligible.slice(0, sendable),
+          reusable: grant.reusable,
+          failureBudget: grant.failureBudget,
+          fifo: fifoPlan,
+        });
+      }
       // Spread the rest over the time the gate needs to let them through, so they return in
       // order instead of all at once.
       const spacingMs = endpoint.rate_limit ? 1000 / endpoint.rate_limit : 0;
       eligible.slice(sendable).forEach((r, k) => {
         const seconds = Math.max(1, Math.ceil((grant.retryAfterMs + k * spacingMs) / 1000));
-        waiting.push(waitFor(r, seconds, now, cfg.retrySchedule));
+        waiting.push(waitFor(r, seconds, now, windowMs));
       });
     }),
   );
@@ -374,19 +418,17 @@ async function admit(
  * the grant. Lanes stop early once `failureBudget` failures in a row have been seen (the gate
  * would open the breaker); what is left over waits.
  */
-async function runPlan(
-  plan: Plan,
-  timeoutMs: number,
-  schedule: number[],
-  counted4xx: ReadonlySet<number>,
-  now: number,
-): Promise<{ done: Result[]; leftover: Ready[] }> {
+async function runPlan(plan: Plan, run: RunOptions): Promise<PlanRun> {
+  const { timeoutMs, schedule, counted4xx, startBy, now } = run;
   const done: Result[] = [];
   let next = 0;
   let failuresInRow = 0;
   await Promise.all(
     plan.lanes.map(async ({ leaseId, notBefore }) => {
+      let sentHere = 0;
       while (next < plan.queue.length && failuresInRow < plan.failureBudget) {
+        // A lane's first request is what the gate granted; later ones must fit in the lease.
+        if (sentHere++ > 0 && Date.now() > startBy) return;
         const r = plan.queue[next++];
         if (!r) return;
         // The gate paces rate-limited endpoints by send time: wait for this slot's turn.
@@ -406,7 +448,7 @@ async function runPlan(
       }
     }),
   );
-  return { done, leftover: plan.queue.slice(next) };
+  return { done, leftover: plan.queue.slice(next), waitS: 1 };
 }
 
 /**
@@ -414,22 +456,18 @@ async function runPlan(
  * delivery goes only if it is the endpoint's next unfinished one (nothing older waits elsewhere).
  * A failure stops the walk: the head blocks what is behind it until it succeeds or dies.
  */
-async function runFifoPlan(
-  db: D1Database,
-  plan: Plan,
-  timeoutMs: number,
-  schedule: number[],
-  now: number,
-): Promise<{ done: Result[]; leftover: Ready[] }> {
+async function runFifoPlan(db: D1Database, plan: Plan, run: RunOptions): Promise<PlanRun> {
+  const { timeoutMs, schedule, startBy, now } = run;
   const lane = plan.lanes[0];
   const done: Result[] = [];
-  if (!lane) return { done, leftover: plan.queue };
+  if (!lane) return { done, leftover: plan.queue, waitS: FIFO_WAIT_S };
   let i = 0;
   for (; i < plan.queue.length; i++) {
     const r = plan.queue[i];
     const previous = plan.queue[i - 1];
     if (!r) break;
     if (previous) {
+      if (Date.now() > startBy) break;
       const next = await nextFifoDelivery(db, r.endpoint.id, previous.delivery.message_id);
       if (next !== r.delivery.id) break;
     }
@@ -442,11 +480,11 @@ async function runFifoPlan(
     });
     done.push(result);
     if (result.update.status !== "succeeded") {
-      i++;
-      break;
+      // What is behind a failed head waits for the head's retry, not in a tight loop.
+      return { done, leftover: plan.queue.slice(i + 1), waitS: result.retryIn ?? FIFO_WAIT_S };
     }
   }
-  return { done, leftover: plan.queue.slice(i) };
+  return { done, leftover: plan.queue.slice(i), waitS: FIFO_WAIT_S };
 }
 
 /** Reports outcomes to each endpoint's gate in one call; returns endpoints the gate wants disabled. */
@@ -456,19 +494,20 @@ async function report(env: Env, sent: Result[]): Promise<Map<string, string>> {
   for (const r of sent) {
     if (!r.gate) continue;
     const { outcome, leaseId } = r.gate;
-    const retryAfterS =
+    const asked =
       outcome.statusCode === 429 || outcome.statusCode === 503
-        ? Number(outcome.retryAfter)
-        : Number.NaN;
+        ? parseRetryAfter(outcome.retryAfter, Date.now())
+        : null;
+    // The endpoint pauses as the receiver asked, but never past this delivery's own (clamped)
+    // retry: a receiver cannot park the endpoint longer than the schedule lets it park one.
+    const pauseS = asked === null ? 0 : Math.min(asked, r.retryIn ?? asked);
     const list = byEndpoint.get(r.delivery.endpoint_id) ?? [];
     list.push({
       leaseId,
       ok: r.update.status === "succeeded",
       countsAsFailure: r.update.status !== "succeeded" && countsAsFailure(outcome, counted4xx),
       latencyMs: outcome.durationMs,
-      ...(Number.isFinite(retryAfterS) && retryAfterS > 0
-        ? { retryAfterMs: retryAfterS * 1000 }
-        : {}),
+      ...(pauseS > 0 ? { retryAfterMs: pauseS * 1000 } : {}),
     });
     byEndpoint.set(r.delivery.endpoint_id, list);
   }
@@ -668,11 +707,10 @@ function settle(
 
 /**
  * A delivery that may not go yet waits without using an attempt, unless its retry window
- * (the sum of the schedule, counted from its first attempt) closes first: then it expires.
+ * (`retryWindowMs`, counted from its first attempt) closes first: then it expires.
  */
-function waitFor(r: Ready, seconds: number, now: number, schedule: number[]): Result {
+function waitFor(r: Ready, seconds: number, now: number, windowMs: number): Result {
   const first = r.delivery.first_attempt_at;
-  const windowMs = schedule.reduce((a, b) => a + b, 0) * 1000;
   if (first !== null && now + seconds * 1000 > first + windowMs) {
     return settle(r.delivery, r.task, "dead", "expired", now);
   }

@@ -42,6 +42,17 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return Math.max(0, Math.ceil((ms - nowMs) / 1000));
 }
 
+/**
+ * How long after its first attempt a delivery may still be waiting: the latest its last retry
+ * can fall due when nothing but the schedule delays it, i.e. every delay at its longest (jitter
+ * up, then stretched 2x by a `Retry-After`) plus each earlier attempt running to its deadline.
+ * Gate deferrals do not extend it, and a delivery that only followed its schedule never hits it.
+ */
+export function retryWindowMs(schedule: number[], attemptTimeoutMs: number): number {
+  const longest = schedule.map((s) => Math.min(MAX_DELAY_SECONDS, Math.ceil(2 * s * (1 + JITTER))));
+  return longest.reduce((a, b) => a + b, 0) * 1000 + schedule.length * attemptTimeoutMs;
+}
+
 /** The delay to use: the scheduled one, stretched toward a 429/503 `Retry-After` up to 2x. */
 export function retryDelaySeconds(
   scheduled: number,

@@ -43,8 +43,12 @@ interface GateState {
   firstFailureAt: number | null;
   /** Failures (counted or not for the breaker) since the last success, or since creation. */
   failuresSinceSuccess: number;
-  /** Auto-disable is answered once; only reset() re-arms it. */
-  disableSent: boolean;
+  /**
+   * When auto-disable was last answered. It is answered again only after `DISABLE_REASK_MS`:
+   * an endpoint the consumer did disable sends nothing more, so a later ask means its write
+   * was lost. reset() clears it.
+   */
+  disableAskedAt: number | null;
   /** The rate limit of the last admit, so health can show the tokens left. */
   rateLimit: number | null;
   /** When the next purge of old samples is due, while samples exist. */
@@ -68,6 +72,8 @@ const LEASE_GRACE_MS = 30_000;
 const SLOT_WAIT_MS = 1000;
 /** A Retry-After longer than this pauses for this long; the next answer can pause again. */
 const MAX_PAUSE_MS = 3_600_000;
+/** How long after answering auto-disable the gate answers it again, should outcomes still come. */
+const DISABLE_REASK_MS = 600_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -177,7 +183,7 @@ export class EndpointGate extends DurableObject<Env> {
     };
   }
 
-  /** Releases leases and records outcomes; answers `disable` once when auto-disable triggers. */
+  /** Releases leases and records outcomes; answers `disable` when auto-disable triggers (once, unless still running 10 min later). */
   report(outcomes: GateOutcome[], now: number = Date.now()): ReportResult {
     const cfg = this.config();
     const s = this.load(now);
@@ -234,9 +240,13 @@ export class EndpointGate extends DurableObject<Env> {
     if (cells.length > 0) s.purgeAt ??= now + HOUR_MS;
 
     const result: ReportResult = {};
-    const reason = s.disableSent ? undefined : disableReason(s, now, cfg.settings);
+    const asked = s.disableAskedAt ?? null;
+    const reason =
+      asked !== null && now - asked < DISABLE_REASK_MS
+        ? undefined
+        : disableReason(s, now, cfg.settings);
     if (reason) {
-      s.disableSent = true;
+      s.disableAskedAt = now;
       result.disable = reason;
     }
     this.save(s, now);
@@ -364,7 +374,7 @@ function initialState(now: number, cfg: BreakerConfig): GateState {
     reported: false,
     firstFailureAt: null,
     failuresSinceSuccess: 0,
-    disableSent: false,
+    disableAskedAt: null,
     rateLimit: null,
     purgeAt: null,
     alarmAt: null,

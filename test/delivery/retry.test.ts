@@ -1,9 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   MAX_DELAY_SECONDS,
   nextDelaySeconds,
   parseRetryAfter,
   retryDelaySeconds,
+  retryWindowMs,
 } from "../../src/delivery/retry";
 
 const SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
@@ -96,5 +98,42 @@ describe("retryDelaySeconds", () => {
   it("caps the result at 12 h", () => {
     expect(retryDelaySeconds(36_000, 429, "80000", NOW)).toBe(43_200);
     expect(retryDelaySeconds(50_000, 500, null, NOW)).toBe(43_200);
+  });
+});
+
+describe("retryWindowMs", () => {
+  it("is never reached by a delivery that only follows its schedule (jitter, Retry-After, slow attempts)", () => {
+    const timeoutMs = 15_000;
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50_000 }), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), {
+          minLength: 10,
+          maxLength: 10,
+        }),
+        fc.array(fc.option(fc.integer({ min: 0, max: 200_000 })), { minLength: 10, maxLength: 10 }),
+        (schedule, randoms, retryAfters) => {
+          // First attempt at 0; every attempt runs to its deadline, then waits its delay.
+          let due = 0;
+          for (let made = 1; made <= schedule.length; made++) {
+            const scheduled = nextDelaySeconds(made, schedule, () => randoms[made - 1] ?? 0.5);
+            if (scheduled === null) break;
+            const asked = retryAfters[made - 1];
+            const delay = retryDelaySeconds(scheduled, 429, asked == null ? null : `${asked}`, 0);
+            due += timeoutMs + delay * 1000;
+          }
+          expect(due).toBeLessThanOrEqual(retryWindowMs(schedule, timeoutMs));
+        },
+      ),
+    );
+  });
+
+  it("for the default schedule lies between its sum (1.15 days) and 2.4x that, the 12 h cap binding", () => {
+    const sumMs = SCHEDULE.reduce((a, b) => a + b, 0) * 1000;
+    // 5, 300, 1800, 7200 and 18000 s stretched 2.4x, 36000 s twice capped at 12 h, 7 x 15 s.
+    const expected = (12 + 720 + 4320 + 17280 + 43200 + 43200 + 43200) * 1000 + 7 * 15_000;
+    expect(retryWindowMs(SCHEDULE, 15_000)).toBe(expected);
+    expect(expected).toBeGreaterThan(sumMs);
+    expect(expected).toBeLessThan(2.4 * sumMs);
   });
 });

@@ -312,6 +312,19 @@ describe("EndpointGate auto-disable and reset", () => {
     expect(await stub.report([failed("gone_10")], t0 + 5 * DAY_MS + 2)).toEqual({});
   });
 
+  it("asks again 10 minutes later when outcomes still come (the disable write was lost)", async () => {
+    const stub = gate();
+    const t0 = Date.now();
+    await stub.admit(1, OPEN, t0);
+    const ten = Array.from({ length: 10 }, (_, i) => failed(`lost_${i}`));
+    const at = t0 + 5 * DAY_MS;
+    expect(await stub.report(ten, at)).toMatchObject({ disable: expect.any(String) });
+    expect(await stub.report([failed("lost_10")], at + 599_000)).toEqual({});
+    expect(await stub.report([failed("lost_11")], at + 600_000)).toEqual({
+      disable: "No successful delivery for 5 days and 12 failures.",
+    });
+  });
+
   it("measures the window from the first failure after the last success", async () => {
     const stub = gate();
     const t0 = Date.now();
