@@ -7,15 +7,25 @@ import { idFloor } from "../lib/ids";
 const SWEEP_BATCH = 1000;
 /** Most messages purged (with their deliveries and attempts) per sweep, so one run stays well inside D1 limits. */
 const PURGE_BATCH = 5000;
+/** Most expired signing secrets dropped per sweep. */
+const SECRET_PURGE_BATCH = 1000;
 
 export interface SweepReport {
   requeued: number;
-  purged: { messages: number; attempts: number; deadLetters: number; idempotencyKeys: number };
+  purged: {
+    messages: number;
+    attempts: number;
+    deadLetters: number;
+    idempotencyKeys: number;
+    /** Rotated-out signing secrets past their grace period. */
+    expiredSecrets: number;
+  };
 }
 
 /**
  * The cron sweeper: re-enqueues deliveries the queue lost (a failed send after ingest, a crashed
- * consumer, a lost retry) and purges data past retention.
+ * consumer, a lost retry), purges data past retention and drops signing secrets whose grace
+ * period is over.
  */
 export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const cfg = settings(env);
@@ -35,7 +45,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const expiredDeliveries = `SELECT d.id FROM deliveries d
     WHERE d.message_id IN (SELECT id FROM (${expired}))`;
   const bound = (sql: string) => env.DB.prepare(sql).bind(idFloor("msg", cutoff), PURGE_BATCH);
-  const [attempts, deadLetters, , messages, idempotencyKeys] = await env.DB.batch([
+  const [attempts, deadLetters, , messages, idempotencyKeys, expiredSecrets] = await env.DB.batch([
     bound(`DELETE FROM attempts WHERE delivery_id IN (${expiredDeliveries})`),
     bound(`DELETE FROM dead_letters WHERE delivery_id IN (${expiredDeliveries})`),
     bound(`DELETE FROM deliveries WHERE id IN (${expiredDeliveries})`),
@@ -44,6 +54,12 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
       `DELETE FROM idempotency_keys WHERE (app_id, key) IN
          (SELECT app_id, key FROM idempotency_keys WHERE created_at < ?1 LIMIT ?2)`,
     ).bind(cutoff, PURGE_BATCH),
+    // A rotation drops its profile's expired secrets, but a profile never rotated again would
+    // keep its last one (still encrypted, never used to sign) forever.
+    env.DB.prepare(
+      `DELETE FROM auth_profile_secrets WHERE id IN
+         (SELECT id FROM auth_profile_secrets WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)`,
+    ).bind(now, SECRET_PURGE_BATCH),
   ]);
   const report: SweepReport = {
     requeued: stuck.length,
@@ -52,6 +68,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
       attempts: attempts?.meta.changes ?? 0,
       deadLetters: deadLetters?.meta.changes ?? 0,
       idempotencyKeys: idempotencyKeys?.meta.changes ?? 0,
+      expiredSecrets: expiredSecrets?.meta.changes ?? 0,
     },
   };
   if (report.requeued > 0 || Object.values(report.purged).some((n) => n > 0)) {

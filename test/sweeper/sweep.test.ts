@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { sweep } from "../../src/sweeper/sweep";
 import { deliveryRow, eventually, receiver, seedDeliveries } from "../delivery/fixtures";
-import { newApp, newEndpoint } from "../helpers";
+import { call, newApp, newEndpoint } from "../helpers";
 
 const GRACE_MS = 120_000;
 
@@ -106,5 +106,79 @@ describe("sweeper", () => {
     expect(await count("SELECT COUNT(*) AS n FROM messages WHERE id = ?", recent?.messageId)).toBe(
       1,
     );
+  });
+
+  describe("expired signing secrets", () => {
+    /** Expired rotated-out secrets across all profiles at `now`. */
+    async function expiredCount(now: number): Promise<number> {
+      const row = await env.DB.prepare(
+        "SELECT COUNT(*) AS n FROM auth_profile_secrets WHERE expires_at IS NOT NULL AND expires_at <= ?",
+      )
+        .bind(now)
+        .first<{ n: number }>();
+      return row?.n ?? 0;
+    }
+
+    async function secretRows(profileId: string) {
+      const { results } = await env.DB.prepare(
+        "SELECT id, expires_at FROM auth_profile_secrets WHERE profile_id = ? ORDER BY id",
+      )
+        .bind(profileId)
+        .all<{ id: string; expires_at: number | null }>();
+      return results;
+    }
+
+    async function rotated(appId: string) {
+      const ep = await newEndpoint(appId);
+      const res = await call("POST", `/v1/apps/${appId}/auth-profiles/${ep.authProfileId}/rotate`, {
+        body: { graceSeconds: 3600 },
+      });
+      expect(res.status).toBe(200);
+      const rows = await secretRows(ep.authProfileId);
+      expect(rows).toHaveLength(2);
+      return { profileId: ep.authProfileId, old: rows[0], current: rows[1] };
+    }
+
+    it("drops a rotated-out secret whose grace is over, keeps one still in grace and the current ones", async () => {
+      const { appId } = await newApp();
+      const lapsed = await rotated(appId);
+      const inGrace = await rotated(appId);
+      const now = Date.now();
+      await env.DB.prepare("UPDATE auth_profile_secrets SET expires_at = ? WHERE id = ?")
+        .bind(now - 1000, lapsed.old?.id)
+        .run();
+      const expired = await expiredCount(now);
+      expect(expired).toBeGreaterThanOrEqual(1);
+
+      const report = await sweep(env, now);
+
+      expect(report.purged.expiredSecrets).toBe(expired);
+      expect(await secretRows(lapsed.profileId)).toEqual([lapsed.current]);
+      expect(await secretRows(inGrace.profileId)).toEqual([inGrace.old, inGrace.current]);
+      expect(await expiredCount(now)).toBe(0);
+    });
+
+    it("drops at most 1000 expired secrets per sweep and the rest on the next", async () => {
+      const { appId } = await newApp();
+      const ep = await newEndpoint(appId);
+      const now = Date.now();
+      await env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1005)
+         INSERT INTO auth_profile_secrets (id, profile_id, secret_enc, public_key, created_at, expires_at)
+         SELECT printf('aps_expired_%04d', i), ?1, 'v1.00000000.iv.data', NULL, ?2, ?2 FROM n`,
+      )
+        .bind(ep.authProfileId, now - 60_000)
+        .run();
+      const expired = await expiredCount(now);
+      expect(expired).toBeGreaterThanOrEqual(1005);
+
+      const first = await sweep(env, now);
+      expect(first.purged.expiredSecrets).toBe(1000);
+      expect(await expiredCount(now)).toBe(expired - 1000);
+
+      const second = await sweep(env, now);
+      expect(second.purged.expiredSecrets).toBe(expired - 1000);
+      expect((await secretRows(ep.authProfileId)).map((r) => r.expires_at)).toEqual([null]);
+    });
   });
 });
