@@ -8,7 +8,7 @@ import {
   nextFifoDelivery,
   updateDeliveriesStatement,
 } from "../db/deliveries";
-import { claimWithContext } from "../db/delivery-context";
+import { claimWithContext, type SecretForEndpoint } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import type { MessageRow } from "../db/messages";
 import { operatorEventStatement } from "../db/operator-events";
@@ -141,10 +141,7 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
         const secretRows = context.secrets.get(endpoint.id) ?? [];
         const type = secretRows[0]?.type;
         if (!type) return results.push(settle(delivery, task, "dead", "no_signing_secret", now));
-        const keys: ProfileKeys = {
-          type,
-          secrets: await Promise.all(secretRows.map((s) => decrypt(env, s))),
-        };
+        const keys: ProfileKeys = { type, secrets: await openSecrets(env, secretRows) };
         let body = bodies.get(msg.id);
         if (body === undefined) {
           body = webhookBody(msg);
@@ -765,6 +762,26 @@ async function writeWithRetry(db: D1Database, statements: D1PreparedStatement[])
       await new Promise((r) => setTimeout(r, 100 * 3 ** attempt));
     }
   }
+}
+
+/**
+ * The secrets to sign with, current first. The current one must open (else the delivery is
+ * handed back); a rotated-out one that cannot (its encryption key was retired from
+ * ENCRYPTION_KEYS_OLD too early) is skipped with a log line rather than blocking the profile.
+ */
+async function openSecrets(env: Env, rows: SecretForEndpoint[]): Promise<string[]> {
+  const opened = await Promise.allSettled(rows.map((row) => decrypt(env, row)));
+  const secrets: string[] = [];
+  opened.forEach((o, i) => {
+    if (o.status === "fulfilled") secrets.push(o.value);
+    else if (i === 0) throw o.reason;
+    else
+      log("old signing secret cannot be decrypted; skipped", {
+        secretId: rows[i]?.id,
+        error: String(o.reason),
+      });
+  });
+  return secrets;
 }
 
 function decrypt(env: Env, row: { id: string; secret_enc: string }): Promise<string> {

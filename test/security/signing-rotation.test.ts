@@ -38,10 +38,14 @@ async function rotate(appId: string, profileId: string, graceSeconds = 3600): Pr
 }
 
 /** Runs one delivery to the endpoint through the consumer and returns what the receiver got. */
-async function deliverOnce(appId: string, endpointId: string): Promise<Seen> {
+async function deliverOnce(
+  appId: string,
+  endpointId: string,
+  vars: Partial<Record<keyof Env, string>> = {},
+): Promise<Seen> {
   const seen = receiver(() => new Response("ok"));
   const [task] = await seedDeliveries(appId, [endpointId]);
-  const result = await runConsumer([task]);
+  const result = await runConsumer([task], vars);
   expect(result.explicitAcks).toEqual(["q0"]);
   const req = seen[0];
   if (!req) throw new Error("the receiver got no request");
@@ -120,5 +124,27 @@ describe("signing-secret rotation", () => {
     const req = await deliverOnce(appId, ep.id);
     expect(verifies(next, req)).toBe(true);
     expect(verifies(ep.secret, req)).toBe(false);
+  });
+
+  it("signs with the current secret alone when an old one's encryption key was retired", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    // The profile was created under the test key; the operator moves to a new key and
+    // rotates the signing secret while the old key is still listed...
+    const testKey = env.ENCRYPTION_KEY;
+    const newKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const res = await call<ProfileBody>("POST", rotatePath(appId, ep.authProfileId), {
+      body: { graceSeconds: 3600 },
+      vars: { ENCRYPTION_KEY: newKey, ENCRYPTION_KEYS_OLD: testKey },
+    });
+    expect(res.status).toBe(200);
+    const next = res.body.secret ?? "";
+    // ...then retires the old key too early: the old secret, still in grace, cannot be opened.
+    const req = await deliverOnce(appId, ep.id, {
+      ENCRYPTION_KEY: newKey,
+      ENCRYPTION_KEYS_OLD: "",
+    });
+    expect(req.headers["webhook-signature"]?.split(" ")).toHaveLength(1);
+    expect(verifies(next, req)).toBe(true);
   });
 });
