@@ -17,6 +17,8 @@ export default defineConfig(async () => {
             // 32 bytes of zeros is fine for tests; production generates a random key.
             ENCRYPTION_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
             ALLOW_INSECURE_TARGETS: "true",
+            // Outbound fetch is the receiver's in unit tests; the DNS tests turn it back on.
+            DNS_CHECK: "false",
             RETRY_SCHEDULE: "5,300,1800,7200,18000,36000,36000",
           },
         },

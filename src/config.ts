@@ -25,6 +25,8 @@ export interface Settings {
   sweepGraceS: number;
   /** Local development only: allow `http:` and loopback targets. Never set in production. */
   allowInsecureTargets: boolean;
+  /** Resolve target names over DNS-over-HTTPS and refuse private answers (off with insecure targets). */
+  dnsCheck: boolean;
 }
 
 /** Optional vars with defaults; listed here because `wrangler types` only knows vars that are set. */
@@ -81,6 +83,7 @@ export function settings(env: Vars): Settings {
     maxFanout: int(env.MAX_FANOUT, 100, 1),
     sweepGraceS: int(env.SWEEP_GRACE_S, 120, 1),
     allowInsecureTargets: env.ALLOW_INSECURE_TARGETS === "true",
+    dnsCheck: env.DNS_CHECK !== "false" && env.ALLOW_INSECURE_TARGETS !== "true",
   };
   cache.set(env, parsed);
   return parsed;

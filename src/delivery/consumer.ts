@@ -19,6 +19,7 @@ import { newId } from "../lib/ids";
 import { countOp } from "../lib/ops";
 import { TtlCache } from "../lib/ttl-cache";
 import { DeliveryTask } from "../schemas/queue";
+import { checkResolvedHostCached } from "../security/dns-guard";
 import { open } from "../security/secret-box";
 import { checkTargetUrl } from "../security/url-guard";
 import { type AttemptOutcome, postWebhook } from "./http";
@@ -138,6 +139,13 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
           return results.push(
             settle(delivery, task, "dead", `target_refused: ${target.reason}`, now),
           );
+        if (cfg.dnsCheck) {
+          const dns = await checkResolvedHostCached(target.url.hostname);
+          if (dns.ok === false)
+            return results.push(
+              settle(delivery, task, "dead", `target_refused: ${dns.reason}`, now),
+            );
+        }
         const secretRows = context.secrets.get(endpoint.id) ?? [];
         const type = secretRows[0]?.type;
         if (!type) return results.push(settle(delivery, task, "dead", "no_signing_secret", now));

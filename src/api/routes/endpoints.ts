@@ -28,6 +28,7 @@ import {
   problems,
 } from "../../schemas/common";
 import { Endpoint, EndpointCreate, EndpointParams, EndpointUpdate } from "../../schemas/resources";
+import { checkResolvedHost } from "../../security/dns-guard";
 import { checkCustomHeaders } from "../../security/header-guard";
 import { makeProfileSecret } from "../../security/profile-secrets";
 import { checkTargetUrl } from "../../security/url-guard";
@@ -42,9 +43,7 @@ const tags = ["Endpoints"];
 
 /** URL guard, header guard and profile reference: the checks zod cannot do alone. */
 async function checkEndpoint(c: Ctx, appId: string, row: EndpointRow): Promise<void> {
-  const problems: FieldProblem[] = [];
-  const url = checkTargetUrl(row.url, { allowInsecure: settings(c.env).allowInsecureTargets });
-  if (!url.ok) problems.push({ field: "url", detail: url.reason });
+  const problems: FieldProblem[] = await checkUrl(c, row.url);
   const profile = await getAuthProfile(c.env.DB, appId, row.auth_profile_id);
   if (!profile)
     problems.push({ field: "authProfileId", detail: "No auth profile with this id in this app." });
@@ -55,6 +54,19 @@ async function checkEndpoint(c: Ctx, appId: string, row: EndpointRow): Promise<v
     );
   }
   if (problems.length > 0) throw invalid("The endpoint is not acceptable.", problems);
+}
+
+/**
+ * The URL guard, then (in production) the target's DNS answers. A lookup that fails says
+ * nothing: the endpoint is accepted and the send path asks again.
+ */
+async function checkUrl(c: Ctx, target: string): Promise<FieldProblem[]> {
+  const cfg = settings(c.env);
+  const url = checkTargetUrl(target, { allowInsecure: cfg.allowInsecureTargets });
+  if (!url.ok) return [{ field: "url", detail: url.reason }];
+  if (!cfg.dnsCheck) return [];
+  const dns = await checkResolvedHost(url.url.hostname);
+  return dns.ok === false ? [{ field: "url", detail: dns.reason }] : [];
 }
 
 endpoints.openapi(
@@ -112,8 +124,7 @@ endpoints.openapi(
     if (body.authProfileId) await checkEndpoint(c, appId, row);
     else {
       // The private profile does not exist yet; check everything else against an hmac profile.
-      const url = checkTargetUrl(row.url, { allowInsecure: settings(c.env).allowInsecureTargets });
-      const problems: FieldProblem[] = url.ok ? [] : [{ field: "url", detail: url.reason }];
+      const problems = await checkUrl(c, row.url);
       if (body.headers)
         problems.push(...checkCustomHeaders(body.headers, { authSetsAuthorization: false }));
       if (problems.length > 0) throw invalid("The endpoint is not acceptable.", problems);
