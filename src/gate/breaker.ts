@@ -4,7 +4,8 @@
  *
  * closed --(N consecutive failures, or too high a failure rate)--> open
  * open --(cool-down elapsed, next request)--> half-open, that request is the one probe
- * half-open --probe succeeds--> closed, cool-down back to its first value
+ * half-open --probe succeeds--> closed, cool-down back to its first value (a success reported
+ *   while open, from a request sent before it opened, changes nothing)
  * half-open --probe fails--> open again, cool-down doubled up to its cap
  */
 import type { Settings } from "../config";
@@ -117,12 +118,18 @@ export function canPass(
   }
 }
 
-/** Records a success: from any state the endpoint is reachable, so the breaker closes. */
+/**
+ * Records a success. Closed stays closed; half-open closes (the cool-down is over and the
+ * endpoint answers). While open, a success can only be a request sent before the breaker
+ * opened: it does not cut the cool-down short, or an endpoint failing most of its requests
+ * would flap shut on every stray success; the probe decides.
+ */
 export function onSuccess(
   s: BreakerState,
   now: number,
   cfg: BreakerConfig = DEFAULT_BREAKER,
 ): BreakerState {
+  if (s.state === "open") return s;
   // Failures counted before a recovery say nothing about the endpoint now.
   const window =
     s.state === "closed"

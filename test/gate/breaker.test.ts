@@ -120,6 +120,18 @@ describe("breaker", () => {
     expect(fail(s, 5, 92_000)).toMatchObject({ state: "open", openUntil: 122_000 });
   });
 
+  it("stays open on a success of a request sent before it opened: the probe decides", () => {
+    const s = onSuccess(opened(), 2000);
+    expect(s).toEqual(opened());
+    expect(canPass(s, 2001)).toEqual({ allowed: false, retryAt: 31_000, state: s });
+  });
+
+  it("closes on a success of a non-probe request while half-open", () => {
+    const halfOpen = pass(opened(), 31_000).state;
+    const s = onSuccess(halfOpen, 31_050);
+    expect(s).toMatchObject({ state: "closed", probeInFlight: false, cooldownMs: 30_000 });
+  });
+
   it("re-opens on a failed probe with the cool-down doubled", () => {
     const s = onFailure(pass(opened(), 31_000).state, 31_100);
     expect(s).toMatchObject({

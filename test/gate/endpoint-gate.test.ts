@@ -209,6 +209,53 @@ describe("EndpointGate slow start and breaker", () => {
     expect((await stub.health(t0 + 30_301)).breaker).toBe("closed");
   });
 
+  it("frees the probe slot at once when the probe gets a neutral answer (a 400)", async () => {
+    const stub = gate();
+    const t0 = Date.now();
+    const first = await stub.admit(5, OPEN, t0);
+    await stub.report(
+      first.leases.map((id) => failed(id)),
+      t0,
+    );
+    const probe = await stub.admit(1, OPEN, t0 + 30_000);
+    expect(probe).toMatchObject({ breaker: "half-open", leases: [expect.any(String)] });
+    // While the probe is out, nothing else goes.
+    expect((await stub.admit(1, OPEN, t0 + 30_001)).leases).toEqual([]);
+    await stub.report([failed(probe.leases[0] ?? "", { countsAsFailure: false })], t0 + 30_100);
+    // Neither success nor failure: still half-open, and the next probe may go now.
+    const next = await stub.admit(1, OPEN, t0 + 30_101);
+    expect(next).toMatchObject({ breaker: "half-open", leases: [expect.any(String)] });
+  });
+
+  it("opens on the failure rate without five failures in a row (21 requests, 16 failing)", async () => {
+    const stub = gate();
+    const t0 = Date.now();
+    const warm = await stub.admit(1, OPEN, t0);
+    await stub.report([succeeded(warm.leases[0] ?? "")], t0);
+    // One success, four failures, four times over: never five failures in a row.
+    for (let round = 0; round < 4; round++) {
+      const r = await stub.admit(5, OPEN, t0 + round);
+      expect(r.leases).toHaveLength(5);
+      await stub.report(
+        r.leases.map((id, i) => (i === 0 ? succeeded(id) : failed(id))),
+        t0 + round,
+      );
+      const health = await stub.health(t0 + round);
+      // The 21st outcome in the window (16 failures of 21) crosses the 0.5 rate.
+      expect(health).toMatchObject({
+        breaker: round < 3 ? "closed" : "open",
+        consecutiveFailures: 4,
+      });
+    }
+    // A straggler's success while open does not close it; the probe after the cool-down does.
+    await stub.report([succeeded("straggler")], t0 + 10);
+    expect((await stub.health(t0 + 10)).breaker).toBe("open");
+    const probe = await stub.admit(5, OPEN, t0 + 3 + 30_000);
+    expect(probe).toMatchObject({ breaker: "half-open", leases: [expect.any(String)] });
+    await stub.report([succeeded(probe.leases[0] ?? "")], t0 + 3 + 30_100);
+    expect((await stub.health(t0 + 3 + 30_100)).breaker).toBe("closed");
+  });
+
   it("keeps neutral failures (a 400) away from the breaker", async () => {
     const stub = gate();
     const r = await stub.admit(5, OPEN);
