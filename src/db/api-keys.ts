@@ -38,9 +38,10 @@ export async function listApiKeys(
   limit: number,
   before: string | null,
 ) {
+  // '~' sorts after every id: the first page seeks like the others (see listApps).
   const { results } = await db
     .prepare(
-      "SELECT * FROM api_keys WHERE app_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+      "SELECT * FROM api_keys WHERE app_id = ?1 AND id < coalesce(?2, '~') ORDER BY id DESC LIMIT ?3",
     )
     .bind(appId, before, limit + 1)
     .all<ApiKeyRow>();

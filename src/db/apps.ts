@@ -39,8 +39,10 @@ export async function listApps(
   limit: number,
   before: string | null,
 ): Promise<AppRow[]> {
+  // '~' sorts after every id, so the first page is an index range like any other: an
+  // `?1 IS NULL OR id < ?1` would keep SQLite from seeking and read every row before the cursor.
   const { results } = await db
-    .prepare("SELECT * FROM apps WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2")
+    .prepare("SELECT * FROM apps WHERE id < coalesce(?1, '~') ORDER BY id DESC LIMIT ?2")
     .bind(before, limit + 1)
     .all<AppRow>();
   return results;
@@ -78,11 +80,24 @@ export async function updateApp(
  * when the app did not exist.
  */
 export async function deleteApp(db: D1Database, id: string): Promise<string[] | null> {
+  // Neither attempts nor deliveries has an app_id index (each would cost a write per row on the
+  // hot path), so they are reached through keys that are indexed: the app's messages (primary
+  // key), their deliveries (deliveries_message), their attempts (primary key). Children go
+  // first, while the rows that lead to them still exist; the apps delete cascades to the rest.
   const results = await db.batch<{ token_hash: string }>([
     db.prepare("SELECT token_hash FROM api_keys WHERE app_id = ?").bind(id),
-    db.prepare("DELETE FROM attempts WHERE app_id = ?").bind(id),
+    db
+      .prepare(
+        `DELETE FROM attempts WHERE delivery_id IN (
+           SELECT id FROM deliveries WHERE message_id IN (SELECT id FROM messages WHERE app_id = ?1))`,
+      )
+      .bind(id),
     db.prepare("DELETE FROM dead_letters WHERE app_id = ?").bind(id),
-    db.prepare("DELETE FROM deliveries WHERE app_id = ?").bind(id),
+    db
+      .prepare(
+        "DELETE FROM deliveries WHERE message_id IN (SELECT id FROM messages WHERE app_id = ?1)",
+      )
+      .bind(id),
     db.prepare("DELETE FROM apps WHERE id = ?").bind(id),
   ]);
   if ((results[4]?.meta.changes ?? 0) === 0) return null;

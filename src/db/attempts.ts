@@ -65,12 +65,14 @@ export async function listAttempts(
   limit: number,
   before: string | null,
 ) {
-  // A message's attempts are reached through its deliveries (attempts are keyed by delivery).
+  // '~' sorts after every id: an endpoint's first page seeks on attempts_endpoint like the others
+  // (see listApps). A message's attempts are reached through its deliveries (attempts are keyed by
+  // delivery), so that list reads all of them and sorts: bounded by fan-out x attempts per delivery.
   const sql =
     "messageId" in by
       ? `SELECT a.* FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
-         WHERE d.message_id = ?1 AND d.app_id = ?2 AND (?3 IS NULL OR a.id < ?3) ORDER BY a.id DESC LIMIT ?4`
-      : `SELECT * FROM attempts WHERE endpoint_id = ?1 AND app_id = ?2 AND (?3 IS NULL OR id < ?3)
+         WHERE d.message_id = ?1 AND d.app_id = ?2 AND a.id < coalesce(?3, '~') ORDER BY a.id DESC LIMIT ?4`
+      : `SELECT * FROM attempts WHERE endpoint_id = ?1 AND app_id = ?2 AND id < coalesce(?3, '~')
          ORDER BY id DESC LIMIT ?4`;
   const value = "messageId" in by ? by.messageId : by.endpointId;
   const { results } = await db

@@ -70,9 +70,10 @@ export async function listAudit(
   limit: number,
   before: string | null,
 ) {
+  // '~' sorts after every id: the first page seeks like the others (see listApps).
   const { results } = await db
     .prepare(
-      "SELECT * FROM audit_log WHERE app_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+      "SELECT * FROM audit_log WHERE app_id = ?1 AND id < coalesce(?2, '~') ORDER BY id DESC LIMIT ?3",
     )
     .bind(appId, before, limit + 1)
     .all<AuditRow>();

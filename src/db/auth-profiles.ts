@@ -71,12 +71,13 @@ export async function listAuthProfiles(
   limit: number,
   before: string | null,
 ) {
+  // '~' sorts after every id: the first page seeks like the others (see listApps).
   const { results } = await db
     .prepare(
       `SELECT p.*, (SELECT public_key FROM auth_profile_secrets s
                     WHERE s.profile_id = p.id AND s.expires_at IS NULL) AS public_key
        FROM auth_profiles p
-       WHERE p.app_id = ?1 AND (?2 IS NULL OR p.id < ?2) ORDER BY p.id DESC LIMIT ?3`,
+       WHERE p.app_id = ?1 AND p.id < coalesce(?2, '~') ORDER BY p.id DESC LIMIT ?3`,
     )
     .bind(appId, before, limit + 1)
     .all<AuthProfileRow & { public_key: string | null }>();

@@ -55,10 +55,12 @@ export async function listDeadLetters(
   limit: number,
   before: string | null,
 ) {
+  // '~' sorts after every id: the first page seeks on dead_letters_app like the others (see
+  // listApps); the optional filters are checked on the rows that range reads.
   const { results } = await db
     .prepare(
       `SELECT * FROM dead_letters WHERE app_id = ?1 AND (?2 IS NULL OR endpoint_id = ?2)
-         AND (?3 IS NULL OR dead_at >= ?3) AND (?4 IS NULL OR dead_at < ?4) AND (?5 IS NULL OR delivery_id < ?5)
+         AND (?3 IS NULL OR dead_at >= ?3) AND (?4 IS NULL OR dead_at < ?4) AND delivery_id < coalesce(?5, '~')
        ORDER BY delivery_id DESC LIMIT ?6`,
     )
     .bind(f.appId, f.endpointId ?? null, f.since ?? null, f.until ?? null, before, limit + 1)

@@ -42,9 +42,10 @@ export async function listEventTypes(
   limit: number,
   after: string | null,
 ) {
+  // Every name is longer than '', so the first page is an index range like any other (see listApps).
   const { results } = await db
     .prepare(
-      "SELECT * FROM event_types WHERE app_id = ?1 AND (?2 IS NULL OR name > ?2) ORDER BY name LIMIT ?3",
+      "SELECT * FROM event_types WHERE app_id = ?1 AND name > coalesce(?2, '') ORDER BY name LIMIT ?3",
     )
     .bind(appId, after, limit + 1)
     .all<EventTypeRow>();

@@ -118,9 +118,10 @@ export async function listMessages(
   before: string | null,
   eventType: string | null,
 ) {
+  // '~' sorts after every id: the first page seeks like the others (see listApps).
   const { results } = await db
     .prepare(
-      `SELECT * FROM messages WHERE app_id = ?1 AND (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR event_type = ?3)
+      `SELECT * FROM messages WHERE app_id = ?1 AND id < coalesce(?2, '~') AND (?3 IS NULL OR event_type = ?3)
        ORDER BY id DESC LIMIT ?4`,
     )
     .bind(appId, before, eventType, limit + 1)

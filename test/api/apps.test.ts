@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { receiver, runConsumer, seedDeliveries } from "../delivery/fixtures";
 import { call, newApp, newEndpoint } from "../helpers";
 import { type AppBody, allPages, countFor, expectProblem, type Page } from "./support";
 
@@ -155,6 +156,46 @@ describe("DELETE /v1/apps/{appId}", () => {
     ]) {
       expect(await countFor(table, appId)).toBe(0);
     }
+  });
+
+  it("removes the app's messages, deliveries, attempts and dead letters, and no other app's", async () => {
+    // Each app: one message to two endpoints, delivered by the real consumer; one receiver
+    // answers 200, the other 410 Gone, so each app has two attempts and one dead letter.
+    receiver((req) => new Response("", { status: req.url.includes("gone.") ? 410 : 200 }));
+    const deliver = async (name: string) => {
+      const { appId } = await newApp(name);
+      const ok = await newEndpoint(appId, { url: "https://ok.example.com/hook" });
+      const gone = await newEndpoint(appId, { url: "https://gone.example.com/hook" });
+      const tasks = await seedDeliveries(appId, [ok.id, gone.id]);
+      await runConsumer(tasks);
+      return { appId, messageId: tasks[0]?.messageId ?? "" };
+    };
+    const doomed = await deliver("doomed");
+    const kept = await deliver("kept");
+    const TABLES = ["messages", "deliveries", "attempts", "dead_letters"];
+    const counts = async (appId: string) =>
+      Object.fromEntries(
+        await Promise.all(TABLES.map(async (t) => [t, await countFor(t, appId)] as const)),
+      );
+    const filled = { messages: 1, deliveries: 2, attempts: 2, dead_letters: 1 };
+    expect(await counts(doomed.appId)).toEqual(filled);
+    expect(await counts(kept.appId)).toEqual(filled);
+
+    expect((await call("DELETE", `/v1/apps/${doomed.appId}`)).status).toBe(204);
+
+    expect(await counts(doomed.appId)).toEqual({
+      messages: 0,
+      deliveries: 0,
+      attempts: 0,
+      dead_letters: 0,
+    });
+    expect(await counts(kept.appId)).toEqual(filled);
+    const message = await call<{ deliveries: { status: string }[] }>(
+      "GET",
+      `/v1/apps/${kept.appId}/messages/${kept.messageId}`,
+    );
+    expect(message.status).toBe(200);
+    expect(message.body.deliveries.map((d) => d.status).sort()).toEqual(["dead", "succeeded"]);
   });
 
   it("revokes the app's keys at once, even one this isolate has cached", async () => {

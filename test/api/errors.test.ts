@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { deleteApp } from "../../src/db/apps";
 import { call, newApp, newEndpoint } from "../helpers";
-import { expectProblem } from "./support";
+import { countFor, expectProblem, streamOf } from "./support";
 
 interface OpenApiDoc {
   openapi: string;
@@ -147,7 +149,8 @@ describe("problem+json for every error", () => {
       status: 415,
     },
     {
-      why: "no content-type",
+      // The Request labels a bare string text/plain;charset=UTF-8.
+      why: "a string without a content-type header",
       headers: {} as Record<string, string>,
       raw: '{"name":"x"}',
       status: 415,
@@ -173,6 +176,30 @@ describe("problem+json for every error", () => {
     expect((await call("GET", `/v1/apps/${appId}/endpoints`)).body).toEqual(before.body);
   });
 
+  it.each([
+    { why: "bytes", raw: () => new TextEncoder().encode('{"name":"x"}') },
+    { why: "a stream", raw: () => streamOf('{"name":"x"}') },
+  ])(
+    "answers 415 on a management route for $why with no content-type at all, creating nothing",
+    async ({ raw }) => {
+      // Unlike a string, these bodies give the request no content-type of its own.
+      expect(
+        new Request("https://hooklane.test/", { method: "POST", body: raw() }).headers.get(
+          "content-type",
+        ),
+      ).toBeNull();
+      const { appId } = await newApp();
+      const apps = async () =>
+        (await env.DB.prepare("SELECT COUNT(*) AS n FROM apps").first<{ n: number }>())?.n;
+      const appsBefore = await apps();
+      const created = await call("POST", "/v1/apps", { raw: raw() });
+      expect(expectProblem(created, 415).detail).toBe("The request body must be application/json.");
+      expect(await apps()).toBe(appsBefore);
+      expectProblem(await call("POST", `/v1/apps/${appId}/endpoints`, { raw: raw() }), 415);
+      expect(await countFor("endpoints", appId)).toBe(0);
+    },
+  );
+
   it("names every invalid field of a body at once", async () => {
     const { appId } = await newApp();
     const res = await call("POST", `/v1/apps/${appId}/endpoints`, {
@@ -190,5 +217,69 @@ describe("problem+json for every error", () => {
     const ep = await newEndpoint(appId);
     const res = await call("DELETE", `/v1/apps/${appId}/auth-profiles/${ep.authProfileId}`);
     expect(expectProblem(res, 409).type).toBe("https://hooklane.dev/problems/conflict");
+  });
+});
+
+describe("errors without a mapping of their own", () => {
+  it("answers 409 problem+json when the app is deleted under a request (a foreign key fails), writing nothing", async () => {
+    const { appId } = await newApp(); // this isolate now caches that the app exists
+    // Another isolate deletes the app: this one's cache still lets the next request through,
+    // and D1's foreign key on event_types.app_id refuses the insert.
+    expect(await deleteApp(env.DB, appId)).not.toBeNull();
+    const auditBefore = await countFor("audit_log", appId);
+    const error = vi.spyOn(console, "error");
+
+    const res = await call("POST", `/v1/apps/${appId}/event-types`, {
+      body: { name: "invoice.paid" },
+    });
+
+    expect(expectProblem(res, 409)).toEqual({
+      type: "https://hooklane.dev/problems/conflict",
+      title: "Conflict",
+      status: 409,
+      detail: "A resource this request refers to no longer exists.",
+      instance: `/v1/apps/${appId}/event-types`,
+    });
+    expect(await countFor("event_types", appId)).toBe(0);
+    // The audit record was in the same batch: it rolled back with the insert.
+    expect(await countFor("audit_log", appId)).toBe(auditBefore);
+    // An expected race, answered and not logged as a failure.
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  it("answers a bare 500 problem+json naming only the request id, and logs the error under that id", async () => {
+    const { appId } = await newApp();
+    const path = `/v1/apps/${appId}/api-keys`;
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    // A table missing under a route (say, a migration not applied): D1 throws an error the API
+    // has no mapping for. api_keys is renamed, not dropped, and only for this one request; no
+    // admin request or queue consumer reads it.
+    await env.DB.prepare("ALTER TABLE api_keys RENAME TO api_keys_hidden").run();
+    let res: Awaited<ReturnType<typeof call>>;
+    try {
+      res = await call("GET", path, { headers: { "cf-ray": "8f3a2b1c0d9e8f7a-AMS" } });
+    } finally {
+      await env.DB.prepare("ALTER TABLE api_keys_hidden RENAME TO api_keys").run();
+    }
+
+    expect(expectProblem(res, 500)).toEqual({
+      type: "https://hooklane.dev/problems/internal",
+      title: "Internal Server Error",
+      status: 500,
+      detail: "Request 8f3a2b1c0d9e8f7a-AMS failed.",
+      instance: path,
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/api_keys|sqlite|no such table|D1_ERROR|stack/i);
+
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(JSON.parse(String(error.mock.calls[0]?.[0]))).toMatchObject({
+      msg: "unhandled error",
+      requestId: "8f3a2b1c0d9e8f7a-AMS",
+      path,
+      error: expect.stringMatching(/no such table: api_keys/),
+      stack: expect.any(String),
+    });
+    // The table is back: the same route answers again.
+    expect((await call("GET", path)).status).toBe(200);
   });
 });

@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { call, ingestCounts, newApp, newEndpoint } from "../helpers";
 import {
   countFor,
   deliveryRows,
   expectProblem,
   type MessageBody,
+  type QueuedTask,
   spyOnDeliveries,
   streamOf,
 } from "./support";
@@ -223,19 +224,46 @@ describe("refusing bad input, writing nothing", () => {
     expect(await ingestCounts()).toEqual(before);
   });
 
+  const ingestJson = JSON.stringify({ eventType: "a.b", payload: {} });
+  const text = () => ingestJson;
+  const none: Record<string, string> = {};
   it.each([
-    { why: "text/plain", headers: { "content-type": "text/plain" } },
-    { why: "a form", headers: { "content-type": "application/x-www-form-urlencoded" } },
-    { why: "no content-type", headers: {} as Record<string, string> },
-  ])("answers 415 for $why", async ({ headers }) => {
+    { why: "text/plain", headers: { "content-type": "text/plain" }, raw: text, sent: "text/plain" },
+    {
+      why: "a form",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      raw: text,
+      sent: "application/x-www-form-urlencoded",
+    },
+    // A string body without the header is labelled text/plain by the Request itself...
+    {
+      why: "a string without a header",
+      headers: none,
+      raw: text,
+      sent: "text/plain;charset=UTF-8",
+    },
+    // ...bytes and streams are not: these requests carry no content-type at all.
+    {
+      why: "bytes without a header",
+      headers: none,
+      raw: () => new TextEncoder().encode(ingestJson),
+      sent: null,
+    },
+    {
+      why: "a stream without a header",
+      headers: none,
+      raw: () => streamOf(ingestJson),
+      sent: null,
+    },
+  ])("answers 415 for $why (content-type: $sent)", async ({ headers, raw, sent }) => {
+    // The content-type that goes out, from a request built the way call() builds it.
+    const req = new Request("https://hooklane.test/", { method: "POST", headers, body: raw() });
+    expect(req.headers.get("content-type")).toBe(sent);
     const { appId, key } = await newApp();
     const before = await ingestCounts();
-    const res = await call("POST", messagesOf(appId), {
-      token: key,
-      raw: JSON.stringify({ eventType: "a.b", payload: {} }),
-      headers,
-    });
-    expectProblem(res, 415);
+    const res = await call("POST", messagesOf(appId), { token: key, raw: raw(), headers });
+    const problem = expectProblem(res, 415);
+    expect(problem.detail).toBe("The request body must be application/json.");
     expect(await ingestCounts()).toEqual(before);
   });
 
@@ -496,4 +524,78 @@ describe("fan-out", () => {
     await call("PATCH", `/v1/apps/${appId}/endpoints/${ep.id}`, { body: { disabled: false } });
     expect(await send()).toBe(1);
   });
+});
+
+describe("fan-out wider than one queue batch (sendBatch takes at most 100)", () => {
+  const WIDE = 150;
+  let appId: string;
+  let key: string;
+  let endpointIds: string[];
+
+  beforeAll(async () => {
+    ({ appId, key } = await newApp("wide"));
+    // One shared profile: 150 endpoints without 150 generated secrets.
+    const profile = await call<{ id: string }>("POST", `/v1/apps/${appId}/auth-profiles`, {
+      body: {},
+    });
+    endpointIds = [];
+    for (let i = 0; i < WIDE; i++) {
+      const ep = await newEndpoint(appId, {
+        url: `https://wide-${i}.example.com/hook`,
+        authProfileId: profile.body.id,
+      });
+      endpointIds.push(ep.id);
+    }
+    endpointIds.sort();
+  });
+
+  it("accepts 150 matching endpoints when MAX_FANOUT allows it: one message, 150 deliveries, 150 tasks in two sends", async () => {
+    // Stubbed: the test counts what was sent; 150 real deliveries would only slow the file down.
+    const { spy, sent } = spyOnDeliveries({ stub: true });
+    const before = await ingestCounts();
+    const res = await call<MessageBody>("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType: "wide.event", payload: {} },
+      vars: { MAX_FANOUT: String(WIDE) },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.deliveries.map((d) => d.endpointId).sort()).toEqual(endpointIds);
+    expect(await ingestCounts()).toEqual({
+      ...before,
+      messages: before.messages + 1,
+      deliveries: before.deliveries + WIDE,
+    });
+    const rows = await deliveryRows(res.body.id);
+    expect(rows.map((r) => r.endpoint_id)).toEqual(endpointIds);
+
+    // Two sendBatch calls of at most 100, together one task per delivery row, none twice.
+    expect(spy.mock.calls.map(([batch]) => Array.from(batch).length).sort()).toEqual([100, 50]);
+    const tasks = sent(res.body.id) as QueuedTask[];
+    expect(tasks).toHaveLength(WIDE);
+    expect(tasks.map((t) => t.deliveryId).sort()).toEqual(rows.map((r) => r.id).sort());
+    expect(tasks.every((t) => t.messageId === res.body.id)).toBe(true);
+  });
+
+  it.each([
+    { why: "the default MAX_FANOUT of 100", vars: undefined },
+    { why: "a MAX_FANOUT of 149", vars: { MAX_FANOUT: "149" } },
+  ])(
+    "refuses 150 matching endpoints under $why with 422, writing and sending nothing",
+    async ({ vars }) => {
+      const { spy } = spyOnDeliveries({ stub: true });
+      const before = await ingestCounts();
+      const res = await call("POST", messagesOf(appId), {
+        token: key,
+        body: { eventType: "wide.event", payload: {} },
+        headers: { "idempotency-key": `too-wide-${vars?.MAX_FANOUT ?? "default"}` },
+        ...(vars ? { vars } : {}),
+      });
+      const problem = expectProblem(res, 422);
+      expect(problem.detail).toBe(
+        `This event type matches ${WIDE} endpoints; at most ${vars?.MAX_FANOUT ?? 100} may receive one message.`,
+      );
+      expect(await ingestCounts()).toEqual(before);
+      expect(spy).not.toHaveBeenCalled();
+    },
+  );
 });
