@@ -48,15 +48,9 @@ export async function listApiKeys(
   return results;
 }
 
-/** Deletes a key of an app; returns its token hash (for cache eviction) or null when missing. */
-export async function deleteApiKey(
-  db: D1Database,
-  appId: string,
-  id: string,
-): Promise<string | null> {
-  const row = await db
+/** Deletes a key of an app; its result row carries the token hash (for cache eviction). */
+export function deleteApiKeyStatement(db: D1Database, appId: string, id: string) {
+  return db
     .prepare("DELETE FROM api_keys WHERE id = ? AND app_id = ? RETURNING token_hash")
-    .bind(id, appId)
-    .first<{ token_hash: string }>();
-  return row?.token_hash ?? null;
+    .bind(id, appId);
 }

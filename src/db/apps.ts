@@ -48,13 +48,13 @@ export async function listApps(
   return results;
 }
 
-/** Applies a partial update; returns the new row or null when missing. */
-export async function updateApp(
+/** Applies a partial update; its result row is the new row (none when the app is missing). */
+export function updateAppStatement(
   db: D1Database,
   id: string,
   patch: { name?: string; uid?: string | null; ingestRateLimit?: number | null },
   now: number,
-): Promise<AppRow | null> {
+) {
   return db
     .prepare(
       `UPDATE apps SET name = COALESCE(?2, name),
@@ -70,16 +70,20 @@ export async function updateApp(
       now,
       patch.ingestRateLimit !== undefined ? 1 : 0,
       patch.ingestRateLimit ?? null,
-    )
-    .first<AppRow>();
+    );
 }
 
 /**
  * Deletes an app and everything below it (rows without a foreign key are removed explicitly).
- * Returns the token hashes of the app's API keys (so auth caches can forget them), or null
- * when the app did not exist.
+ * `then` runs in the same transaction right after the app's own row is deleted (its audit
+ * entry). Returns the token hashes of the app's API keys (so auth caches can forget them), or
+ * null when the app did not exist.
  */
-export async function deleteApp(db: D1Database, id: string): Promise<string[] | null> {
+export async function deleteApp(
+  db: D1Database,
+  id: string,
+  then: D1PreparedStatement[] = [],
+): Promise<string[] | null> {
   // Neither attempts nor deliveries has an app_id index (each would cost a write per row on the
   // hot path), so they are reached through keys that are indexed: the app's messages (primary
   // key), their deliveries (deliveries_message), their attempts (primary key). Children go
@@ -99,6 +103,7 @@ export async function deleteApp(db: D1Database, id: string): Promise<string[] | 
       )
       .bind(id),
     db.prepare("DELETE FROM apps WHERE id = ?").bind(id),
+    ...then,
   ]);
   if ((results[4]?.meta.changes ?? 0) === 0) return null;
   return (results[0]?.results ?? []).map((r) => r.token_hash);

@@ -34,33 +34,52 @@ export function toAudit(row: AuditRow) {
   };
 }
 
+export interface AuditEntry {
+  appId: string;
+  actor: string;
+  action: AuditAction;
+  resourceType: string;
+  resourceId?: string;
+  detail?: Record<string, unknown>;
+}
+
 /** An audit record, to be written in the same batch as the change it describes. */
-export function auditStatement(
-  db: D1Database,
-  e: {
-    appId: string;
-    actor: string;
-    action: AuditAction;
-    resourceType: string;
-    resourceId?: string;
-    detail?: Record<string, unknown>;
-  },
-  now = Date.now(),
-) {
-  return db
-    .prepare(
+export function auditStatement(db: D1Database, e: AuditEntry, now = Date.now()) {
+  return bindAudit(
+    db.prepare(
       "INSERT INTO audit_log (id, app_id, actor, action, resource_type, resource_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(
-      newId("aud", now),
-      e.appId,
-      e.actor,
-      e.action,
-      e.resourceType,
-      e.resourceId ?? null,
-      e.detail ? JSON.stringify(e.detail) : null,
-      now,
-    );
+    ),
+    e,
+    now,
+  );
+}
+
+/**
+ * An audit record written only when the statement just before it in the same batch changed a
+ * row (SQLite's `changes()`): an update or delete that found nothing leaves no trace, and one
+ * that did is recorded in the same transaction.
+ */
+export function auditIfChangedStatement(db: D1Database, e: AuditEntry, now = Date.now()) {
+  return bindAudit(
+    db.prepare(
+      "INSERT INTO audit_log (id, app_id, actor, action, resource_type, resource_id, detail, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() > 0",
+    ),
+    e,
+    now,
+  );
+}
+
+function bindAudit(statement: D1PreparedStatement, e: AuditEntry, now: number) {
+  return statement.bind(
+    newId("aud", now),
+    e.appId,
+    e.actor,
+    e.action,
+    e.resourceType,
+    e.resourceId ?? null,
+    e.detail ? JSON.stringify(e.detail) : null,
+    now,
+  );
 }
 
 /** An app's audit trail, newest first. */

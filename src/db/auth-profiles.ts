@@ -123,8 +123,8 @@ export function rotateStatements(
   ];
 }
 
-/** Renames a profile. */
-export async function updateAuthProfile(
+/** Renames a profile; its result has a row when the profile exists. */
+export function updateAuthProfileStatement(
   db: D1Database,
   appId: string,
   id: string,
@@ -135,8 +135,7 @@ export async function updateAuthProfile(
     .prepare(
       "UPDATE auth_profiles SET name = ?, updated_at = ? WHERE id = ? AND app_id = ? RETURNING id",
     )
-    .bind(name, now, id, appId)
-    .first<{ id: string }>();
+    .bind(name, now, id, appId);
 }
 
 /** Number of endpoints using a profile. */

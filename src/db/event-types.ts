@@ -52,8 +52,8 @@ export async function listEventTypes(
   return results;
 }
 
-/** Partial update; `undefined` keeps a field, `null` clears it. */
-export async function updateEventType(
+/** Partial update; `undefined` keeps a field, `null` clears it. Its result row is the new row. */
+export function updateEventTypeStatement(
   db: D1Database,
   appId: string,
   name: string,
@@ -76,19 +76,10 @@ export async function updateEventType(
       patch.schema !== undefined ? 1 : 0,
       patch.schema ?? null,
       now,
-    )
-    .first<EventTypeRow>();
+    );
 }
 
-/** Deletes an event type; true when it existed. */
-export async function deleteEventType(
-  db: D1Database,
-  appId: string,
-  name: string,
-): Promise<boolean> {
-  const r = await db
-    .prepare("DELETE FROM event_types WHERE app_id = ? AND name = ?")
-    .bind(appId, name)
-    .run();
-  return r.meta.changes > 0;
+/** Deletes an event type; its result's `meta.changes` says whether it existed. */
+export function deleteEventTypeStatement(db: D1Database, appId: string, name: string) {
+  return db.prepare("DELETE FROM event_types WHERE app_id = ? AND name = ?").bind(appId, name);
 }

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { deleteApiKey, insertApiKey, listApiKeys, toApiKey } from "../../db/api-keys";
+import { deleteApiKeyStatement, insertApiKey, listApiKeys, toApiKey } from "../../db/api-keys";
 import { decodeCursor, toPage } from "../../db/page";
 import { newId } from "../../lib/ids";
 import {
@@ -12,7 +12,7 @@ import {
 } from "../../schemas/common";
 import { ApiKey, ApiKeyCreate, KeyParams } from "../../schemas/resources";
 import { newApiKeyToken, sha256Hex } from "../../security/tokens";
-import { audit } from "../audit";
+import { audit, auditIfChanged } from "../audit";
 import { evictAuthCaches, requireAdmin } from "../auth";
 import type { AppEnv } from "../context";
 import { notFound } from "../problem";
@@ -97,10 +97,13 @@ apiKeys.openapi(
   }),
   async (c) => {
     const { appId, keyId } = c.req.valid("param");
-    const hash = await deleteApiKey(c.env.DB, appId, keyId);
+    const [deleted] = await c.env.DB.batch<{ token_hash: string }>([
+      deleteApiKeyStatement(c.env.DB, appId, keyId),
+      auditIfChanged(c, appId, "delete", "api_key", keyId),
+    ]);
+    const hash = deleted?.results[0]?.token_hash;
     if (!hash) throw notFound("API key");
     evictAuthCaches(hash);
-    await audit(c, appId, "delete", "api_key", keyId).run();
     return c.body(null, 204);
   },
 );

@@ -1,5 +1,13 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { deleteApp, getApp, insertApp, listApps, toApp, updateApp } from "../../db/apps";
+import {
+  type AppRow,
+  deleteApp,
+  getApp,
+  insertApp,
+  listApps,
+  toApp,
+  updateAppStatement,
+} from "../../db/apps";
 import { decodeCursor, toPage } from "../../db/page";
 import { forgetIngestLimit } from "../../ingest/rate-limit";
 import { newId } from "../../lib/ids";
@@ -12,7 +20,7 @@ import {
   problems,
 } from "../../schemas/common";
 import { App, AppCreate, AppUpdate } from "../../schemas/resources";
-import { audit } from "../audit";
+import { audit, auditIfChanged } from "../audit";
 import { evictAuthCaches, requireAdmin } from "../auth";
 import type { AppEnv } from "../context";
 import { conflict, notFound } from "../problem";
@@ -100,17 +108,21 @@ apps.openapi(
     responses: { 200: jsonResponse("The app", App), ...problems(401, 403, 404, 409, 415, 422) },
   }),
   async (c) => {
+    const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
-    let row: Awaited<ReturnType<typeof updateApp>>;
+    let row: AppRow | undefined;
     try {
-      row = await updateApp(c.env.DB, c.req.valid("param").appId, body, Date.now());
+      const [updated] = await c.env.DB.batch<AppRow>([
+        updateAppStatement(c.env.DB, appId, body, Date.now()),
+        auditIfChanged(c, appId, "update", "app", appId, { fields: Object.keys(body) }),
+      ]);
+      row = updated?.results[0];
     } catch (err) {
       if (String(err).includes("UNIQUE")) throw conflict(`An app with uid "${body.uid}" exists.`);
       throw err;
     }
     if (!row) throw notFound("App");
     forgetIngestLimit(row.id);
-    await audit(c, row.id, "update", "app", row.id, { fields: Object.keys(body) }).run();
     return c.json(toApp(row), 200);
   },
 );
@@ -126,13 +138,14 @@ apps.openapi(
   }),
   async (c) => {
     const { appId } = c.req.valid("param");
-    const keyHashes = await deleteApp(c.env.DB, appId);
+    // The trail outlives the app: it says who deleted it.
+    const keyHashes = await deleteApp(c.env.DB, appId, [
+      auditIfChanged(c, appId, "delete", "app", appId),
+    ]);
     if (!keyHashes) throw notFound("App");
     // Its keys were deleted with it; a cached key must not keep reaching a deleted app.
     for (const hash of keyHashes) evictAuthCaches(hash);
     evictAuthCaches(undefined, appId);
-    // The trail outlives the app: it says who deleted it.
-    await audit(c, appId, "delete", "app", appId).run();
     return c.body(null, 204);
   },
 );

@@ -9,7 +9,7 @@ import {
   profileUsage,
   rotateStatements,
   toAuthProfile,
-  updateAuthProfile,
+  updateAuthProfileStatement,
 } from "../../db/auth-profiles";
 import { decodeCursor, toPage } from "../../db/page";
 import { newId } from "../../lib/ids";
@@ -30,7 +30,7 @@ import {
   secretProblem,
 } from "../../schemas/resources";
 import { makeProfileSecret, openProfileSecret } from "../../security/profile-secrets";
-import { audit } from "../audit";
+import { audit, auditIfChanged } from "../audit";
 import type { AppEnv } from "../context";
 import { conflict, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
@@ -149,16 +149,15 @@ authProfiles.openapi(
   async (c) => {
     const { appId, profileId } = c.req.valid("param");
     const body = c.req.valid("json");
-    if (
-      body.name !== undefined &&
-      !(await updateAuthProfile(c.env.DB, appId, profileId, body.name, Date.now()))
-    ) {
-      throw notFound("Auth profile");
+    if (body.name !== undefined) {
+      const [renamed] = await c.env.DB.batch([
+        updateAuthProfileStatement(c.env.DB, appId, profileId, body.name, Date.now()),
+        auditIfChanged(c, appId, "update", "auth_profile", profileId, { fields: ["name"] }),
+      ]);
+      if ((renamed?.results.length ?? 0) === 0) throw notFound("Auth profile");
     }
     const row = await getAuthProfile(c.env.DB, appId, profileId);
     if (!row) throw notFound("Auth profile");
-    if (body.name !== undefined)
-      await audit(c, appId, "update", "auth_profile", profileId, { fields: ["name"] }).run();
     return c.json(toAuthProfile(row, row.public_key), 200);
   },
 );
@@ -181,7 +180,7 @@ authProfiles.openapi(
       throw conflict(`The profile is used by ${used} endpoint(s); point them elsewhere first.`);
     await c.env.DB.batch([
       deleteAuthProfileStatement(c.env.DB, appId, profileId),
-      audit(c, appId, "delete", "auth_profile", profileId),
+      auditIfChanged(c, appId, "delete", "auth_profile", profileId),
     ]);
     return c.body(null, 204);
   },

@@ -1,11 +1,12 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import {
-  deleteEventType,
+  deleteEventTypeStatement,
+  type EventTypeRow,
   getEventType,
   insertEventType,
   listEventTypes,
   toEventType,
-  updateEventType,
+  updateEventTypeStatement,
 } from "../../db/event-types";
 import { decodeCursor, toPage } from "../../db/page";
 import {
@@ -22,7 +23,7 @@ import {
   EventTypeParams,
   EventTypeUpdate,
 } from "../../schemas/resources";
-import { audit } from "../audit";
+import { audit, auditIfChanged } from "../audit";
 import type { AppEnv } from "../context";
 import { conflict, notFound } from "../problem";
 import { validationHook } from "../validation";
@@ -127,23 +128,26 @@ eventTypes.openapi(
   async (c) => {
     const { appId, name } = c.req.valid("param");
     const body = c.req.valid("json");
-    const row = await updateEventType(
-      c.env.DB,
-      appId,
-      name,
-      {
-        description: body.description,
-        schema:
-          body.schema === undefined
-            ? undefined
-            : body.schema === null
-              ? null
-              : JSON.stringify(body.schema),
-      },
-      Date.now(),
-    );
+    const [updated] = await c.env.DB.batch<EventTypeRow>([
+      updateEventTypeStatement(
+        c.env.DB,
+        appId,
+        name,
+        {
+          description: body.description,
+          schema:
+            body.schema === undefined
+              ? undefined
+              : body.schema === null
+                ? null
+                : JSON.stringify(body.schema),
+        },
+        Date.now(),
+      ),
+      auditIfChanged(c, appId, "update", "event_type", name, { fields: Object.keys(body) }),
+    ]);
+    const row = updated?.results[0];
     if (!row) throw notFound("Event type");
-    await audit(c, appId, "update", "event_type", name, { fields: Object.keys(body) }).run();
     return c.json(toEventType(row), 200);
   },
 );
@@ -159,8 +163,11 @@ eventTypes.openapi(
   }),
   async (c) => {
     const { appId, name } = c.req.valid("param");
-    if (!(await deleteEventType(c.env.DB, appId, name))) throw notFound("Event type");
-    await audit(c, appId, "delete", "event_type", name).run();
+    const [deleted] = await c.env.DB.batch([
+      deleteEventTypeStatement(c.env.DB, appId, name),
+      auditIfChanged(c, appId, "delete", "event_type", name),
+    ]);
+    if ((deleted?.meta.changes ?? 0) === 0) throw notFound("Event type");
     return c.body(null, 204);
   },
 );
