@@ -73,9 +73,16 @@ export interface Hooklane {
   adminToken: string;
   /** Everything dev.mjs, wrangler and the Worker printed so far (stdout and stderr). */
   logs(): string;
-  /** Stops the service (whole process tree) and removes its state directory. Idempotent. */
+  /**
+   * Stops the service (whole process tree) and removes its state directory. Idempotent. Then
+   * scans everything the service printed for secrets (see {@link findSecrets}) and rejects,
+   * naming what matched but never the value, when one leaked; only the first call rejects.
+   */
   stop(): Promise<void>;
-  /** Kills the whole process tree at once with SIGKILL, as a crash would, then cleans up like stop(). */
+  /**
+   * Kills the whole process tree at once with SIGKILL, as a crash would, then cleans up and
+   * scans like stop().
+   */
   crash(): Promise<void>;
   /** Calls the HTTP API with the admin token unless told otherwise. */
   api(path: string, init?: ApiInit): Promise<ApiResponse>;
@@ -138,6 +145,102 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 }
 
 /**
+ * Secrets Hooklane generates, by prefix. A prefix alone is not enough to match: it must be
+ * followed by the start of a secret's body, so messages that merely name the format (a
+ * validation error saying "whsec_ followed by base64", a source line `whsec_${...}`) do not
+ * count. Ids (`key_`, `ep_`, `app_`...) and ed25519 public keys (`whpk_`) are not secrets.
+ */
+const SECRET_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
+  { name: "a whsec_ signing secret", pattern: /whsec_[A-Za-z0-9+/]{8,}=*/g },
+  { name: "a whsk_ ed25519 private key", pattern: /whsk_[A-Za-z0-9+/]{8,}=*/g },
+  { name: "an hlb_ bearer token", pattern: /hlb_[A-Za-z0-9_-]{8,}/g },
+  { name: "an hk_ API key", pattern: /\bhk_[A-Za-z0-9_-]{16,}/g },
+];
+/** Known secret values shorter than this are not searched for: they would match by accident. */
+const MIN_SECRET_CHARS = 12;
+/** Text scanned again across a cut, so a secret split by the log's tail trimming is still seen. */
+const SCAN_OVERLAP_CHARS = 512;
+
+/** One kind of secret found in a service's output: what it is and where, never its value. */
+export interface SecretFinding {
+  /** Which pattern or known value matched, e.g. "a whsec_ signing secret" or "the admin token". */
+  name: string;
+  /** The first line it appeared on, with every secret replaced by `[redacted ...]`. */
+  excerpt: string;
+}
+
+/** A secret value the service was given or answered with, named for reports. */
+export interface KnownSecret {
+  name: string;
+  value: string;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Matchers for the prefix patterns and for known values. A known value is searched for without
+ * its `word_` prefix (`whsec_`, `hladm_`...), so its body leaking on its own is caught too.
+ */
+function secretMatchers(known: readonly KnownSecret[]): { name: string; pattern: RegExp }[] {
+  const matchers = SECRET_PATTERNS.map(({ name, pattern }) => ({
+    name,
+    pattern: new RegExp(pattern.source, pattern.flags),
+  }));
+  for (const { name, value } of known) {
+    const body = value.replace(/^[a-z]+_/, "");
+    if (body.length < MIN_SECRET_CHARS) continue;
+    matchers.push({ name, pattern: new RegExp(escapeRegExp(body), "g") });
+  }
+  return matchers;
+}
+
+/** `text` with every secret (prefix patterns and known values) replaced by `[redacted <name>]`. */
+export function redactSecrets(text: string, known: readonly KnownSecret[] = []): string {
+  let out = text;
+  for (const { name, pattern } of secretMatchers(known)) {
+    out = out.replace(pattern, `[redacted ${name}]`);
+  }
+  return out;
+}
+
+/**
+ * Secrets in a service's output: Hooklane's secret and token formats (`whsec_`, `whsk_`,
+ * `hlb_`, `hk_`) and the known values (admin token, encryption key, secrets the API answered).
+ * Empty when the text is clean. Findings name the kind of secret, never its value.
+ */
+export function findSecrets(text: string, known: readonly KnownSecret[] = []): SecretFinding[] {
+  const findings: SecretFinding[] = [];
+  for (const { name, pattern } of secretMatchers(known)) {
+    if (findings.some((f) => f.name === name)) continue;
+    const first = pattern.exec(text);
+    if (first === null) continue;
+    const lineStart = text.lastIndexOf("\n", first.index) + 1;
+    const lineEnd = text.indexOf("\n", first.index);
+    const line = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+    const redacted = redactSecrets(line, known);
+    // Overlapping secrets could survive one pass of replacements: then show no excerpt at all.
+    const clean = secretMatchers(known).every((m) => !m.pattern.test(redacted));
+    findings.push({ name, excerpt: clean ? redacted.slice(0, 300) : "(withheld)" });
+  }
+  return findings;
+}
+
+/** Adds findings of a later scan of the same output; the first excerpt of each kind stays. */
+function mergeFindings(into: Map<string, SecretFinding>, found: SecretFinding[]): void {
+  for (const f of found) if (!into.has(f.name)) into.set(f.name, f);
+}
+
+/** The error stop() throws when the output held secrets: what leaked and where, no values. */
+function leakError(findings: SecretFinding[]): Error {
+  const lines = findings.map((f) => `  - ${f.name}, first in: ${JSON.stringify(f.excerpt)}`);
+  return new Error(
+    `Hooklane's output (dev.mjs, wrangler, the Worker) contains secrets; values not shown:\n${lines.join("\n")}`,
+  );
+}
+
+/**
  * Starts Hooklane with `node scripts/dev.mjs` (the README's command) on a free port, with a
  * fresh state directory (`--persist-to`), random secrets and loopback receivers allowed.
  *
@@ -159,12 +262,18 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
   const dir = await mkdtemp(join(tmpdir(), "hooklane-e2e-"));
   const stateDir = opts.stateDir ?? join(dir, "state");
   const adminToken = opts.secrets?.adminToken ?? `hladm_${randomBytes(32).toString("base64url")}`;
+  const encryptionKey = opts.secrets?.encryptionKey ?? randomBytes(32).toString("base64");
   const vars: Record<string, string> = {
     ADMIN_TOKEN: adminToken,
-    ENCRYPTION_KEY: opts.secrets?.encryptionKey ?? randomBytes(32).toString("base64"),
+    ENCRYPTION_KEY: encryptionKey,
     ALLOW_INSECURE_TARGETS: "true",
     ...opts.vars,
   };
+  /** Values that must never appear in the output; api() adds every secret the service answers. */
+  const known: KnownSecret[] = [
+    { name: "the admin token", value: adminToken },
+    { name: "the encryption key", value: encryptionKey },
+  ];
   const args = [DEV_SCRIPT, "--port", String(port), "--persist-to", stateDir];
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
 
@@ -192,11 +301,18 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
   }
 
   let log = "";
+  /** Secrets found in output already trimmed from `log`; the rest is scanned on stop. */
+  const leaks = new Map<string, SecretFinding>();
   /** wrangler runs in its own group (see dev.mjs); learnt from dev.mjs's output. */
   let wranglerPgid: number | undefined;
   const onData = (chunk: Buffer): void => {
     log += chunk.toString("utf8");
-    if (log.length > MAX_LOG_CHARS) log = log.slice(-MAX_LOG_CHARS);
+    if (log.length > MAX_LOG_CHARS) {
+      const cut = log.length - MAX_LOG_CHARS;
+      // Scan what is about to go (and a little past it, for a secret split by the cut).
+      mergeFindings(leaks, findSecrets(log.slice(0, cut + SCAN_OVERLAP_CHARS), known));
+      log = log.slice(cut);
+    }
     if (wranglerPgid === undefined) {
       const m = /\[dev\] wrangler dev started: pid (\d+)/.exec(log);
       if (m?.[1] !== undefined) wranglerPgid = Number(m[1]);
@@ -208,6 +324,15 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
   child.stderr?.on("data", onData);
 
   let stopped: Promise<void> | undefined;
+  let scanned = false;
+  /** Stops (or crashes) the service, then fails, once, if its output held a secret. */
+  const stopAndScan = async (signal?: NodeJS.Signals): Promise<void> => {
+    await stop(signal);
+    if (scanned) return;
+    scanned = true;
+    mergeFindings(leaks, findSecrets(log, known));
+    if (leaks.size > 0) throw leakError([...leaks.values()]);
+  };
   const stop = (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     stopped ??= (async () => {
       if (signal === "SIGKILL" && wranglerPgid !== undefined) killGroup(wranglerPgid, "SIGKILL");
@@ -252,6 +377,15 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
         // Keep the raw text: a test asserting on a broken answer wants to see it.
       }
     }
+    // Answers carry `secret` (auth profiles, endpoints) and `token` (API keys) once.
+    if (typeof parsed === "object" && parsed !== null) {
+      for (const field of ["secret", "token"] as const) {
+        const value = (parsed as Record<string, unknown>)[field];
+        if (typeof value === "string" && !known.some((k) => k.value === value)) {
+          known.push({ name: `a ${field} the API answered`, value });
+        }
+      }
+    }
     return { status: res.status, headers: res.headers, body: parsed };
   };
 
@@ -262,7 +396,9 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
     if (child.exitCode !== null || child.signalCode !== null) {
       const code = child.exitCode ?? child.signalCode;
       await stop();
-      throw new Error(`scripts/dev.mjs exited (${code}) before becoming ready. Logs:\n${log}`);
+      throw new Error(
+        `scripts/dev.mjs exited (${code}) before becoming ready. Logs:\n${redactSecrets(log, known)}`,
+      );
     }
     try {
       const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
@@ -276,7 +412,7 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
       await stop();
       throw new Error(
         `Hooklane did not answer GET /healthz within ${READY_TIMEOUT_MS / 1000} s ` +
-          `(last: ${lastError}). Logs:\n${log}`,
+          `(last: ${lastError}). Logs:\n${redactSecrets(log, known)}`,
       );
     }
     await sleep(200);
@@ -286,8 +422,8 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
     baseUrl,
     adminToken,
     logs: () => log,
-    stop: () => stop(),
-    crash: () => stop("SIGKILL"),
+    stop: () => stopAndScan(),
+    crash: () => stopAndScan("SIGKILL"),
     api,
   };
 }
