@@ -11,8 +11,13 @@ describe("a crashed and restarted service", () => {
   let stateDir = "";
 
   afterAll(async () => {
-    for (const s of started) await ("stop" in s ? s.stop() : s.close());
+    // Every service stops even if one's stop fails (its secret scan, say); then the first failure.
+    const stopped = await Promise.allSettled(
+      started.map((s) => ("stop" in s ? s.stop() : s.close())),
+    );
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
+    const failed = stopped.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   });
 
   it("finishes every accepted delivery by itself", async () => {

@@ -225,10 +225,10 @@ const Health = z
     consecutiveFailures: z.number().int(),
     nextProbeAt: z.string().nullable(),
     pausedUntil: z.string().nullable(),
-    tokens: z
-      .number()
-      .nullable()
-      .openapi({ description: "Requests still allowed this second; null = no rate limit." }),
+    tokens: z.number().nullable().openapi({
+      description:
+        "Requests the pacer could still grant now (looking 2 s ahead); null = no rate limit.",
+    }),
     inFlight: z.number().int(),
     lastHour: Window,
     lastDay: Window,
