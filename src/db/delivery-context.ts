@@ -96,3 +96,22 @@ export async function claimWithContext(
     secrets: bySecret,
   };
 }
+
+/**
+ * Gives back claims a crashed run still holds: the lease is made to have run out, so the next
+ * claim takes them at once. Only rows still held under that run's exact lease are touched; a
+ * delivery whose outcome was already written is left alone.
+ */
+export async function releaseClaims(
+  db: D1Database,
+  ids: string[],
+  leaseUntil: number,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE deliveries SET lease_until = 0 WHERE id IN (SELECT value FROM json_each(?1))
+         AND status = 'delivering' AND lease_until = ?2`,
+    )
+    .bind(JSON.stringify(ids), leaseUntil)
+    .run();
+}

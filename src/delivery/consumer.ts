@@ -8,7 +8,7 @@ import {
   nextFifoDelivery,
   updateDeliveriesStatement,
 } from "../db/deliveries";
-import { claimWithContext, type SecretForEndpoint } from "../db/delivery-context";
+import { claimWithContext, releaseClaims, type SecretForEndpoint } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import type { MessageRow } from "../db/messages";
 import { operatorEventStatement } from "../db/operator-events";
@@ -84,6 +84,34 @@ interface Result {
  * retried on its own.
  */
 export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const claims: Claims = { ids: [], leaseUntil: 0 };
+  try {
+    await deliverBatch(batch, env, claims);
+  } catch (err) {
+    // Something outside the per-delivery handling threw. The queue retries every message not
+    // yet acked; release this run's claims first, so that retry can take them at once and the
+    // queue's max_retries (then the dead-letter queue, as `consumer_crash`) sees every crash.
+    // Otherwise each retry would meet a live lease, ack, and leave the delivery to the sweeper.
+    log("delivery batch threw; releasing its claims for the queue's retry", {
+      deliveries: claims.ids.length,
+      error: String(err),
+    });
+    if (claims.ids.length > 0) {
+      await releaseClaims(env.DB, claims.ids, claims.leaseUntil).catch((e: unknown) =>
+        log("releasing claims failed; their leases run out instead", { error: String(e) }),
+      );
+    }
+    throw err;
+  }
+}
+
+/** The deliveries one run claimed, and the lease it claimed them until. */
+interface Claims {
+  ids: string[];
+  leaseUntil: number;
+}
+
+async function deliverBatch(batch: MessageBatch<unknown>, env: Env, claims: Claims): Promise<void> {
   const cfg = settings(env);
   const now = Date.now();
   const leaseMs = cfg.requestTimeoutMs + LEASE_MARGIN_MS;
@@ -104,6 +132,8 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
 
   const context = await claimWithContext(env.DB, [...byDelivery.keys()], now, leaseMs);
   const { claimed, states } = context;
+  claims.ids = claimed.map((d) => d.id);
+  claims.leaseUntil = now + leaseMs;
   const claimedIds = new Set(claimed.map((d) => d.id));
   for (const [id, { message }] of byDelivery) {
     if (claimedIds.has(id)) continue;

@@ -450,4 +450,33 @@ describe("delivery consumer", () => {
       expect(row).toMatchObject({ status: "pending", attempts: 0, total_attempts: 0 });
     }
   });
+
+  it("a batch that throws after claiming releases its claims, so the queue's retry takes them at once", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { ordering: "fifo" });
+    const seen = receiver(() => new Response("ok"));
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    if (!task) throw new Error("seeding failed");
+    // D1 fails on the FIFO head look-up, after the claim: outside any one delivery's handling.
+    const prepare = env.DB.prepare.bind(env.DB);
+    const spy = vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
+      if (sql.includes("JOIN deliveries h")) throw new Error("injected: D1 unavailable");
+      return prepare(sql);
+    });
+    await expect(runConsumer([task], LONG)).rejects.toThrow("injected");
+    spy.mockRestore();
+    expect(seen).toHaveLength(0);
+    const released = await env.DB.prepare(
+      "SELECT status, lease_until, attempts FROM deliveries WHERE id = ?",
+    )
+      .bind(task.deliveryId)
+      .first();
+    expect(released).toEqual({ status: "delivering", lease_until: 0, attempts: 0 });
+
+    // The queue's retry claims it at once (no lease to wait out) and delivers it.
+    const retry = await runConsumer([task], LONG);
+    expect(retry.explicitAcks).toEqual(["q0"]);
+    expect(seen).toHaveLength(1);
+    expect(await deliveryRow(task.deliveryId)).toMatchObject({ status: "succeeded" });
+  });
 });
