@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import {
   deliveryRow,
@@ -47,6 +47,39 @@ describe("dead letters", () => {
     );
     expect(list.body.data).toEqual([
       expect.objectContaining({ deliveryId: task?.deliveryId, reason: "consumer_crash" }),
+    ]);
+  });
+
+  it("through the real queue: a consumer crashing on every try ends dead as consumer_crash", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { ordering: "fifo" });
+    const seen = receiver(() => new Response("ok"));
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    if (!task) throw new Error("seeding failed");
+    // Every run fails after its claim (D1 refuses the FIFO head look-up), so the queue retries
+    // the message max_retries times and then hands it to hooklane-dlq.
+    const prepare = env.DB.prepare.bind(env.DB);
+    const spy = vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
+      if (sql.includes("JOIN deliveries h")) throw new Error("injected: D1 unavailable");
+      return prepare(sql);
+    });
+    try {
+      await env.DELIVERIES.send(task, { contentType: "json" });
+      await eventually(async () => (await deliveryRow(task.deliveryId))?.status === "dead", 30_000);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen).toHaveLength(0);
+    expect(await deliveryRow(task.deliveryId)).toMatchObject({
+      status: "dead",
+      last_error: "consumer_crash",
+    });
+    const list = await call<{ data: { reason: string }[] }>(
+      "GET",
+      `/v1/apps/${appId}/dead-letters`,
+    );
+    expect(list.body.data).toEqual([
+      expect.objectContaining({ deliveryId: task.deliveryId, reason: "consumer_crash" }),
     ]);
   });
 
