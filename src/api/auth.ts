@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { findApiKeyByHash } from "../db/api-keys";
 import { getApp } from "../db/apps";
+import { hasAuditTrail } from "../db/audit";
 import { TtlCache } from "../lib/ttl-cache";
 import { matchesToken, sha256Hex, timingSafeEqualText } from "../security/tokens";
 import type { Actor, AppEnv } from "./context";
@@ -45,6 +46,19 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/**
+ * A deleted app's audit trail stays readable by the operator (it says who deleted the app):
+ * `GET /v1/apps/{appId}/audit` for an app that is gone but left a trail.
+ */
+async function isDeletedAppTrail(
+  db: D1Database,
+  method: string,
+  path: string,
+  appId: string,
+): Promise<boolean> {
+  return method === "GET" && path === `/v1/apps/${appId}/audit` && (await hasAuditTrail(db, appId));
+}
+
 /** Only the operator may pass (tenant management, API keys). */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.get("actor").kind !== "admin") throw forbidden("This route needs the admin token.");
@@ -62,8 +76,10 @@ export const requireAppAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (actor.kind === "app") {
     if (actor.appId !== appId) throw notFound("App");
   } else if (!appCache.get(appId)) {
-    if (!(await getApp(c.env.DB, appId))) throw notFound("App");
-    appCache.set(appId, true);
+    if (await getApp(c.env.DB, appId)) appCache.set(appId, true);
+    else if (!(await isDeletedAppTrail(c.env.DB, c.req.method, c.req.path, appId))) {
+      throw notFound("App");
+    }
   }
   await next();
 };

@@ -98,3 +98,12 @@ export async function listAudit(
     .all<AuditRow>();
   return results;
 }
+
+/** Whether any audit entry exists for an app id (the app itself may be gone). */
+export async function hasAuditTrail(db: D1Database, appId: string): Promise<boolean> {
+  const row = await db
+    .prepare("SELECT 1 AS found FROM audit_log WHERE app_id = ? LIMIT 1")
+    .bind(appId)
+    .first<{ found: number }>();
+  return row !== null;
+}

@@ -117,7 +117,7 @@ describe("audit log", () => {
     expectSane(entries, since, ["admin", keyId]);
   });
 
-  it("records an app update, and keeps the trail (who deleted it included) after a delete", async () => {
+  it("records an app update, and keeps the trail (who deleted it included) readable after a delete", async () => {
     const since = Date.now();
     const { appId } = await newApp();
     const keyId = await firstKeyId(appId);
@@ -150,8 +150,14 @@ describe("audit log", () => {
       expect(r.created_at).toBeGreaterThanOrEqual(since);
       expect(r.created_at).toBeLessThanOrEqual(Date.now());
     }
-    // ...but the API serves no trail for an app that no longer exists.
-    expectProblem(await call("GET", `/v1/apps/${appId}/audit`), 404);
+    // ...and the operator can still read it through the API; nothing else of the app answers.
+    const after = await trail(appId);
+    expect(lines(after)[0]).toBe(`admin delete app ${appId}`);
+    expect(after).toHaveLength(4);
+    expectProblem(await call("GET", `/v1/apps/${appId}`), 404);
+    expectProblem(await call("GET", `/v1/apps/${appId}/endpoints`), 404);
+    // An id that never had a trail is still unknown.
+    expectProblem(await call("GET", "/v1/apps/app_01NEVER0EXISTED000000000000/audit"), 404);
   });
 
   it("records an API key's revocation by the admin, and nothing for a key that is not there", async () => {

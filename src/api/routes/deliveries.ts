@@ -278,6 +278,8 @@ deliveries.openapi(
     path: "/v1/apps/{appId}/audit",
     tags: ["Audit"],
     summary: "Every management change in an app (who, what, when), newest first",
+    description:
+      "The operator (admin token) can still read the trail of an app that was deleted; it says who deleted it.",
     request: { params: AppParams, query: PageQuery },
     responses: {
       200: jsonResponse("A page of audit entries", pageOf(AuditEntry)),
