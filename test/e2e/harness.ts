@@ -8,7 +8,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -45,6 +45,14 @@ export interface HooklaneOptions {
   stateDir?: string;
   /** Admin token and encryption key to reuse across a restart. */
   secrets?: { adminToken: string; encryptionKey: string };
+  /**
+   * Run as a developer's `npm run dev` does: dev.mjs gets this secrets file
+   * (`HOOKLANE_DEV_VARS_PATH`), creating it when missing, and ADMIN_TOKEN, ENCRYPTION_KEY and
+   * ALLOW_INSECURE_TARGETS are not passed as `--var` (`vars` still are), so the service uses
+   * the file's. `adminToken` is then the file's, read once the service answers; `secrets` is
+   * ignored. stop() leaves the file in place.
+   */
+  devVarsPath?: string;
 }
 
 /** Options for {@link Hooklane.api}. */
@@ -227,6 +235,24 @@ export function findSecrets(text: string, known: readonly KnownSecret[] = []): S
   return findings;
 }
 
+/**
+ * dev.mjs prints a token it has just generated, once and by design (the README's "prints the
+ * token"): `[dev] Admin token (also in <file> as ADMIN_TOKEN):`, then `[dev]   hladm_...`.
+ * That one line is masked before a scan; the token anywhere else still counts as a leak.
+ */
+export function maskTokenAnnouncement(text: string): string {
+  return text.replace(
+    /^(\[dev\] Admin token \(also in .+ as ADMIN_TOKEN\):\r?\n\[dev\] {3})hladm_[A-Za-z0-9_-]+$/gm,
+    "$1[announced]",
+  );
+}
+
+/** Reads `NAME="value"` (or unquoted) from a dotenv-style file's text. */
+function dotenvValue(text: string, name: string): string | undefined {
+  const m = new RegExp(`^${name}=(?:"([^"]*)"|(\\S*))\\s*$`, "m").exec(text);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
 /** Adds findings of a later scan of the same output; the first excerpt of each kind stays. */
 function mergeFindings(into: Map<string, SecretFinding>, found: SecretFinding[]): void {
   for (const f of found) if (!into.has(f.name)) into.set(f.name, f);
@@ -261,19 +287,24 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = await mkdtemp(join(tmpdir(), "hooklane-e2e-"));
   const stateDir = opts.stateDir ?? join(dir, "state");
-  const adminToken = opts.secrets?.adminToken ?? `hladm_${randomBytes(32).toString("base64url")}`;
+  const devVarsPath = opts.devVarsPath ?? join(dir, ".dev.vars");
+  const fromFile = opts.devVarsPath !== undefined;
+  // From the file (read once ready) when it is the service's source of secrets.
+  let adminToken = opts.secrets?.adminToken ?? `hladm_${randomBytes(32).toString("base64url")}`;
   const encryptionKey = opts.secrets?.encryptionKey ?? randomBytes(32).toString("base64");
   const vars: Record<string, string> = {
-    ADMIN_TOKEN: adminToken,
-    ENCRYPTION_KEY: encryptionKey,
-    ALLOW_INSECURE_TARGETS: "true",
+    ...(fromFile
+      ? {}
+      : { ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: encryptionKey, ALLOW_INSECURE_TARGETS: "true" }),
     ...opts.vars,
   };
   /** Values that must never appear in the output; api() adds every secret the service answers. */
-  const known: KnownSecret[] = [
-    { name: "the admin token", value: adminToken },
-    { name: "the encryption key", value: encryptionKey },
-  ];
+  const known: KnownSecret[] = fromFile
+    ? []
+    : [
+        { name: "the admin token", value: adminToken },
+        { name: "the encryption key", value: encryptionKey },
+      ];
   const args = [DEV_SCRIPT, "--port", String(port), "--persist-to", stateDir];
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
 
@@ -283,7 +314,7 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
     env: {
       ...process.env,
       SWEEP_TICK_S: opts.sweepTickS ?? "2",
-      HOOKLANE_DEV_VARS_PATH: join(dir, ".dev.vars"),
+      HOOKLANE_DEV_VARS_PATH: devVarsPath,
       // We hold dev.mjs's stdin; if this test process dies, the pipe closes and dev.mjs stops.
       HOOKLANE_STOP_ON_STDIN_EOF: "1",
       WRANGLER_SEND_METRICS: "false",
@@ -310,7 +341,8 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
     if (log.length > MAX_LOG_CHARS) {
       const cut = log.length - MAX_LOG_CHARS;
       // Scan what is about to go (and a little past it, for a secret split by the cut).
-      mergeFindings(leaks, findSecrets(log.slice(0, cut + SCAN_OVERLAP_CHARS), known));
+      const gone = maskTokenAnnouncement(log.slice(0, cut + SCAN_OVERLAP_CHARS));
+      mergeFindings(leaks, findSecrets(gone, known));
       log = log.slice(cut);
     }
     if (wranglerPgid === undefined) {
@@ -330,7 +362,7 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
     await stop(signal);
     if (scanned) return;
     scanned = true;
-    mergeFindings(leaks, findSecrets(log, known));
+    mergeFindings(leaks, findSecrets(maskTokenAnnouncement(log), known));
     if (leaks.size > 0) throw leakError([...leaks.values()]);
   };
   const stop = (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
@@ -397,7 +429,7 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
       const code = child.exitCode ?? child.signalCode;
       await stop();
       throw new Error(
-        `scripts/dev.mjs exited (${code}) before becoming ready. Logs:\n${redactSecrets(log, known)}`,
+        `scripts/dev.mjs exited (${code}) before becoming ready. Logs:\n${redactSecrets(maskTokenAnnouncement(log), known)}`,
       );
     }
     try {
@@ -412,10 +444,24 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
       await stop();
       throw new Error(
         `Hooklane did not answer GET /healthz within ${READY_TIMEOUT_MS / 1000} s ` +
-          `(last: ${lastError}). Logs:\n${redactSecrets(log, known)}`,
+          `(last: ${lastError}). Logs:\n${redactSecrets(maskTokenAnnouncement(log), known)}`,
       );
     }
     await sleep(200);
+  }
+
+  if (fromFile) {
+    // dev.mjs wrote (or kept) the file before starting wrangler, so it is there by now.
+    const text = await readFile(devVarsPath, "utf8").catch(() => "");
+    const fileToken = dotenvValue(text, "ADMIN_TOKEN");
+    const fileKey = dotenvValue(text, "ENCRYPTION_KEY");
+    if (fileKey) known.push({ name: "the encryption key", value: fileKey });
+    if (!fileToken) {
+      await stop();
+      throw new Error(`${devVarsPath} is unreadable or has no ADMIN_TOKEN`);
+    }
+    adminToken = fileToken;
+    known.push({ name: "the admin token", value: adminToken });
   }
 
   return {
