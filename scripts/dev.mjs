@@ -30,7 +30,7 @@
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -160,6 +160,11 @@ async function main() {
       console.log(`[dev]   ${adminToken}`);
     } else {
       console.log(`[dev] Admin token: ADMIN_TOKEN in ${shown}`);
+      if (hasPlaceholderSecrets(readFileSync(varsPath, "utf8"))) {
+        console.warn(
+          `[dev] ${shown} still has placeholder secrets (copied from .dev.vars.example?); delete it to get fresh ones.`,
+        );
+      }
     }
     // wrangler only reads `<config dir>/.dev.vars` by itself; any other path needs --env-file
     // (which also makes wrangler skip `.dev.vars`). Values given by `--var` win over both.
@@ -292,3 +297,12 @@ main().catch((err) => {
   console.error("[dev]", err);
   process.exit(1);
 });
+
+/** True when a secrets file still holds the example's placeholders (the service would not work). */
+function hasPlaceholderSecrets(text) {
+  const value = (name) => new RegExp(`^${name}="?([^"\\n]*)"?$`, "m").exec(text)?.[1] ?? "";
+  return (
+    value("ADMIN_TOKEN") === "replace-me" ||
+    Buffer.from(value("ENCRYPTION_KEY"), "base64").length !== 32
+  );
+}
