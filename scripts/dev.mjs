@@ -298,8 +298,12 @@ main().catch((err) => {
   process.exit(1);
 });
 
-/** True when a secrets file still holds the example's placeholders (the service would not work). */
+/**
+ * True when a secrets file still holds the example's placeholders (the service would not work).
+ * @param {string} text
+ */
 function hasPlaceholderSecrets(text) {
+  /** @param {string} name */
   const value = (name) => new RegExp(`^${name}="?([^"\\n]*)"?$`, "m").exec(text)?.[1] ?? "";
   return (
     value("ADMIN_TOKEN") === "replace-me" ||
