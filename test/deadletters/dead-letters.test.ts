@@ -1,10 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import {
   deliveryRow,
   eventually,
+  failFifoHeadLookup,
   receiver,
   runConsumer,
   seedDeliveries,
@@ -30,6 +31,16 @@ async function deadDelivery(appId: string, endpointId: string) {
   return task;
 }
 
+/** An app's dead letters as the API lists them. */
+async function deadLetters(appId: string) {
+  const list = await call<{ data: { deliveryId: string; endpointId: string; reason: string }[] }>(
+    "GET",
+    `/v1/apps/${appId}/dead-letters`,
+  );
+  expect(list.status).toBe(200);
+  return list.body.data;
+}
+
 describe("dead letters", () => {
   it("records a delivery the consumer kept crashing on as consumer_crash", async () => {
     const { appId } = await newApp();
@@ -41,11 +52,7 @@ describe("dead letters", () => {
       status: "dead",
       last_error: "consumer_crash",
     });
-    const list = await call<{ data: { reason: string }[] }>(
-      "GET",
-      `/v1/apps/${appId}/dead-letters`,
-    );
-    expect(list.body.data).toEqual([
+    expect(await deadLetters(appId)).toEqual([
       expect.objectContaining({ deliveryId: task?.deliveryId, reason: "consumer_crash" }),
     ]);
   });
@@ -58,11 +65,7 @@ describe("dead letters", () => {
     if (!task) throw new Error("seeding failed");
     // Every run fails after its claim (D1 refuses the FIFO head look-up), so the queue retries
     // the message max_retries times and then hands it to hooklane-dlq.
-    const prepare = env.DB.prepare.bind(env.DB);
-    const spy = vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
-      if (sql.includes("JOIN deliveries h")) throw new Error("injected: D1 unavailable");
-      return prepare(sql);
-    });
+    const spy = failFifoHeadLookup();
     try {
       await env.DELIVERIES.send(task, { contentType: "json" });
       await eventually(async () => (await deliveryRow(task.deliveryId))?.status === "dead", 30_000);
@@ -74,11 +77,7 @@ describe("dead letters", () => {
       status: "dead",
       last_error: "consumer_crash",
     });
-    const list = await call<{ data: { reason: string }[] }>(
-      "GET",
-      `/v1/apps/${appId}/dead-letters`,
-    );
-    expect(list.body.data).toEqual([
+    expect(await deadLetters(appId)).toEqual([
       expect.objectContaining({ deliveryId: task.deliveryId, reason: "consumer_crash" }),
     ]);
   });
@@ -130,11 +129,7 @@ describe("dead letters", () => {
       body: { endpointId: a.id, limit: 2 },
     });
     expect(second.body).toEqual({ restarted: 1, more: false });
-    const left = await call<{ data: { endpointId: string }[] }>(
-      "GET",
-      `/v1/apps/${appId}/dead-letters`,
-    );
-    expect(left.body.data.map((d) => d.endpointId)).toEqual([b.id]);
+    expect((await deadLetters(appId)).map((d) => d.endpointId)).toEqual([b.id]);
     const tooMany = await call("POST", `/v1/apps/${appId}/dead-letters/replay`, {
       body: { limit: 100_000 },
     });

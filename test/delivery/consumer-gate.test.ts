@@ -4,7 +4,7 @@ import { retryWindowMs } from "../../src/delivery/retry";
 import type { GateOutcome } from "../../src/gate/types";
 import { readOps, resetOps } from "../../src/lib/ops";
 import { call, newApp, newEndpoint } from "../helpers";
-import { deliveryRow, receiver, runConsumer, seedDeliveries } from "./fixtures";
+import { deliveryRow, operatorEvents, receiver, runConsumer, seedDeliveries } from "./fixtures";
 
 /**
  * The consumer and each endpoint's gate together: how often the gate is asked, what waits and
@@ -252,12 +252,7 @@ describe("consumer and gate", () => {
       disabledReason: "No successful delivery for 6 days and 10 failures.",
     });
     expect(Math.abs(Date.parse(got.body.disabledAt) - Date.now())).toBeLessThan(60_000);
-    const events = await env.DB.prepare(
-      "SELECT type, detail FROM operator_events WHERE endpoint_id = ?",
-    )
-      .bind(ep.id)
-      .all<{ type: string; detail: string }>();
-    expect(events.results).toEqual([
+    expect(await operatorEvents(ep.id)).toEqual([
       { type: "endpoint.disabled", detail: got.body.disabledReason },
     ]);
     const notices = await call<{ data: { eventType: string; payload: Record<string, unknown> }[] }>(

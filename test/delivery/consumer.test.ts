@@ -3,7 +3,15 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
 import { fromBase64 } from "../../src/lib/encoding";
 import { call, newApp, newEndpoint } from "../helpers";
-import { attemptRows, deliveryRow, receiver, runConsumer, seedDeliveries } from "./fixtures";
+import {
+  attemptRows,
+  deliveryRow,
+  failFifoHeadLookup,
+  operatorEvents,
+  receiver,
+  runConsumer,
+  seedDeliveries,
+} from "./fixtures";
 
 const LONG = { RETRY_SCHEDULE: "300,600" };
 
@@ -403,12 +411,7 @@ describe("delivery consumer", () => {
     receiver(() => new Response("gone", { status: 410 }));
     const [task] = await seedDeliveries(appId, [ep.id]);
     await runConsumer([task], { ...LONG, OPERATOR_APP_ID: operator.appId });
-    const events = await env.DB.prepare(
-      "SELECT type, detail FROM operator_events WHERE endpoint_id = ?",
-    )
-      .bind(ep.id)
-      .all<{ type: string; detail: string }>();
-    expect(events.results).toEqual([
+    expect(await operatorEvents(ep.id)).toEqual([
       { type: "endpoint.disabled", detail: expect.stringContaining("410") },
     ]);
     const notices = await call<{ data: { eventType: string; payload: Record<string, unknown> }[] }>(
@@ -458,11 +461,7 @@ describe("delivery consumer", () => {
     const [task] = await seedDeliveries(appId, [ep.id]);
     if (!task) throw new Error("seeding failed");
     // D1 fails on the FIFO head look-up, after the claim: outside any one delivery's handling.
-    const prepare = env.DB.prepare.bind(env.DB);
-    const spy = vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
-      if (sql.includes("JOIN deliveries h")) throw new Error("injected: D1 unavailable");
-      return prepare(sql);
-    });
+    const spy = failFifoHeadLookup();
     await expect(runConsumer([task], LONG)).rejects.toThrow("injected");
     spy.mockRestore();
     expect(seen).toHaveLength(0);

@@ -111,3 +111,25 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
   }
   throw new Error("condition not met in time");
 }
+
+/**
+ * Makes D1 refuse the FIFO head look-up (after the claim, outside any one delivery's handling),
+ * as an outage mid-batch would; the real binding answers everything else. Restore when done.
+ */
+export function failFifoHeadLookup() {
+  const prepare = env.DB.prepare.bind(env.DB);
+  return vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
+    if (sql.includes("JOIN deliveries h")) throw new Error("injected: D1 unavailable");
+    return prepare(sql);
+  });
+}
+
+/** Operator events recorded for an endpoint, oldest first. */
+export async function operatorEvents(endpointId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT type, detail FROM operator_events WHERE endpoint_id = ? ORDER BY id",
+  )
+    .bind(endpointId)
+    .all<{ type: string; detail: string }>();
+  return results;
+}
