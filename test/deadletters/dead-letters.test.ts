@@ -154,6 +154,16 @@ describe("dead letters", () => {
       `/v1/apps/${appId}/dead-letters?since=${between}`,
     );
     expect(since.body.data.map((d) => d.endpointId)).toEqual([b.id]);
+    const until = await call<{ data: { endpointId: string }[] }>(
+      "GET",
+      `/v1/apps/${appId}/dead-letters?until=${between}`,
+    );
+    expect(until.body.data.map((d) => d.endpointId)).toEqual([a.id]);
+    const both = await call<{ data: unknown[] }>(
+      "GET",
+      `/v1/apps/${appId}/dead-letters?endpointId=${b.id}&until=${between}`,
+    );
+    expect(both.body.data).toEqual([]);
     const bad = await call("GET", `/v1/apps/${appId}/dead-letters?since=yesterday`);
     expect(bad.status).toBe(400);
   });
@@ -177,5 +187,25 @@ describe("dead letters", () => {
     for (const id of [dead.deliveryId, failed?.deliveryId ?? ""]) {
       await eventually(async () => (await deliveryRow(id))?.status === "succeeded");
     }
+  });
+
+  it("recovers nothing older than `since`, and never a delivery that succeeded", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const old = await deadDelivery(appId, ep.id);
+    await new Promise((r) => setTimeout(r, 5));
+    const since = new Date().toISOString();
+    await call("PATCH", `/v1/apps/${appId}/endpoints/${ep.id}`, { body: { disabled: false } });
+    const seen = receiver(() => new Response("ok"));
+    const [done] = await seedDeliveries(appId, [ep.id]);
+    await runConsumer([done]);
+    expect(seen).toHaveLength(1);
+    const res = await call("POST", `/v1/apps/${appId}/endpoints/${ep.id}/recover`, {
+      body: { since },
+    });
+    expect(res.body).toEqual({ restarted: 0, more: false });
+    expect(await deliveryRow(old.deliveryId)).toMatchObject({ status: "dead" });
+    expect(await deliveryRow(done?.deliveryId ?? "")).toMatchObject({ status: "succeeded" });
+    expect(seen).toHaveLength(1);
   });
 });

@@ -203,6 +203,23 @@ describe("delivery consumer", () => {
     ]);
   });
 
+  it("with successRule 200, a 204 is a failed attempt retried later; 200 succeeds", async () => {
+    const { appId } = await newApp();
+    const strict = await newEndpoint(appId, {
+      url: "https://strict.example.com/",
+      successRule: "200",
+    });
+    const loose = await newEndpoint(appId, { url: "https://loose.example.com/" });
+    receiver(() => new Response(null, { status: 204 }));
+    const [toStrict, toLoose] = await seedDeliveries(appId, [strict.id, loose.id]);
+    await runConsumer([toStrict, toLoose], LONG);
+    expect(await deliveryRow(toStrict?.deliveryId ?? "")).toMatchObject({
+      status: "failed",
+      last_status_code: 204,
+    });
+    expect(await deliveryRow(toLoose?.deliveryId ?? "")).toMatchObject({ status: "succeeded" });
+  });
+
   it("never follows a redirect: a 3xx is a failed attempt", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);

@@ -77,6 +77,15 @@ describe("retryDelaySeconds", () => {
     expect(retryDelaySeconds(300, 503, "Mon, 23 Nov 2026 12:06:00 GMT", NOW)).toBe(360);
   });
 
+  it("clamps an HTTP-date Retry-After like delta-seconds, on 429 and 503", () => {
+    // NOW is 12:00:00; the schedule says 300 s, so the answer lies in [300, 600].
+    expect(retryDelaySeconds(300, 429, "Mon, 23 Nov 2026 12:00:30 GMT", NOW)).toBe(300);
+    expect(retryDelaySeconds(300, 503, "Mon, 23 Nov 2026 12:00:30 GMT", NOW)).toBe(300);
+    expect(retryDelaySeconds(300, 429, "Mon, 23 Nov 2026 18:00:00 GMT", NOW)).toBe(600);
+    expect(retryDelaySeconds(300, 503, "Mon, 23 Nov 2026 18:00:00 GMT", NOW)).toBe(600);
+    expect(retryDelaySeconds(300, 429, "Mon, 23 Nov 2026 12:07:00 GMT", NOW)).toBe(420);
+  });
+
   it("never retries sooner than scheduled", () => {
     expect(retryDelaySeconds(300, 429, "1", NOW)).toBe(300);
   });

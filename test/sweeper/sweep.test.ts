@@ -108,6 +108,35 @@ describe("sweeper", () => {
     );
   });
 
+  it("follows RETENTION_DAYS: with 7, an 8-day-old message goes and a 6-day-old one stays", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const day = 86_400_000;
+    const finish = (id: string | undefined) =>
+      env.DB.prepare(
+        "UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL WHERE id = ?",
+      )
+        .bind(id)
+        .run();
+    const [older] = await seedDeliveries(appId, [ep.id], {}, Date.now() - 8 * day);
+    const [newer] = await seedDeliveries(appId, [ep.id], {}, Date.now() - 6 * day);
+    await finish(older?.deliveryId);
+    await finish(newer?.deliveryId);
+
+    await sweep({ ...env, RETENTION_DAYS: "7" });
+
+    const exists = async (id: string | undefined) =>
+      (
+        await env.DB.prepare("SELECT COUNT(*) AS n FROM messages WHERE id = ?")
+          .bind(id)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await exists(older?.messageId)).toBe(0);
+    expect(await deliveryRow(older?.deliveryId ?? "")).toBeNull();
+    expect(await exists(newer?.messageId)).toBe(1);
+    expect(await deliveryRow(newer?.deliveryId ?? "")).toMatchObject({ status: "succeeded" });
+  });
+
   describe("expired signing secrets", () => {
     /** Expired rotated-out secrets across all profiles at `now`. */
     async function expiredCount(now: number): Promise<number> {
