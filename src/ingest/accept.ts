@@ -5,6 +5,7 @@ import { enqueueDeliveries } from "../delivery/enqueue";
 import { newId } from "../lib/ids";
 import { endpointsForIngest } from "./endpoint-cache";
 import { matchesEventType } from "./filters";
+import { payloadProblems, validatorFor } from "./payload-schema";
 
 export interface Incoming {
   appId: string;
@@ -18,7 +19,7 @@ export interface Incoming {
 export type Accepted = NonNullable<Awaited<ReturnType<typeof getMessage>>> & { replayed: boolean };
 
 /**
- * Accepts one message: idempotency, endpoint matching, then the message and one delivery per
+ * Accepts one message: idempotency, endpoint matching, the event type's schema, then the message and one delivery per
  * matching enabled endpoint in one D1 transaction, then the queue. Resolves only after D1
  * committed. A failed enqueue leaves the deliveries `pending` for the sweeper; it is logged,
  * not surfaced, because the message is already durable.
@@ -42,6 +43,13 @@ export async function acceptMessage(
     throw invalid(
       `This event type matches ${matched.length} endpoints; at most ${maxFanout} may receive one message.`,
     );
+  }
+
+  // An event type with a JSON Schema takes only payloads that match it.
+  const validator = await validatorFor(db, input.appId, input.eventType);
+  const problems = validator ? payloadProblems(validator, input.payload) : [];
+  if (problems.length > 0) {
+    throw invalid(`The payload does not match the schema of "${input.eventType}".`, problems);
   }
 
   const msg: MessageRow = {

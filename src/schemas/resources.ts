@@ -51,9 +51,10 @@ export const KeyParams = z.object({
 });
 
 // ---- event types --------------------------------------------------------------------------
-const JsonSchema = z
-  .record(z.string(), z.unknown())
-  .openapi({ description: "A JSON Schema object." });
+const JsonSchema = z.record(z.string(), z.unknown()).openapi({
+  description:
+    "A JSON Schema (draft 2020-12). When set, ingest refuses payloads of this event type that do not match it (422, naming each field).",
+});
 export const EventTypeCreate = z
   .object({
     name: EventTypeName,

@@ -9,6 +9,7 @@ import {
   updateEventTypeStatement,
 } from "../../db/event-types";
 import { decodeCursor, toPage } from "../../db/page";
+import { compileSchema, invalidateSchema } from "../../ingest/payload-schema";
 import {
   AppParams,
   jsonRequest,
@@ -25,8 +26,18 @@ import {
 } from "../../schemas/resources";
 import { audit, auditIfChanged } from "../audit";
 import type { AppEnv } from "../context";
-import { conflict, notFound } from "../problem";
+import { conflict, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
+
+/** Refuses a schema that cannot validate anything (an unresolvable `$ref`, say). */
+function checkSchema(schema: Record<string, unknown>): void {
+  try {
+    compileSchema(schema);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw invalid("The schema cannot be used.", [{ field: "schema", detail: detail ?? "" }]);
+  }
+}
 
 /** The catalog of event types an app sends. */
 export const eventTypes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -47,6 +58,7 @@ eventTypes.openapi(
   async (c) => {
     const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
+    if (body.schema) checkSchema(body.schema);
     const now = Date.now();
     const row = {
       app_id: appId,
@@ -65,6 +77,7 @@ eventTypes.openapi(
       if (String(err).includes("UNIQUE")) throw conflict(`Event type "${body.name}" exists.`);
       throw err;
     }
+    invalidateSchema(appId, row.name);
     return c.json(toEventType(row), 201);
   },
 );
@@ -128,6 +141,7 @@ eventTypes.openapi(
   async (c) => {
     const { appId, name } = c.req.valid("param");
     const body = c.req.valid("json");
+    if (body.schema) checkSchema(body.schema);
     const [updated] = await c.env.DB.batch<EventTypeRow>([
       updateEventTypeStatement(
         c.env.DB,
@@ -148,6 +162,7 @@ eventTypes.openapi(
     ]);
     const row = updated?.results[0];
     if (!row) throw notFound("Event type");
+    invalidateSchema(appId, name);
     return c.json(toEventType(row), 200);
   },
 );
@@ -168,6 +183,7 @@ eventTypes.openapi(
       auditIfChanged(c, appId, "delete", "event_type", name),
     ]);
     if ((deleted?.meta.changes ?? 0) === 0) throw notFound("Event type");
+    invalidateSchema(appId, name);
     return c.body(null, 204);
   },
 );
