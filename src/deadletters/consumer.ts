@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { log } from "../lib/log";
 import { DeliveryTask } from "../schemas/queue";
 
 /** What reaches the dead-letter queue: our own notices, or (the backstop) a delivery task the
@@ -24,10 +25,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     if (task.success) crashed.push(task.data.deliveryId);
     else if (DeadNotice.safeParse(message.body).success)
       notices.push((message.body as { deliveryId: string }).deliveryId);
-    else
-      console.log(
-        JSON.stringify({ msg: "unknown dead-letter message acked", messageId: message.id }),
-      );
+    else log("unknown dead-letter message acked", { messageId: message.id });
   }
   if (crashed.length > 0) {
     const ids = JSON.stringify(crashed);
@@ -43,12 +41,9 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_until = NULL, last_error = 'consumer_crash', updated_at = ?2 WHERE ${open}`,
       ).bind(ids, now),
     ]);
-    console.log(
-      JSON.stringify({ msg: "dead-lettered after consumer crashes", deliveries: crashed.length }),
-    );
+    log("dead-lettered after consumer crashes", { deliveries: crashed.length });
   }
-  if (notices.length > 0)
-    console.log(JSON.stringify({ msg: "dead letters recorded", deliveries: notices.length }));
+  if (notices.length > 0) log("dead letters recorded", { deliveries: notices.length });
   // Throwing above leaves every message unacked for the queue to retry; reaching here, all are handled.
   batch.ackAll();
 }

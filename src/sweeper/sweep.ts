@@ -2,6 +2,7 @@ import { settings } from "../config";
 import { takeStuckDeliveries } from "../db/deliveries";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { idFloor } from "../lib/ids";
+import { log } from "../lib/log";
 
 /** Most deliveries re-enqueued per sweep; the next sweep takes the rest. */
 const SWEEP_BATCH = 1000;
@@ -72,7 +73,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
     },
   };
   if (report.requeued > 0 || Object.values(report.purged).some((n) => n > 0)) {
-    console.log(JSON.stringify({ msg: "sweep", ...report }));
+    log("sweep", { ...report });
   }
   return report;
 }
