@@ -123,6 +123,8 @@ CREATE TABLE deliveries (
   next_attempt_at   INTEGER,
   first_attempt_at  INTEGER,
   lease_until       INTEGER,
+  -- Times the sweeper found this delivery's claim expired (its consumer died holding it).
+  lease_expiries    INTEGER NOT NULL DEFAULT 0,
   last_status_code  INTEGER,
   last_error        TEXT,
   created_at        INTEGER NOT NULL,

@@ -12,6 +12,8 @@ export interface DeliveryRow {
   next_attempt_at: number | null;
   first_attempt_at: number | null;
   lease_until: number | null;
+  /** Times a claim on it ran out (its consumer died); the sweeper dead-letters it after a few. */
+  lease_expiries: number;
   last_status_code: number | null;
   last_error: string | null;
   created_at: number;
@@ -88,7 +90,7 @@ export async function restartDeliveries(
     db
       .prepare(
         `UPDATE deliveries SET status = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = ?1,
-           lease_until = NULL, last_error = NULL, updated_at = ?1
+           lease_until = NULL, lease_expiries = 0, last_error = NULL, updated_at = ?1
          WHERE id IN (SELECT value FROM json_each(?2)) AND status IN (SELECT value FROM json_each(?3))
          RETURNING id, endpoint_id, message_id`,
       )
@@ -104,29 +106,49 @@ export async function restartDeliveries(
  * Deliveries the queue seems to have lost: waiting (`pending`, `failed`) and overdue by `graceMs`,
  * or `delivering` with a lease that ran out `graceMs` ago (a crashed consumer). They become
  * `pending`, due now (so the next sweep waits another grace before touching them again), and are
- * returned for re-enqueueing, at most `limit`.
+ * returned for re-enqueueing, at most `limit`. A delivery whose claim has now run out
+ * `maxLeaseExpiries` times kills its consumer every time: it becomes `dead` (`consumer_crash`)
+ * instead, as the queue's own max_retries would have made it, had the consumer thrown rather
+ * than died. Returned rows carry their new status.
  */
 export async function takeStuckDeliveries(
   db: D1Database,
   now: number,
   graceMs: number,
   limit: number,
+  maxLeaseExpiries: number,
 ) {
-  const cutoff = now - graceMs;
-  const { results } = await db
-    .prepare(
-      // One range of the due index: a claimed row keeps its due time, so a lost claim shows
-      // up here too and is told apart by its lease.
-      `UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = ?1, updated_at = ?1
-       WHERE id IN (
-         SELECT id FROM deliveries WHERE next_attempt_at < ?2
-           AND (status <> 'delivering' OR lease_until < ?2)
-         ORDER BY next_attempt_at LIMIT ?3)
-       RETURNING id, endpoint_id, message_id`,
-    )
-    .bind(now, cutoff, limit)
-    .all<Pick<DeliveryRow, "id" | "endpoint_id" | "message_id">>();
-  return results;
+  // One range of the due index: a claimed row keeps its due time, so a lost claim shows up
+  // here too and is told apart by its lease. Both statements of the batch see the same rows:
+  // the first only reads deliveries, and SET expressions all read the old row.
+  const stuck = `SELECT id FROM deliveries WHERE next_attempt_at < ?2
+    AND (status <> 'delivering' OR lease_until < ?2) ORDER BY next_attempt_at LIMIT ?3`;
+  const expired = "(status = 'delivering' AND lease_expiries + 1 >= ?4)";
+  const [, moved] = await db.batch<
+    Pick<DeliveryRow, "id" | "endpoint_id" | "message_id" | "status">
+  >([
+    db
+      .prepare(
+        `INSERT INTO dead_letters (delivery_id, app_id, message_id, endpoint_id, reason, attempts, dead_at)
+         SELECT id, app_id, message_id, endpoint_id, 'consumer_crash', attempts, ?1 FROM deliveries
+         WHERE id IN (${stuck}) AND ${expired}
+         ON CONFLICT (delivery_id) DO UPDATE SET reason = excluded.reason, attempts = excluded.attempts, dead_at = excluded.dead_at`,
+      )
+      .bind(now, now - graceMs, limit, maxLeaseExpiries),
+    db
+      .prepare(
+        `UPDATE deliveries SET
+           lease_expiries = lease_expiries + (status = 'delivering'),
+           status = CASE WHEN ${expired} THEN 'dead' ELSE 'pending' END,
+           next_attempt_at = CASE WHEN ${expired} THEN NULL ELSE ?1 END,
+           last_error = CASE WHEN ${expired} THEN 'consumer_crash' ELSE last_error END,
+           lease_until = NULL, updated_at = ?1
+         WHERE id IN (${stuck})
+         RETURNING id, endpoint_id, message_id, status`,
+      )
+      .bind(now, now - graceMs, limit, maxLeaseExpiries),
+  ]);
+  return moved?.results ?? [];
 }
 
 /**

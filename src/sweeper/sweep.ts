@@ -6,6 +6,11 @@ import { log } from "../lib/log";
 
 /** Most deliveries re-enqueued per sweep; the next sweep takes the rest. */
 const SWEEP_BATCH = 1000;
+/**
+ * A delivery whose claim ran out this many times killed its consumer each time (a throw would
+ * have been retried by the queue and dead-lettered after its max_retries, also 5).
+ */
+const MAX_LEASE_EXPIRIES = 5;
 /** Most messages purged (with their deliveries and attempts) per sweep, so one run stays well inside D1 limits. */
 const PURGE_BATCH = 5000;
 /** Most expired signing secrets dropped per sweep. */
@@ -13,6 +18,8 @@ const SECRET_PURGE_BATCH = 1000;
 
 export interface SweepReport {
   requeued: number;
+  /** Deliveries whose claim ran out too often (their consumer kept dying): now dead. */
+  crashed: number;
   purged: {
     messages: number;
     attempts: number;
@@ -30,10 +37,18 @@ export interface SweepReport {
  */
 export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const cfg = settings(env);
-  const stuck = await takeStuckDeliveries(env.DB, now, cfg.sweepGraceS * 1000, SWEEP_BATCH);
+  const stuck = await takeStuckDeliveries(
+    env.DB,
+    now,
+    cfg.sweepGraceS * 1000,
+    SWEEP_BATCH,
+    MAX_LEASE_EXPIRIES,
+  );
+  const crashed = stuck.filter((d) => d.status === "dead").length;
+  const requeue = stuck.filter((d) => d.status !== "dead");
   await enqueueDeliveries(
     env,
-    stuck.map((d) => ({ deliveryId: d.id, endpointId: d.endpoint_id, messageId: d.message_id })),
+    requeue.map((d) => ({ deliveryId: d.id, endpointId: d.endpoint_id, messageId: d.message_id })),
   );
 
   // A message past retention goes with everything it produced: its deliveries, their attempts
@@ -63,7 +78,8 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
     ).bind(now, SECRET_PURGE_BATCH),
   ]);
   const report: SweepReport = {
-    requeued: stuck.length,
+    requeued: requeue.length,
+    crashed,
     purged: {
       messages: messages?.meta.changes ?? 0,
       attempts: attempts?.meta.changes ?? 0,
@@ -72,7 +88,11 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
       expiredSecrets: expiredSecrets?.meta.changes ?? 0,
     },
   };
-  if (report.requeued > 0 || Object.values(report.purged).some((n) => n > 0)) {
+  if (
+    report.requeued > 0 ||
+    report.crashed > 0 ||
+    Object.values(report.purged).some((n) => n > 0)
+  ) {
     log("sweep", { ...report });
   }
   return report;

@@ -49,6 +49,75 @@ describe("sweeper", () => {
     );
   });
 
+  it("dead-letters a delivery whose consumer died holding it five times, as consumer_crash", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const [dying, once] = [
+      ...(await seedDeliveries(appId, [ep.id])),
+      ...(await seedDeliveries(appId, [ep.id])),
+    ];
+    // Both claimed long ago by consumers that never came back; one has been swept 4 times.
+    const claimedAt = Date.now() - GRACE_MS - 60_000;
+    const claim = (id: string | undefined, expiries: number) =>
+      env.DB.prepare(
+        `UPDATE deliveries SET status = 'delivering', next_attempt_at = ?, lease_until = ?,
+           lease_expiries = ? WHERE id = ?`,
+      )
+        .bind(claimedAt, claimedAt + 45_000, expiries, id)
+        .run();
+    await claim(dying?.deliveryId, 4);
+    await claim(once?.deliveryId, 0);
+    const send = vi.spyOn(env.DELIVERIES, "sendBatch").mockImplementation(async () => ({
+      metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
+    }));
+
+    const report = await sweep(env);
+
+    expect(report.crashed).toBe(1);
+    expect(await deliveryRow(dying?.deliveryId ?? "")).toMatchObject({
+      status: "dead",
+      last_error: "consumer_crash",
+    });
+    const letter = await env.DB.prepare("SELECT reason FROM dead_letters WHERE delivery_id = ?")
+      .bind(dying?.deliveryId)
+      .first<{ reason: string }>();
+    expect(letter?.reason).toBe("consumer_crash");
+    expect(
+      await env.DB.prepare("SELECT status, lease_expiries FROM deliveries WHERE id = ?")
+        .bind(once?.deliveryId)
+        .first(),
+    ).toEqual({ status: "pending", lease_expiries: 1 });
+    const sent = send.mock.calls
+      .flatMap(([m]) => [...m])
+      .map((m) => (m.body as { deliveryId: string }).deliveryId);
+    expect(sent).toContain(once?.deliveryId);
+    expect(sent).not.toContain(dying?.deliveryId);
+
+    // A replay starts over: a fresh series with a clean count.
+    const replay = await call("POST", `/v1/apps/${appId}/dead-letters/${dying?.deliveryId}/replay`);
+    expect(replay.status).toBe(202);
+    expect(
+      await env.DB.prepare("SELECT status, lease_expiries FROM deliveries WHERE id = ?")
+        .bind(dying?.deliveryId)
+        .first(),
+    ).toEqual({ status: "pending", lease_expiries: 0 });
+  });
+
+  it("does not count a lost queue send (no claim ran out) toward the crash limit", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const [lost] = await seedDeliveries(appId, [ep.id], {}, Date.now() - GRACE_MS - 1000);
+    vi.spyOn(env.DELIVERIES, "sendBatch").mockImplementation(async () => ({
+      metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
+    }));
+    await sweep(env);
+    expect(
+      await env.DB.prepare("SELECT status, lease_expiries FROM deliveries WHERE id = ?")
+        .bind(lost?.deliveryId)
+        .first(),
+    ).toEqual({ status: "pending", lease_expiries: 0 });
+  });
+
   it("leaves recent and finished deliveries alone", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
