@@ -4,7 +4,14 @@ import { retryWindowMs } from "../../src/delivery/retry";
 import type { GateOutcome } from "../../src/gate/types";
 import { readOps, resetOps } from "../../src/lib/ops";
 import { call, newApp, newEndpoint } from "../helpers";
-import { deliveryRow, operatorEvents, receiver, runConsumer, seedDeliveries } from "./fixtures";
+import {
+  deliveryRow,
+  operatorEvents,
+  operatorNotices,
+  receiver,
+  runConsumer,
+  seedDeliveries,
+} from "./fixtures";
 
 /**
  * The consumer and each endpoint's gate together: how often the gate is asked, what waits and
@@ -255,11 +262,7 @@ describe("consumer and gate", () => {
     expect(await operatorEvents(ep.id)).toEqual([
       { type: "endpoint.disabled", detail: got.body.disabledReason },
     ]);
-    const notices = await call<{ data: { eventType: string; payload: Record<string, unknown> }[] }>(
-      "GET",
-      `/v1/apps/${operator.appId}/messages`,
-    );
-    expect(notices.body.data).toEqual([
+    expect(await operatorNotices(operator.appId)).toEqual([
       expect.objectContaining({
         eventType: "endpoint.disabled",
         payload: expect.objectContaining({ endpointId: ep.id, reason: got.body.disabledReason }),

@@ -8,6 +8,7 @@ import {
   deliveryRow,
   failFifoHeadLookup,
   operatorEvents,
+  operatorNotices,
   receiver,
   runConsumer,
   seedDeliveries,
@@ -431,11 +432,7 @@ describe("delivery consumer", () => {
     expect(await operatorEvents(ep.id)).toEqual([
       { type: "endpoint.disabled", detail: expect.stringContaining("410") },
     ]);
-    const notices = await call<{ data: { eventType: string; payload: Record<string, unknown> }[] }>(
-      "GET",
-      `/v1/apps/${operator.appId}/messages`,
-    );
-    expect(notices.body.data).toEqual([
+    expect(await operatorNotices(operator.appId)).toEqual([
       expect.objectContaining({
         eventType: "endpoint.disabled",
         payload: expect.objectContaining({

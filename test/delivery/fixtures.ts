@@ -5,6 +5,7 @@ import { acceptStatements } from "../../src/db/messages";
 import worker from "../../src/index";
 import { idFloor, newId } from "../../src/lib/ids";
 import type { DeliveryTask } from "../../src/schemas/queue";
+import { call } from "../helpers";
 
 /** A request as the receiver saw it. */
 export interface Seen {
@@ -132,4 +133,13 @@ export async function operatorEvents(endpointId: string) {
     .bind(endpointId)
     .all<{ type: string; detail: string }>();
   return results;
+}
+
+/** The `endpoint.disabled` (and any other) messages Hooklane sent to the operator's own app. */
+export async function operatorNotices(operatorAppId: string) {
+  const res = await call<{ data: { eventType: string; payload: Record<string, unknown> }[] }>(
+    "GET",
+    `/v1/apps/${operatorAppId}/messages`,
+  );
+  return res.body.data;
 }
