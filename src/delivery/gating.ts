@@ -25,20 +25,20 @@ export interface RunOptions {
   timeoutMs: number;
   schedule: number[];
   counted4xx: ReadonlySet<number>;
-  /** No lane starts a further request after this time (see `LANE_SLACK_MS`). */
+  /** No lane starts a further request after this time, so none outlives its lease (consumer.ts). */
   startBy: number;
   now: number;
 }
 
 /** What a plan sent, what it left, and how long what it left should wait. */
-export interface PlanRun {
+interface PlanRun {
   done: Result[];
   leftover: Ready[];
   waitS: number;
 }
 
 /** What one endpoint may send in this invocation: its granted slots and the deliveries for them. */
-export interface Plan {
+interface Plan {
   /** One per granted slot: its lease, and with a rate limit the time it may send. */
   lanes: { leaseId: string; notBefore?: number }[];
   /** In message order; with `reusable`, each lane works through it until it is empty. */
