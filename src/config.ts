@@ -19,6 +19,8 @@ export interface Settings {
   /** Fewest outcomes in that window before the failure rate may open the breaker. */
   breakerMinRequests: number;
   retentionDays: number;
+  /** Audit entries are kept this long (longer than messages: they say who changed what). */
+  auditRetentionDays: number;
   /** Most endpoints one message may fan out to; more is refused at ingest. */
   maxFanout: number;
   /** How long a delivery may sit in `pending`/`delivering` before the sweeper re-enqueues it. */
@@ -80,6 +82,7 @@ export function settings(env: Vars): Settings {
     breakerWindowS: int(env.BREAKER_WINDOW_S, 60, 1),
     breakerMinRequests: int(env.BREAKER_MIN_REQUESTS, 20, 1),
     retentionDays: int(env.RETENTION_DAYS, 30, 1),
+    auditRetentionDays: int(env.AUDIT_RETENTION_DAYS, 365, 1),
     maxFanout: int(env.MAX_FANOUT, 100, 1),
     sweepGraceS: int(env.SWEEP_GRACE_S, 120, 1),
     allowInsecureTargets: env.ALLOW_INSECURE_TARGETS === "true",

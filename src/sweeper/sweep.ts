@@ -27,13 +27,15 @@ export interface SweepReport {
     idempotencyKeys: number;
     /** Rotated-out signing secrets past their grace period. */
     expiredSecrets: number;
+    /** Audit entries older than AUDIT_RETENTION_DAYS. */
+    auditEntries: number;
   };
 }
 
 /**
  * The cron sweeper: re-enqueues deliveries the queue lost (a failed send after ingest, a crashed
- * consumer, a lost retry), purges data past retention and drops signing secrets whose grace
- * period is over.
+ * consumer, a lost retry), purges data past retention (audit entries after their own, longer
+ * one) and drops signing secrets whose grace period is over.
  */
 export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const cfg = settings(env);
@@ -61,22 +63,27 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const expiredDeliveries = `SELECT d.id FROM deliveries d
     WHERE d.message_id IN (SELECT id FROM (${expired}))`;
   const bound = (sql: string) => env.DB.prepare(sql).bind(idFloor("msg", cutoff), PURGE_BATCH);
-  const [attempts, deadLetters, , messages, idempotencyKeys, expiredSecrets] = await env.DB.batch([
-    bound(`DELETE FROM attempts WHERE delivery_id IN (${expiredDeliveries})`),
-    bound(`DELETE FROM dead_letters WHERE delivery_id IN (${expiredDeliveries})`),
-    bound(`DELETE FROM deliveries WHERE id IN (${expiredDeliveries})`),
-    bound(`DELETE FROM messages WHERE (app_id, id) IN (${expired})`),
-    env.DB.prepare(
-      `DELETE FROM idempotency_keys WHERE (app_id, key) IN
+  const [attempts, deadLetters, , messages, idempotencyKeys, expiredSecrets, auditEntries] =
+    await env.DB.batch([
+      bound(`DELETE FROM attempts WHERE delivery_id IN (${expiredDeliveries})`),
+      bound(`DELETE FROM dead_letters WHERE delivery_id IN (${expiredDeliveries})`),
+      bound(`DELETE FROM deliveries WHERE id IN (${expiredDeliveries})`),
+      bound(`DELETE FROM messages WHERE (app_id, id) IN (${expired})`),
+      env.DB.prepare(
+        `DELETE FROM idempotency_keys WHERE (app_id, key) IN
          (SELECT app_id, key FROM idempotency_keys WHERE created_at < ?1 LIMIT ?2)`,
-    ).bind(cutoff, PURGE_BATCH),
-    // A rotation drops its profile's expired secrets, but a profile never rotated again would
-    // keep its last one (still encrypted, never used to sign) forever.
-    env.DB.prepare(
-      `DELETE FROM auth_profile_secrets WHERE id IN
+      ).bind(cutoff, PURGE_BATCH),
+      // A rotation drops its profile's expired secrets, but a profile never rotated again would
+      // keep its last one (still encrypted, never used to sign) forever.
+      env.DB.prepare(
+        `DELETE FROM auth_profile_secrets WHERE id IN
          (SELECT id FROM auth_profile_secrets WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)`,
-    ).bind(now, SECRET_PURGE_BATCH),
-  ]);
+      ).bind(now, SECRET_PURGE_BATCH),
+      env.DB.prepare(
+        `DELETE FROM audit_log WHERE id IN
+         (SELECT id FROM audit_log WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)`,
+      ).bind(now - cfg.auditRetentionDays * 86_400_000, PURGE_BATCH),
+    ]);
   const report: SweepReport = {
     requeued: requeue.length,
     crashed,
@@ -86,6 +93,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
       deadLetters: deadLetters?.meta.changes ?? 0,
       idempotencyKeys: idempotencyKeys?.meta.changes ?? 0,
       expiredSecrets: expiredSecrets?.meta.changes ?? 0,
+      auditEntries: auditEntries?.meta.changes ?? 0,
     },
   };
   if (

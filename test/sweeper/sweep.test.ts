@@ -206,6 +206,31 @@ describe("sweeper", () => {
     expect(await deliveryRow(newer?.deliveryId ?? "")).toMatchObject({ status: "succeeded" });
   });
 
+  it("purges audit entries after AUDIT_RETENTION_DAYS (365 by default), not with the messages", async () => {
+    const { appId } = await newApp();
+    const day = 86_400_000;
+    const entry = (id: string, ageDays: number) =>
+      env.DB.prepare(
+        `INSERT INTO audit_log (id, app_id, actor, action, resource_type, resource_id, created_at)
+         VALUES (?, ?, 'admin', 'update', 'endpoint', 'ep_x', ?)`,
+      ).bind(id, appId, Date.now() - ageDays * day);
+    await env.DB.batch([entry("aud_old_400", 400), entry("aud_mid_100", 100)]);
+    const left = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT id FROM audit_log WHERE app_id = ? AND resource_id = 'ep_x' ORDER BY id",
+        )
+          .bind(appId)
+          .all<{ id: string }>()
+      ).results.map((r) => r.id);
+
+    const report = await sweep(env);
+    expect(report.purged.auditEntries).toBeGreaterThanOrEqual(1);
+    expect(await left()).toEqual(["aud_mid_100"]);
+    await sweep({ ...env, AUDIT_RETENTION_DAYS: "90" });
+    expect(await left()).toEqual([]);
+  });
+
   describe("expired signing secrets", () => {
     /** Expired rotated-out secrets across all profiles at `now`. */
     async function expiredCount(now: number): Promise<number> {
