@@ -251,6 +251,10 @@ const appRoutes: [string, Route][] = [
     },
   ],
   ["GET app/audit", { method: "GET", path: (t) => `/v1/apps/${t.appId}/audit` }],
+  [
+    "GET app/operator-events",
+    { method: "GET", path: (t) => `/v1/apps/${t.appId}/operator-events` },
+  ],
 ];
 
 /** The matrix's routes with OpenAPI placeholders instead of ids, e.g. `GET /v1/apps/{appId}`. */

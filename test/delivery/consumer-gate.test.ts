@@ -270,6 +270,31 @@ describe("consumer and gate", () => {
     ]);
   });
 
+  it("lists what Hooklane did on its own through the API, newest first, a page at a time", async () => {
+    const { appId } = await newApp();
+    const a = await newEndpoint(appId, { url: "https://gone-a.example.com/" });
+    const b = await newEndpoint(appId, { url: "https://gone-b.example.com/" });
+    receiver(() => new Response("gone", { status: 410 }));
+    catchRequeues();
+    await runConsumer(await seedDeliveries(appId, [a.id]), LONG);
+    await runConsumer(await seedDeliveries(appId, [b.id]), LONG);
+
+    type Page = {
+      data: { type: string; endpointId: string; detail: string }[];
+      nextCursor: string | null;
+    };
+    const path = `/v1/apps/${appId}/operator-events`;
+    const first = await call<Page>("GET", `${path}?limit=1`);
+    expect(first.status).toBe(200);
+    expect(first.body.data).toEqual([
+      expect.objectContaining({ type: "endpoint.disabled", endpointId: b.id }),
+    ]);
+    expect(first.body.data[0]?.detail).toContain("410");
+    const second = await call<Page>("GET", `${path}?limit=1&cursor=${first.body.nextCursor}`);
+    expect(second.body.data.map((e) => e.endpointId)).toEqual([a.id]);
+    expect(second.body.nextCursor).toBeNull();
+  });
+
   it("re-enabling an endpoint starts its gate over: breaker closed, no failures", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);

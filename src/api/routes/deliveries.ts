@@ -5,6 +5,7 @@ import { deadLetterExists, listDeadLetters, toDeadLetter } from "../../db/dead-l
 import { openDeliveryCount, recoverableDeliveryIds } from "../../db/deliveries";
 import { getEndpoint } from "../../db/endpoints";
 import { getMessage } from "../../db/messages";
+import { listOperatorEvents, toOperatorEvent } from "../../db/operator-events";
 import { decodeCursor, toPage } from "../../db/page";
 import { restartAndEnqueue } from "../../deadletters/replay";
 import {
@@ -291,6 +292,45 @@ deliveries.openapi(
     const rows = await listAudit(c.env.DB, c.req.valid("param").appId, limit, decodeCursor(cursor));
     return c.json(
       toPage(rows, limit, (r) => r.id, toAudit),
+      200,
+    );
+  },
+);
+
+const OperatorEvent = z
+  .object({
+    id: z.string(),
+    type: z.string().openapi({ description: 'What happened, e.g. "endpoint.disabled".' }),
+    endpointId: z.string().optional(),
+    detail: z.string().optional().openapi({ description: "Why, in words." }),
+    createdAt: z.string(),
+  })
+  .openapi("OperatorEvent");
+
+deliveries.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/operator-events",
+    tags: ["Audit"],
+    summary: "What Hooklane did on its own in an app (endpoint.disabled), newest first",
+    description:
+      "Endpoints disabled by a 410 Gone or by auto-disable, with the reason. The same events go to OPERATOR_APP_ID as messages when it is set.",
+    request: { params: AppParams, query: PageQuery },
+    responses: {
+      200: jsonResponse("A page of operator events", pageOf(OperatorEvent)),
+      ...problems(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listOperatorEvents(
+      c.env.DB,
+      c.req.valid("param").appId,
+      limit,
+      decodeCursor(cursor),
+    );
+    return c.json(
+      toPage(rows, limit, (r) => r.id, toOperatorEvent),
       200,
     );
   },
