@@ -1,5 +1,6 @@
 import { newId } from "../lib/ids";
 
+/** An operator event as stored: something Hooklane did on its own (an endpoint disabled). */
 export interface OperatorEventRow {
   id: string;
   app_id: string;
@@ -9,6 +10,7 @@ export interface OperatorEventRow {
   created_at: number;
 }
 
+/** Row to API shape. */
 export function toOperatorEvent(row: OperatorEventRow) {
   return {
     id: row.id,
