@@ -7,6 +7,9 @@ CREATE TABLE apps (
   uid         TEXT UNIQUE,
   -- Messages per second this app may ingest; NULL = unlimited.
   ingest_rate_limit INTEGER,
+  -- The sweeper's mark: every delivery of this app's messages with a smaller id has been
+  -- handed to a consumer at least once (it has an outcome or an open row).
+  swept_to    TEXT NOT NULL DEFAULT '',
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 );
@@ -82,90 +85,84 @@ CREATE INDEX endpoints_app ON endpoints(app_id, id);
 CREATE INDEX endpoints_profile ON endpoints(auth_profile_id);
 
 -- The hot tables below are shaped by what D1 bills: every row written, index entries
--- included. They are WITHOUT ROWID where the key is the natural lookup (one B-tree, so one
--- write per insert instead of row + key index) and carry only the indexes a query needs.
--- Retention works on the ids, which start with their creation time.
+-- included (docs/ARCHITECTURE.md, "Storage per delivery"). A message that every endpoint takes
+-- at the first try writes its own row at ingest and a share of one attempt-log row per consumer
+-- batch, nothing else: a delivery is the pair (message, endpoint), its status is read from the
+-- log. Only deliveries off that path (retrying, waiting on the gate, FIFO) get a row of their
+-- own in `open_deliveries` while they are open. Retention works on the ids, which start with
+-- their creation time.
 CREATE TABLE messages (
-  app_id      TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
-  id          TEXT NOT NULL,
-  event_type  TEXT NOT NULL,
-  payload     TEXT NOT NULL,
-  event_id    TEXT,
-  created_at  INTEGER NOT NULL,
+  app_id           TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  id               TEXT NOT NULL,
+  event_type       TEXT NOT NULL,
+  -- The `payload` member exactly as the sender wrote it (never parsed and re-serialized).
+  payload          TEXT NOT NULL,
+  event_id         TEXT,
+  idempotency_key  TEXT,
+  -- JSON array of the endpoint ids the message fans out to: one delivery each.
+  endpoints        TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
   PRIMARY KEY (app_id, id)
 ) WITHOUT ROWID;
 
 -- One row per idempotency key and app; the primary key makes concurrent duplicates collide
--- inside the ingest transaction, so exactly one message is created.
+-- inside the ingest transaction, so exactly one message is created. Purged with its message.
 CREATE TABLE idempotency_keys (
   app_id      TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
   key         TEXT NOT NULL,
   message_id  TEXT NOT NULL,
-  created_at  INTEGER NOT NULL,
   PRIMARY KEY (app_id, key)
 ) WITHOUT ROWID;
-CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 
--- One message to one endpoint. `attempts` counts HTTP tries of the current series (it drives the
--- retry schedule; gate deferrals do not count; a replay starts a new series), `total_attempts`
--- every try ever made (it numbers the attempt log). `next_attempt_at` is NULL once the delivery
--- is finished (succeeded, dead, cancelled): the two partial indexes hold unfinished rows only,
--- and a claim (status and lease) touches no index at all.
-CREATE TABLE deliveries (
-  id                TEXT PRIMARY KEY,
-  app_id            TEXT NOT NULL,
-  message_id        TEXT NOT NULL,
+-- What happened to deliveries, one row per consumer batch, endpoint and message second:
+-- `entries` is a JSON array of [message_id, attempt, status, at, duration_ms, status_code,
+-- error, response_excerpt] (attempt 0: settled without a request). `bucket` is the messages'
+-- creation second (the first 12 characters of their ids), so a message's history is one key
+-- range; the index serves an endpoint's history by time. An attempt's public id is the row id
+-- followed by its two-character index in `entries`.
+CREATE TABLE attempt_log (
+  app_id       TEXT NOT NULL,
+  bucket       TEXT NOT NULL,
+  id           TEXT NOT NULL,
+  endpoint_id  TEXT NOT NULL,
+  entries      TEXT NOT NULL,
+  PRIMARY KEY (app_id, bucket, id)
+) WITHOUT ROWID;
+CREATE INDEX attempt_log_endpoint ON attempt_log(endpoint_id, id);
+
+-- Deliveries off the first-try path while they are open: failed and waiting for a retry,
+-- parked by the gate (breaker open, no slot, paced), FIFO ones (all of them, from ingest, so
+-- the head is known). `waiting` rows are handed out by a wake from the endpoint's gate once
+-- `due_at` has come; `queued` rows were handed out and count as lost once `due_at` (the lease)
+-- has passed by the sweep grace. The row goes when the delivery ends.
+CREATE TABLE open_deliveries (
   endpoint_id       TEXT NOT NULL,
-  status            TEXT NOT NULL DEFAULT 'pending'
-                    CHECK (status IN ('pending', 'delivering', 'succeeded', 'failed', 'dead', 'cancelled')),
+  message_id        TEXT NOT NULL,
+  app_id            TEXT NOT NULL,
+  state             TEXT NOT NULL CHECK (state IN ('waiting', 'queued')),
+  -- HTTP tries in the current series (drives the retry schedule; a replay starts over).
   attempts          INTEGER NOT NULL DEFAULT 0,
+  -- Every try ever made: the next attempt's number in the log.
   total_attempts    INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at   INTEGER,
   first_attempt_at  INTEGER,
-  lease_until       INTEGER,
-  -- Times the sweeper found this delivery's claim expired (its consumer died holding it).
-  lease_expiries    INTEGER NOT NULL DEFAULT 0,
-  last_status_code  INTEGER,
+  due_at            INTEGER NOT NULL,
+  -- Times a hand-out was found lost (its consumer died holding it): dead after a few.
+  lost              INTEGER NOT NULL DEFAULT 0,
   last_error        TEXT,
   created_at        INTEGER NOT NULL,
-  updated_at        INTEGER NOT NULL,
-  CHECK ((next_attempt_at IS NULL) = (status IN ('succeeded', 'dead', 'cancelled')))
+  PRIMARY KEY (endpoint_id, message_id)
 ) WITHOUT ROWID;
-CREATE INDEX deliveries_message ON deliveries(message_id);
--- An endpoint's unfinished deliveries in message order: FIFO heads, backlog counts, cancel.
-CREATE INDEX deliveries_open ON deliveries(endpoint_id, message_id) WHERE next_attempt_at IS NOT NULL;
--- Unfinished deliveries by due time: the sweeper's lost-message scan.
-CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
-
--- One row per HTTP attempt, keyed by its delivery; a message's attempts are found through its
--- deliveries. `id` is the public id and the per-endpoint cursor.
-CREATE TABLE attempts (
-  delivery_id       TEXT NOT NULL,
-  attempt           INTEGER NOT NULL,
-  id                TEXT NOT NULL,
-  message_id        TEXT NOT NULL,
-  endpoint_id       TEXT NOT NULL,
-  app_id            TEXT NOT NULL,
-  started_at        INTEGER NOT NULL,
-  duration_ms       INTEGER NOT NULL,
-  status_code       INTEGER,
-  error             TEXT,
-  response_excerpt  TEXT,
-  PRIMARY KEY (delivery_id, attempt)
-) WITHOUT ROWID;
-CREATE INDEX attempts_endpoint ON attempts(endpoint_id, id);
+CREATE INDEX open_deliveries_due ON open_deliveries(endpoint_id, due_at);
 
 CREATE TABLE dead_letters (
-  delivery_id  TEXT PRIMARY KEY,
   app_id       TEXT NOT NULL,
   message_id   TEXT NOT NULL,
   endpoint_id  TEXT NOT NULL,
   reason       TEXT NOT NULL,
   attempts     INTEGER NOT NULL,
-  dead_at      INTEGER NOT NULL
-);
-CREATE INDEX dead_letters_app ON dead_letters(app_id, delivery_id);
-CREATE INDEX dead_letters_app_time ON dead_letters(app_id, dead_at);
+  dead_at      INTEGER NOT NULL,
+  PRIMARY KEY (app_id, message_id, endpoint_id)
+) WITHOUT ROWID;
 CREATE INDEX dead_letters_endpoint ON dead_letters(endpoint_id, dead_at);
 
 -- Things an operator should know about that no API call caused: an endpoint disabled after

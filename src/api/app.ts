@@ -9,8 +9,11 @@ import { renderDocs } from "./docs-page";
 import { ApiError, invalid, problemResponse } from "./problem";
 import { apiKeys } from "./routes/api-keys";
 import { apps } from "./routes/apps";
+import { attempts } from "./routes/attempts";
+import { auditLog } from "./routes/audit";
 import { authProfiles } from "./routes/auth-profiles";
-import { deliveries } from "./routes/deliveries";
+import { deadLetters } from "./routes/dead-letters";
+import { endpointOps } from "./routes/endpoint-ops";
 import { endpoints } from "./routes/endpoints";
 import { eventTypes } from "./routes/event-types";
 import { messages } from "./routes/messages";
@@ -50,7 +53,18 @@ export function createApi() {
     ),
   );
 
-  for (const sub of [apps, apiKeys, eventTypes, authProfiles, endpoints, messages, deliveries])
+  for (const sub of [
+    apps,
+    apiKeys,
+    eventTypes,
+    authProfiles,
+    endpoints,
+    endpointOps,
+    messages,
+    attempts,
+    deadLetters,
+    auditLog,
+  ])
     api.route("/", sub);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

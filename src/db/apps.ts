@@ -84,24 +84,18 @@ export async function deleteApp(
   id: string,
   then: D1PreparedStatement[] = [],
 ): Promise<string[] | null> {
-  // Neither attempts nor deliveries has an app_id index (each would cost a write per row on the
-  // hot path), so they are reached through keys that are indexed: the app's messages (primary
-  // key), their deliveries (deliveries_message), their attempts (primary key). Children go
-  // first, while the rows that lead to them still exist; the apps delete cascades to the rest.
+  // Open rows are keyed by endpoint, so they are reached through the app's endpoints before
+  // those cascade away; the log and dead letters are keyed by app. The apps delete cascades to
+  // the rest (messages, keys, endpoints, profiles, event types).
   const results = await db.batch<{ token_hash: string }>([
     db.prepare("SELECT token_hash FROM api_keys WHERE app_id = ?").bind(id),
     db
       .prepare(
-        `DELETE FROM attempts WHERE delivery_id IN (
-           SELECT id FROM deliveries WHERE message_id IN (SELECT id FROM messages WHERE app_id = ?1))`,
+        "DELETE FROM open_deliveries WHERE endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ?1)",
       )
       .bind(id),
     db.prepare("DELETE FROM dead_letters WHERE app_id = ?").bind(id),
-    db
-      .prepare(
-        "DELETE FROM deliveries WHERE message_id IN (SELECT id FROM messages WHERE app_id = ?1)",
-      )
-      .bind(id),
+    db.prepare("DELETE FROM attempt_log WHERE app_id = ?").bind(id),
     db.prepare("DELETE FROM apps WHERE id = ?").bind(id),
     ...then,
   ]);

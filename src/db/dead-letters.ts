@@ -1,7 +1,7 @@
+import { deliveryId } from "../lib/ids";
 import { iso } from "./page";
 
 export interface DeadLetterRow {
-  delivery_id: string;
   app_id: string;
   message_id: string;
   endpoint_id: string;
@@ -13,7 +13,7 @@ export interface DeadLetterRow {
 /** Row to API shape. */
 export function toDeadLetter(row: DeadLetterRow) {
   return {
-    deliveryId: row.delivery_id,
+    deliveryId: deliveryId(row.message_id, row.endpoint_id),
     messageId: row.message_id,
     endpointId: row.endpoint_id,
     reason: row.reason,
@@ -22,23 +22,28 @@ export function toDeadLetter(row: DeadLetterRow) {
   };
 }
 
-/** Records a dead letter; a later death of the same delivery (after a replay) replaces it. */
-export function upsertDeadLetterStatement(db: D1Database, row: DeadLetterRow) {
+/**
+ * Records dead letters in one statement; a later death of the same delivery (after a replay)
+ * replaces its letter.
+ */
+export function insertDeadLettersStatement(db: D1Database, rows: DeadLetterRow[]) {
+  const values = rows.map((r) => [
+    r.app_id,
+    r.message_id,
+    r.endpoint_id,
+    r.reason,
+    r.attempts,
+    r.dead_at,
+  ]);
   return db
     .prepare(
-      `INSERT INTO dead_letters (delivery_id, app_id, message_id, endpoint_id, reason, attempts, dead_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (delivery_id) DO UPDATE SET reason = excluded.reason, attempts = excluded.attempts, dead_at = excluded.dead_at`,
+      `INSERT INTO dead_letters (app_id, message_id, endpoint_id, reason, attempts, dead_at)
+       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+       FROM json_each(?) WHERE true
+       ON CONFLICT (app_id, message_id, endpoint_id) DO UPDATE SET reason = excluded.reason,
+         attempts = excluded.attempts, dead_at = excluded.dead_at`,
     )
-    .bind(
-      row.delivery_id,
-      row.app_id,
-      row.message_id,
-      row.endpoint_id,
-      row.reason,
-      row.attempts,
-      row.dead_at,
-    );
+    .bind(JSON.stringify(values));
 }
 
 export interface DeadLetterFilter {
@@ -48,35 +53,44 @@ export interface DeadLetterFilter {
   until?: number;
 }
 
-/** Dead letters of an app, newest first, by endpoint and time. */
+/** Dead letters of an app, newest message first, by endpoint and time; `before` is a delivery id. */
 export async function listDeadLetters(
   db: D1Database,
   f: DeadLetterFilter,
   limit: number,
-  before: string | null,
+  before: { messageId: string; endpointId: string } | null,
 ) {
-  // '~' sorts after every id: the first page seeks on dead_letters_app like the others (see
-  // listApps); the optional filters are checked on the rows that range reads.
+  // The key orders letters as their delivery ids sort (message, then endpoint); '~' sorts after
+  // every id, so the first page seeks like the others. Filters are checked on the rows read.
   const { results } = await db
     .prepare(
       `SELECT * FROM dead_letters WHERE app_id = ?1 AND (?2 IS NULL OR endpoint_id = ?2)
-         AND (?3 IS NULL OR dead_at >= ?3) AND (?4 IS NULL OR dead_at < ?4) AND delivery_id < coalesce(?5, '~')
-       ORDER BY delivery_id DESC LIMIT ?6`,
+         AND (?3 IS NULL OR dead_at >= ?3) AND (?4 IS NULL OR dead_at < ?4)
+         AND (message_id, endpoint_id) < (coalesce(?5, '~'), coalesce(?6, '~'))
+       ORDER BY message_id DESC, endpoint_id DESC LIMIT ?7`,
     )
-    .bind(f.appId, f.endpointId ?? null, f.since ?? null, f.until ?? null, before, limit + 1)
+    .bind(
+      f.appId,
+      f.endpointId ?? null,
+      f.since ?? null,
+      f.until ?? null,
+      before?.messageId ?? null,
+      before?.endpointId ?? null,
+      limit + 1,
+    )
     .all<DeadLetterRow>();
   return results;
 }
 
-/** Whether an app has a dead letter for this delivery. */
-export async function deadLetterExists(
+/** An app's dead letter for a delivery, or null. */
+export async function getDeadLetter(
   db: D1Database,
   appId: string,
-  deliveryId: string,
-): Promise<boolean> {
-  const row = await db
-    .prepare("SELECT 1 AS one FROM dead_letters WHERE delivery_id = ? AND app_id = ?")
-    .bind(deliveryId, appId)
-    .first();
-  return row !== null;
+  messageId: string,
+  endpointId: string,
+): Promise<DeadLetterRow | null> {
+  return db
+    .prepare("SELECT * FROM dead_letters WHERE app_id = ? AND message_id = ? AND endpoint_id = ?")
+    .bind(appId, messageId, endpointId)
+    .first<DeadLetterRow>();
 }

@@ -1,7 +1,8 @@
 import type { AuthType } from "../schemas/resources";
-import type { DeliveryRow } from "./deliveries";
+import { entriesForRefsStatement, type LoggedEntry, loggedEntries } from "./attempt-log";
 import type { EndpointRow } from "./endpoints";
 import type { MessageRow } from "./messages";
+import type { OpenRow, Pair } from "./open-deliveries";
 
 export interface SecretForEndpoint {
   endpoint_id: string;
@@ -10,108 +11,104 @@ export interface SecretForEndpoint {
   secret_enc: string;
 }
 
-type DeliveryState = Pick<DeliveryRow, "id" | "status" | "lease_until" | "next_attempt_at">;
-
-export interface ClaimedBatch {
-  /** Deliveries this consumer now holds (`delivering`, with a lease). */
-  claimed: DeliveryRow[];
-  /** The state of every id asked for; a missing id is unknown (poison). */
-  states: Map<string, DeliveryState>;
-  endpoints: Map<string, EndpointRow>;
-  messages: Map<string, MessageRow>;
-  /** Per endpoint: its profile's valid secrets, newest first. */
-  secrets: Map<string, SecretForEndpoint[]>;
+/** A message a batch refers to, by app. */
+export interface MessageRef {
+  appId: string;
+  messageId: string;
 }
 
-/** A queue message may run a delivery this early (queue delays are whole seconds). */
-const EARLY_SLACK_MS = 1000;
+/** What a consumer batch needs from D1, read in one round trip. */
+export interface BatchContext {
+  endpoints: Map<string, EndpointRow>;
+  /** Per endpoint: its profile's valid secrets, newest first. */
+  secrets: Map<string, SecretForEndpoint[]>;
+  /** What the log already holds about the first tries in the batch (duplicates show here). */
+  logged: LoggedEntry[];
+  /** Open rows of the first tries in the batch (a delivery already off the first-try path). */
+  open: OpenRow[];
+  /** Messages whose payload the queue message did not carry. */
+  messages: Map<string, MessageRow>;
+}
+
+const ofIds = "SELECT value FROM json_each(?1)";
 
 /**
- * One D1 round trip per queue batch: claims the deliveries and loads everything sending them
- * needs (endpoints, messages, signing secrets). A delivery is claimable when it waits
- * (`pending`/`failed`) and is due, or when a previous claim's lease ran out (a crashed
- * consumer); claimed rows become `delivering` with a lease. The claim changes no indexed
- * column, so it costs one row written. Context is read for every id asked for (through the
- * delivery rows, so a tampered queue message cannot point elsewhere); ids that were not
- * claimed cost a few rows read, never a write.
+ * One D1 round trip per queue batch: the endpoints and signing secrets of every endpoint in
+ * it, what the log and the open rows already say about its first tries (so a delivery handed
+ * out twice is not sent again once it has an outcome), and the messages too large to have
+ * travelled in the queue. Reads only: no claim is written.
  */
-export async function claimWithContext(
+export async function loadContext(
   db: D1Database,
-  ids: string[],
+  endpointIds: string[],
+  firstTries: (MessageRef & Pair)[],
+  messagesToRead: MessageRef[],
   now: number,
-  leaseMs: number,
-): Promise<ClaimedBatch> {
-  const idsJson = JSON.stringify(ids);
-  const ofIds = "SELECT value FROM json_each(?1)";
-  const [claim, states, endpoints, messages, secrets] = await db.batch<
-    DeliveryRow | DeliveryState | EndpointRow | MessageRow | SecretForEndpoint
-  >([
-    db
-      .prepare(
-        `UPDATE deliveries SET status = 'delivering', lease_until = ?2, updated_at = ?3
-         WHERE id IN (${ofIds}) AND (
-           (status IN ('pending', 'failed') AND next_attempt_at <= ?4)
-           OR (status = 'delivering' AND lease_until < ?3))
-         RETURNING *`,
-      )
-      .bind(idsJson, now + leaseMs, now, now + EARLY_SLACK_MS),
-    db
-      .prepare(
-        `SELECT id, status, lease_until, next_attempt_at FROM deliveries WHERE id IN (${ofIds})`,
-      )
-      .bind(idsJson),
-    db
-      .prepare(
-        `SELECT * FROM endpoints WHERE id IN (SELECT endpoint_id FROM deliveries WHERE id IN (${ofIds}))`,
-      )
-      .bind(idsJson),
-    db
-      .prepare(
-        `SELECT * FROM messages
-         WHERE (app_id, id) IN (SELECT app_id, message_id FROM deliveries WHERE id IN (${ofIds}))`,
-      )
-      .bind(idsJson),
+): Promise<BatchContext> {
+  const idsJson = JSON.stringify([...new Set(endpointIds)]);
+  const statements: D1PreparedStatement[] = [
+    db.prepare(`SELECT * FROM endpoints WHERE id IN (${ofIds})`).bind(idsJson),
     db
       .prepare(
         `SELECT e.id AS endpoint_id, p.type AS type, s.id AS id, s.secret_enc AS secret_enc
          FROM endpoints e JOIN auth_profiles p ON p.id = e.auth_profile_id
            JOIN auth_profile_secrets s ON s.profile_id = p.id
-         WHERE e.id IN (SELECT endpoint_id FROM deliveries WHERE id IN (${ofIds}))
-           AND (s.expires_at IS NULL OR s.expires_at > ?2)
+         WHERE e.id IN (${ofIds}) AND (s.expires_at IS NULL OR s.expires_at > ?2)
          ORDER BY s.id DESC`,
       )
       .bind(idsJson, now),
-  ]);
+  ];
+  if (firstTries.length > 0) {
+    statements.push(entriesForRefsStatement(db, firstTries));
+    statements.push(
+      db
+        .prepare(
+          `SELECT * FROM open_deliveries WHERE (endpoint_id, message_id) IN
+             (SELECT value ->> 0, value ->> 1 FROM json_each(?))`,
+        )
+        .bind(JSON.stringify(firstTries.map((t) => [t.endpointId, t.messageId]))),
+    );
+  }
+  const readMessages = messagesToRead.length > 0;
+  if (readMessages) statements.push(messagesStatement(db, messagesToRead));
+  const results = await db.batch(statements);
+  const [endpoints, secrets] = results;
   const bySecret = new Map<string, SecretForEndpoint[]>();
   for (const row of (secrets?.results ?? []) as SecretForEndpoint[]) {
     const list = bySecret.get(row.endpoint_id) ?? [];
     list.push(row);
     bySecret.set(row.endpoint_id, list);
   }
+  const logged = firstTries.length > 0 ? loggedEntries(results[2]) : [];
+  const open = firstTries.length > 0 ? ((results[3]?.results ?? []) as OpenRow[]) : [];
+  const messageRows = readMessages
+    ? ((results[results.length - 1]?.results ?? []) as MessageRow[])
+    : [];
   return {
-    claimed: (claim?.results ?? []) as DeliveryRow[],
-    states: new Map(((states?.results ?? []) as DeliveryState[]).map((r) => [r.id, r])),
     endpoints: new Map(((endpoints?.results ?? []) as EndpointRow[]).map((r) => [r.id, r])),
-    messages: new Map(((messages?.results ?? []) as MessageRow[]).map((r) => [r.id, r])),
     secrets: bySecret,
+    logged,
+    open,
+    messages: new Map(messageRows.map((r) => [r.id, r])),
   };
 }
 
-/**
- * Gives back claims a crashed run still holds: the lease is made to have run out, so the next
- * claim takes them at once. Only rows still held under that run's exact lease are touched; a
- * delivery whose outcome was already written is left alone.
- */
-export async function releaseClaims(
-  db: D1Database,
-  ids: string[],
-  leaseUntil: number,
-): Promise<void> {
-  await db
+/** The message rows of these references. */
+export function messagesStatement(db: D1Database, refs: MessageRef[]) {
+  return db
     .prepare(
-      `UPDATE deliveries SET lease_until = 0 WHERE id IN (SELECT value FROM json_each(?1))
-         AND status = 'delivering' AND lease_until = ?2`,
+      `SELECT * FROM messages WHERE (app_id, id) IN
+         (SELECT value ->> 0, value ->> 1 FROM json_each(?))`,
     )
-    .bind(JSON.stringify(ids), leaseUntil)
-    .run();
+    .bind(JSON.stringify(refs.map((r) => [r.appId, r.messageId])));
+}
+
+/** Reads message rows (for deliveries a wake handed out). */
+export async function readMessages(
+  db: D1Database,
+  refs: MessageRef[],
+): Promise<Map<string, MessageRow>> {
+  if (refs.length === 0) return new Map();
+  const { results } = await messagesStatement(db, refs).all<MessageRow>();
+  return new Map(results.map((r) => [r.id, r]));
 }

@@ -124,9 +124,11 @@ export async function listEndpoints(
 /** Enabled endpoints of an app with their filters: what ingest matches against. */
 export async function enabledEndpointFilters(db: D1Database, appId: string) {
   const { results } = await db
-    .prepare("SELECT id, event_types FROM endpoints WHERE app_id = ? AND disabled = 0 ORDER BY id")
+    .prepare(
+      "SELECT id, event_types, ordering FROM endpoints WHERE app_id = ? AND disabled = 0 ORDER BY id",
+    )
     .bind(appId)
-    .all<{ id: string; event_types: string }>();
+    .all<Pick<EndpointRow, "id" | "event_types" | "ordering">>();
   return results;
 }
 

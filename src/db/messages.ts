@@ -1,82 +1,122 @@
+import { deliveryId } from "../lib/ids";
 import type { DeliveryStatus } from "../schemas/messages";
+import {
+  entriesForMessagesStatement,
+  firstOfEachAttempt,
+  type LoggedEntry,
+  loggedEntries,
+} from "./attempt-log";
+import type { OpenRow } from "./open-deliveries";
 import { iso } from "./page";
 
 export interface MessageRow {
   id: string;
   app_id: string;
   event_type: string;
+  /** The payload exactly as the sender wrote it. */
   payload: string;
   event_id: string | null;
+  idempotency_key: string | null;
+  /** JSON array of the endpoint ids it fans out to. */
+  endpoints: string;
   created_at: number;
 }
 
-export interface DeliverySummaryRow {
+/** One endpoint's delivery of a message, as the API shows it. */
+export interface DeliverySummary {
   id: string;
-  message_id: string;
-  endpoint_id: string;
+  endpointId: string;
   status: DeliveryStatus;
   attempts: number;
 }
 
 /** Row to API shape, with the message's per-endpoint delivery status. */
-export function toMessage(row: MessageRow, deliveries: DeliverySummaryRow[], withPayload = true) {
+export function toMessage(row: MessageRow, deliveries: DeliverySummary[], withPayload = true) {
   return {
     id: row.id,
     eventType: row.event_type,
     ...(withPayload ? { payload: JSON.parse(row.payload) as Record<string, unknown> } : {}),
     ...(row.event_id ? { eventId: row.event_id } : {}),
     createdAt: iso(row.created_at),
-    deliveries: deliveries.map((d) => ({
-      id: d.id,
-      endpointId: d.endpoint_id,
-      status: d.status,
-      attempts: d.attempts,
-    })),
+    deliveries,
   };
+}
+
+/** The endpoint ids a message fans out to, in id order. */
+export function endpointsOf(row: Pick<MessageRow, "endpoints">): string[] {
+  return (JSON.parse(row.endpoints) as string[]).slice().sort();
+}
+
+/**
+ * Each delivery's status, from what the log says happened and what is still open: an open row
+ * means it waits (`failed` once it has tried); otherwise its last log entry says how it ended;
+ * with neither it was just accepted (`pending`), or its endpoint is gone (`cancelled`).
+ */
+export function deliveryStatuses(
+  row: MessageRow,
+  logged: LoggedEntry[],
+  open: OpenRow[],
+  liveEndpoints: ReadonlySet<string>,
+): DeliverySummary[] {
+  const mine = firstOfEachAttempt(logged.filter((l) => l.entry[0] === row.id));
+  return endpointsOf(row).map((endpointId) => {
+    const entries = mine.filter((l) => l.endpointId === endpointId);
+    const attempts = entries.filter((l) => l.entry[1] > 0).length;
+    const openRow = open.find((o) => o.endpoint_id === endpointId && o.message_id === row.id);
+    const last = entries[entries.length - 1]?.entry[2];
+    let status: DeliveryStatus;
+    if (openRow) status = openRow.attempts > 0 ? "failed" : "pending";
+    else if (last === "succeeded" || last === "dead" || last === "cancelled") status = last;
+    else if (!liveEndpoints.has(endpointId)) status = "cancelled";
+    else status = last ?? "pending";
+    return { id: deliveryId(row.id, endpointId), endpointId, status, attempts };
+  });
 }
 
 /**
  * The statements that accept a message, for one D1 batch (one transaction): the idempotency
- * record first, so a duplicate key aborts the whole batch before anything else is written.
+ * record first, so a duplicate key aborts the whole batch before anything else is written;
+ * then the message, which carries its fan-out; then an open row per FIFO endpoint, which
+ * orders them.
  */
 export function acceptStatements(
   db: D1Database,
   msg: MessageRow,
-  idempotencyKey: string | null,
-  deliveries: { id: string; endpointId: string }[],
+  fifoEndpoints: string[],
 ): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
-  if (idempotencyKey !== null) {
+  if (msg.idempotency_key !== null) {
     out.push(
       db
-        .prepare(
-          "INSERT INTO idempotency_keys (app_id, key, message_id, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(msg.app_id, idempotencyKey, msg.id, msg.created_at),
+        .prepare("INSERT INTO idempotency_keys (app_id, key, message_id) VALUES (?, ?, ?)")
+        .bind(msg.app_id, msg.idempotency_key, msg.id),
     );
   }
   out.push(
     db
       .prepare(
-        "INSERT INTO messages (id, app_id, event_type, payload, event_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        `INSERT INTO messages (app_id, id, event_type, payload, event_id, idempotency_key, endpoints, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .bind(msg.id, msg.app_id, msg.event_type, msg.payload, msg.event_id, msg.created_at),
+      .bind(
+        msg.app_id,
+        msg.id,
+        msg.event_type,
+        msg.payload,
+        msg.event_id,
+        msg.idempotency_key,
+        msg.endpoints,
+        msg.created_at,
+      ),
   );
-  if (deliveries.length > 0) {
-    // One statement for any fan-out: the rows travel as one JSON parameter (D1 caps bound
-    // parameters per statement at 100).
+  if (fifoEndpoints.length > 0) {
     out.push(
       db
         .prepare(
-          `INSERT INTO deliveries (id, app_id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at)
-           SELECT value ->> '$[0]', ?1, ?2, value ->> '$[1]', 'pending', 0, ?3, ?3, ?3 FROM json_each(?4)`,
+          `INSERT INTO open_deliveries (endpoint_id, message_id, app_id, state, due_at, created_at)
+           SELECT value, ?1, ?2, 'waiting', ?3, ?3 FROM json_each(?4)`,
         )
-        .bind(
-          msg.app_id,
-          msg.id,
-          msg.created_at,
-          JSON.stringify(deliveries.map((d) => [d.id, d.endpointId])),
-        ),
+        .bind(msg.id, msg.app_id, msg.created_at, JSON.stringify(fifoEndpoints)),
     );
   }
   return out;
@@ -95,19 +135,50 @@ export async function messageIdForKey(
   return row?.message_id ?? null;
 }
 
-/** One message of an app with its deliveries. */
-export async function getMessage(db: D1Database, appId: string, id: string) {
-  const [msg, dlv] = await db.batch<MessageRow | DeliverySummaryRow>([
-    db.prepare("SELECT * FROM messages WHERE id = ? AND app_id = ?").bind(id, appId),
+/** Statements reading what the deliveries of these messages did: log, open rows, live endpoints. */
+function historyStatements(db: D1Database, appId: string, rows: MessageRow[]) {
+  const pairs = rows.flatMap((r) => endpointsOf(r).map((e) => [e, r.id]));
+  const endpoints = [...new Set(pairs.map(([e]) => e))];
+  return [
+    entriesForMessagesStatement(
+      db,
+      appId,
+      rows.map((r) => r.id),
+    ),
     db
       .prepare(
-        "SELECT id, message_id, endpoint_id, status, attempts FROM deliveries WHERE message_id = ? AND app_id = ? ORDER BY endpoint_id",
+        `SELECT * FROM open_deliveries WHERE (endpoint_id, message_id) IN
+           (SELECT value ->> 0, value ->> 1 FROM json_each(?))`,
       )
-      .bind(id, appId),
-  ]);
-  const row = msg?.results[0] as MessageRow | undefined;
+      .bind(JSON.stringify(pairs)),
+    db
+      .prepare("SELECT id FROM endpoints WHERE id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(endpoints)),
+  ];
+}
+
+/** Messages with their deliveries' statuses, reading the history of all of them at once. */
+async function withStatuses(db: D1Database, appId: string, rows: MessageRow[]) {
+  if (rows.length === 0) return [];
+  const [log, open, live] = await db.batch(historyStatements(db, appId, rows));
+  const logged = loggedEntries(log);
+  const openRows = (open?.results ?? []) as OpenRow[];
+  const liveIds = new Set(((live?.results ?? []) as { id: string }[]).map((r) => r.id));
+  return rows.map((row) => ({
+    row,
+    deliveries: deliveryStatuses(row, logged, openRows, liveIds),
+  }));
+}
+
+/** One message of an app with its deliveries. */
+export async function getMessage(db: D1Database, appId: string, id: string) {
+  const row = await db
+    .prepare("SELECT * FROM messages WHERE app_id = ? AND id = ?")
+    .bind(appId, id)
+    .first<MessageRow>();
   if (!row) return null;
-  return { row, deliveries: (dlv?.results ?? []) as DeliverySummaryRow[] };
+  const [found] = await withStatuses(db, appId, [row]);
+  return found ?? null;
 }
 
 /** Messages of an app, newest first, each with its deliveries. */
@@ -126,21 +197,13 @@ export async function listMessages(
     )
     .bind(appId, before, eventType, limit + 1)
     .all<MessageRow>();
-  const ids = results.map((r) => r.id);
-  const byMessage = new Map<string, DeliverySummaryRow[]>();
-  if (ids.length > 0) {
-    const { results: dlv } = await db
-      .prepare(
-        `SELECT id, message_id, endpoint_id, status, attempts FROM deliveries
-         WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY endpoint_id`,
-      )
-      .bind(JSON.stringify(ids))
-      .all<DeliverySummaryRow>();
-    for (const d of dlv) {
-      const list = byMessage.get(d.message_id) ?? [];
-      list.push(d);
-      byMessage.set(d.message_id, list);
-    }
-  }
-  return results.map((row) => ({ row, deliveries: byMessage.get(row.id) ?? [] }));
+  return withStatuses(db, appId, results);
+}
+
+/** A message row of an app, or null. */
+export async function getMessageRow(db: D1Database, appId: string, id: string) {
+  return db
+    .prepare("SELECT * FROM messages WHERE app_id = ? AND id = ?")
+    .bind(appId, id)
+    .first<MessageRow>();
 }

@@ -1,8 +1,12 @@
 import { z } from "zod";
+import { entriesForRefsStatement, insertLogStatement, loggedEntries } from "../db/attempt-log";
+import { insertDeadLettersStatement } from "../db/dead-letters";
+import { openRowsStatement } from "../db/open-deliveries";
+import { deliveryId, newId } from "../lib/ids";
 import { log } from "../lib/log";
-import { DeliveryTask } from "../schemas/queue";
+import { type DeliveryTask, QueueTask } from "../schemas/queue";
 
-/** What reaches the dead-letter queue: our own notices, or (the backstop) a delivery task the
+/** What reaches the dead-letter queue: our own notices, or (the backstop) a task the
  * `DELIVERIES` consumer failed on `max_retries` times. */
 const DeadNotice = z.object({
   kind: z.literal("dead"),
@@ -11,39 +15,62 @@ const DeadNotice = z.object({
 });
 
 /**
- * The `hooklane-dlq` consumer. Recording is idempotent: a delivery already finished (succeeded,
- * dead, cancelled) is left alone, so a notice for a recorded dead letter changes nothing and a
- * backstop task for a delivery that did get through is ignored. A task that exhausted the queue's
- * own retries means the consumer kept crashing on it: it is recorded as `consumer_crash`.
+ * The `hooklane-dlq` consumer. A notice only mirrors a dead letter already in D1. A first try
+ * that exhausted the queue's own retries means the consumer threw on it every time (outages
+ * never get here: the consumer hands those back without counting them): unless it has an
+ * outcome or an open row by now, it is recorded dead as `consumer_crash`. A wake is dropped:
+ * the sweeper wakes endpoints whose deliveries wait too long.
  */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const now = Date.now();
-  const crashed: string[] = [];
-  const notices: string[] = [];
+  const crashed: DeliveryTask[] = [];
+  let notices = 0;
   for (const message of batch.messages) {
-    const task = DeliveryTask.safeParse(message.body);
-    if (task.success) crashed.push(task.data.deliveryId);
-    else if (DeadNotice.safeParse(message.body).success)
-      notices.push((message.body as { deliveryId: string }).deliveryId);
+    const task = QueueTask.safeParse(message.body);
+    if (task.success && task.data.kind === "delivery") crashed.push(task.data);
+    else if (task.success) log("wake dropped by the dead-letter queue", { ...task.data });
+    else if (DeadNotice.safeParse(message.body).success) notices++;
     else log("unknown dead-letter message acked", { messageId: message.id });
   }
   if (crashed.length > 0) {
-    const ids = JSON.stringify(crashed);
-    // Only deliveries nobody is working on: waiting, or held by a lease that ran out.
-    const open = `id IN (SELECT value FROM json_each(?1)) AND (status IN ('pending', 'failed') OR (status = 'delivering' AND lease_until < ?2))`;
-    await env.DB.batch([
-      env.DB.prepare(
-        `INSERT INTO dead_letters (delivery_id, app_id, message_id, endpoint_id, reason, attempts, dead_at)
-         SELECT id, app_id, message_id, endpoint_id, 'consumer_crash', attempts, ?2 FROM deliveries WHERE ${open}
-         ON CONFLICT (delivery_id) DO UPDATE SET reason = excluded.reason, attempts = excluded.attempts, dead_at = excluded.dead_at`,
-      ).bind(ids, now),
-      env.DB.prepare(
-        `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, lease_until = NULL, last_error = 'consumer_crash', updated_at = ?2 WHERE ${open}`,
-      ).bind(ids, now),
+    const db = env.DB;
+    const [logged, open] = await db.batch([
+      entriesForRefsStatement(db, crashed),
+      openRowsStatement(db, crashed),
     ]);
-    log("dead-lettered after consumer crashes", { deliveries: crashed.length });
+    const seen = new Set(loggedEntries(logged).map((l) => deliveryId(l.entry[0], l.endpointId)));
+    for (const o of (open?.results ?? []) as { message_id: string; endpoint_id: string }[])
+      seen.add(deliveryId(o.message_id, o.endpoint_id));
+    const dead = crashed.filter((t) => !seen.has(deliveryId(t.messageId, t.endpointId)));
+    if (dead.length > 0) {
+      const statements = [
+        insertDeadLettersStatement(
+          db,
+          dead.map((t) => ({
+            app_id: t.appId,
+            message_id: t.messageId,
+            endpoint_id: t.endpointId,
+            reason: "consumer_crash",
+            attempts: 0,
+            dead_at: now,
+          })),
+        ),
+      ];
+      const entries = insertLogStatement(
+        db,
+        dead.map((t) => ({
+          appId: t.appId,
+          endpointId: t.endpointId,
+          entries: [[t.messageId, 0, "dead", now, 0, null, "consumer_crash", null]],
+        })),
+        () => newId("att", now),
+      );
+      if (entries) statements.push(entries);
+      await db.batch(statements);
+      log("dead-lettered after consumer crashes", { deliveries: dead.length });
+    }
   }
-  if (notices.length > 0) log("dead letters recorded", { deliveries: notices.length });
+  if (notices > 0) log("dead letters recorded", { deliveries: notices });
   // Throwing above leaves every message unacked for the queue to retry; reaching here, all are handled.
   batch.ackAll();
 }

@@ -1,163 +1,263 @@
 import { settings } from "../config";
-import { insertAttemptsStatement } from "../db/attempts";
-import { upsertDeadLetterStatement } from "../db/dead-letters";
-import { updateDeliveriesStatement } from "../db/deliveries";
-import { claimWithContext, releaseClaims, type SecretForEndpoint } from "../db/delivery-context";
+import { loadContext, readMessages } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
+import { type OpenRow, releaseDue, releaseFifo } from "../db/open-deliveries";
 import { operatorEventStatement } from "../db/operator-events";
 import { parseCounted4xx } from "../gate/classify";
+import type { AdmitResult, BacklogNote } from "../gate/types";
 import { acceptMessage } from "../ingest/accept";
+import { deliveryId } from "../lib/ids";
 import { log } from "../lib/log";
-import { TtlCache } from "../lib/ttl-cache";
-import { DeliveryTask } from "../schemas/queue";
-import { checkResolvedHostCached } from "../security/dns-guard";
-import { open } from "../security/secret-box";
-import { checkTargetUrl } from "../security/url-guard";
-import { admit, type RunOptions, report, runFifoPlan, runPlan } from "./gating";
-import { type ProfileKeys, webhookBody } from "./request";
-import { CRASH_RETRY_S, crashed, type Ready, type Result, settle, waitFor } from "./results";
+import { QueueTask } from "../schemas/queue";
+import {
+  askGate,
+  capacityOf,
+  type Plan,
+  type PlanRun,
+  type RunOptions,
+  report,
+  runFifoPlan,
+  runPlan,
+} from "./gating";
+import { prepare } from "./prepare";
+import { recordStatements, writeWithRetry } from "./record";
+import { CRASH_RETRY_S, type Item, type Ready, type Result, waitFor } from "./results";
 import { retryWindowMs } from "./retry";
 
-/** Extra lease time beyond the request deadline before another consumer may take a delivery. */
+/** Extra lease time beyond the request deadline before a handed-out delivery counts as lost. */
 const LEASE_MARGIN_MS = 30_000;
-/** A lane starts no request that could still be running this close to its claim's expiry. */
+/** A lane starts no request that could still be running this close to its lease's expiry. */
 const LANE_SLACK_MS = 5_000;
-/** Attempts at writing a batch's outcomes before handing the batch back to the queue. */
-const WRITE_TRIES = 3;
+/** Most open deliveries one wake hands out for an endpoint. */
+const WAKE_BATCH = 100;
+/** Most FIFO deliveries one wake hands out (walked in order under the single slot). */
+const FIFO_RUN = 50;
+/**
+ * A delivery parked for want of a slot is woken when a report frees one; this is only the
+ * backstop, should that wake be lost.
+ */
+const SLOT_BACKSTOP_MS = 30_000;
+/** What a lane left for lack of time waits before the next wake. */
+const LEFTOVER_WAIT_MS = 1_000;
 
-/** Decrypted secrets by secret row id; rotation creates new ids, so entries never go stale. */
-const secretCache = new TtlCache<Promise<string>>(5 * 60_000, 5000);
-
-type Entry = { message: Message<unknown>; task: DeliveryTask };
+/** One endpoint's part of a batch: its first tries, whether it was woken, what the gate said. */
+interface Lane {
+  endpoint: EndpointRow | undefined;
+  fresh: Ready[];
+  woken: boolean;
+  grant: AdmitResult | null;
+  released: OpenRow[];
+  asked: number;
+}
 
 /**
- * The `DELIVERIES` consumer. Per queue batch: claim the deliveries, load what they need in one
- * D1 round trip, ask each endpoint's gate once for slots, sign and POST what was granted, report
- * the outcomes to each gate once, write every attempt and status in one D1 batch, and only then
- * re-enqueue retries and deferrals, report dead letters and ack. Each queue message is acked or
- * retried on its own.
+ * The `DELIVERIES` consumer. Per queue batch: read what it needs from D1 in one round trip
+ * (no claim is written), skip deliveries that already have an outcome, ask each endpoint's gate
+ * once for slots, hand out the open deliveries of woken endpoints, sign and POST what was
+ * granted, write every outcome in one D1 batch, report outcomes and parked backlogs to each
+ * gate, and only then ack. Each queue message is acked or retried on its own.
  */
 export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const claims: Claims = { ids: [], leaseUntil: 0 };
-  try {
-    await deliverBatch(batch, env, claims);
-  } catch (err) {
-    // Something outside the per-delivery handling threw. The queue retries every message not
-    // yet acked; release this run's claims first, so that retry can take them at once and the
-    // queue's max_retries (then the dead-letter queue, as `consumer_crash`) sees every crash.
-    // Otherwise each retry would meet a live lease, ack, and leave the delivery to the sweeper.
-    log("delivery batch threw; releasing its claims for the queue's retry", {
-      deliveries: claims.ids.length,
-      error: String(err),
-    });
-    if (claims.ids.length > 0) {
-      await releaseClaims(env.DB, claims.ids, claims.leaseUntil).catch((e: unknown) =>
-        log("releasing claims failed; their leases run out instead", { error: String(e) }),
-      );
-    }
-    throw err;
-  }
-}
-
-/** The deliveries one run claimed, and the lease it claimed them until. */
-interface Claims {
-  ids: string[];
-  leaseUntil: number;
-}
-
-async function deliverBatch(batch: MessageBatch<unknown>, env: Env, claims: Claims): Promise<void> {
   const cfg = settings(env);
   const now = Date.now();
   const leaseMs = cfg.requestTimeoutMs + LEASE_MARGIN_MS;
+  const windowMs = retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs);
 
-  const byDelivery = new Map<string, Entry>();
+  const firstTries = new Map<string, Item>();
+  const wakes = new Map<string, Message<unknown>[]>();
   for (const message of batch.messages) {
-    const parsed = DeliveryTask.safeParse(message.body);
+    const parsed = QueueTask.safeParse(message.body);
     if (!parsed.success) {
       log("poison queue message acked", { messageId: message.id, reason: "malformed body" });
       message.ack();
-    } else if (byDelivery.has(parsed.data.deliveryId)) {
-      message.ack(); // the same delivery twice in one batch: one send is enough
-    } else {
-      byDelivery.set(parsed.data.deliveryId, { message, task: parsed.data });
+      continue;
     }
+    const task = parsed.data;
+    if (task.kind === "wake") {
+      wakes.set(task.endpointId, [...(wakes.get(task.endpointId) ?? []), message]);
+      continue;
+    }
+    const id = deliveryId(task.messageId, task.endpointId);
+    if (firstTries.has(id)) {
+      message.ack(); // the same delivery twice in one batch: one send is enough
+      continue;
+    }
+    firstTries.set(id, {
+      appId: task.appId,
+      messageId: task.messageId,
+      endpointId: task.endpointId,
+      eventType: task.eventType,
+      createdAt: task.createdAt,
+      payload: task.payload ?? null,
+      open: null,
+      message,
+    });
   }
-  if (byDelivery.size === 0) return;
+  if (firstTries.size === 0 && wakes.size === 0) return;
 
-  const context = await claimWithContext(env.DB, [...byDelivery.keys()], now, leaseMs);
-  const { claimed, states } = context;
-  claims.ids = claimed.map((d) => d.id);
-  claims.leaseUntil = now + leaseMs;
-  const claimedIds = new Set(claimed.map((d) => d.id));
-  for (const [id, { message }] of byDelivery) {
-    if (claimedIds.has(id)) continue;
-    // Unknown ids are poison; the rest are finished, not yet due (an early duplicate: the
-    // scheduled copy or the sweeper runs it) or held by a live lease elsewhere.
-    if (!states.has(id))
-      log("poison queue message acked", { deliveryId: id, reason: "unknown delivery" });
-    message.ack();
-  }
-  if (claimed.length === 0) return;
-  const claimedAt = Date.now();
+  const items = [...firstTries.values()];
+  const ctx = await loadContext(
+    env.DB,
+    [...items.map((i) => i.endpointId), ...wakes.keys()],
+    items,
+    items.filter((i) => i.payload === null),
+    now,
+  );
 
+  // A first try that already has an outcome or an open row went out before (the queue handed
+  // it out twice, or the sweeper took over a lost send): it is not sent again.
+  const handled = new Set(ctx.logged.map((l) => deliveryId(l.entry[0], l.endpointId)));
+  for (const o of ctx.open) handled.add(deliveryId(o.message_id, o.endpoint_id));
   const results: Result[] = [];
-  const ready: Ready[] = [];
-  const bodies = new Map<string, string>();
-  await Promise.all(
-    claimed.map(async (delivery) => {
-      const task = byDelivery.get(delivery.id)?.task ?? {
-        deliveryId: delivery.id,
-        endpointId: delivery.endpoint_id,
-        messageId: delivery.message_id,
+  const lanes = new Map<string, Lane>();
+  const laneOf = (endpointId: string): Lane => {
+    let lane = lanes.get(endpointId);
+    if (!lane) {
+      lane = {
+        endpoint: ctx.endpoints.get(endpointId),
+        fresh: [],
+        woken: false,
+        grant: null,
+        released: [],
+        asked: 0,
       };
-      try {
-        const endpoint = context.endpoints.get(delivery.endpoint_id);
-        const msg = context.messages.get(delivery.message_id);
-        if (!endpoint)
-          return results.push(settle(delivery, task, "cancelled", "endpoint deleted", now));
-        if (!msg) return results.push(settle(delivery, task, "cancelled", "message purged", now));
-        if (endpoint.disabled)
-          return results.push(settle(delivery, task, "dead", "endpoint_disabled", now));
-        const target = checkTargetUrl(endpoint.url, { allowInsecure: cfg.allowInsecureTargets });
-        if (!target.ok)
-          return results.push(
-            settle(delivery, task, "dead", `target_refused: ${target.reason}`, now),
+      lanes.set(endpointId, lane);
+    }
+    return lane;
+  };
+  for (const endpointId of wakes.keys()) laneOf(endpointId).woken = true;
+  await Promise.all(
+    items.map(async (item) => {
+      if (handled.has(deliveryId(item.messageId, item.endpointId))) {
+        item.message?.ack();
+        return;
+      }
+      item.payload ??= ctx.messages.get(item.messageId)?.payload ?? null;
+      const endpoint = ctx.endpoints.get(item.endpointId);
+      if (endpoint?.ordering === "fifo" && !endpoint.disabled) {
+        // Sent before the endpoint became FIFO: it joins the ordered backlog instead.
+        results.push(waitFor(item, now, now, windowMs));
+        laneOf(item.endpointId);
+        return;
+      }
+      const prepared = await prepare(
+        env,
+        cfg,
+        item,
+        endpoint,
+        ctx.secrets.get(item.endpointId) ?? [],
+        now,
+      );
+      if ("result" in prepared) results.push(prepared.result);
+      else laneOf(item.endpointId).fresh.push(prepared.ready);
+    }),
+  );
+
+  // Ask each gate once; woken endpoints then hand out as many open deliveries as they may send.
+  await Promise.all(
+    [...lanes.entries()].map(async ([endpointId, lane]) => {
+      const endpoint = lane.endpoint;
+      const usable = endpoint && !endpoint.disabled;
+      if (!usable) {
+        // Gone or disabled: what it still has open is settled without the gate.
+        if (lane.woken) {
+          lane.asked = WAKE_BATCH;
+          lane.released = await releaseDue(env.DB, endpointId, now, WAKE_BATCH, now + leaseMs);
+        }
+        return;
+      }
+      const fifo = endpoint.ordering === "fifo";
+      const extra = lane.woken ? (fifo ? FIFO_RUN : WAKE_BATCH) : 0;
+      if (lane.fresh.length + extra === 0) return;
+      lane.grant = await askGate(env, endpoint, fifo ? 1 : lane.fresh.length + extra);
+      const room = capacityOf(lane.grant, fifo) - lane.fresh.length;
+      if (lane.woken && room > 0) {
+        lane.asked = Math.min(extra, room);
+        const release = fifo ? releaseFifo : releaseDue;
+        lane.released = await release(env.DB, endpointId, now, lane.asked, now + leaseMs);
+      }
+    }),
+  );
+  const releasedRows = [...lanes.values()].flatMap((l) => l.released);
+  const releasedMessages = await readMessages(
+    env.DB,
+    releasedRows.map((r) => ({ appId: r.app_id, messageId: r.message_id })),
+  );
+
+  const plans: { endpointId: string; plan: Plan }[] = [];
+  const notes = new Map<string, BacklogNote>();
+  await Promise.all(
+    [...lanes.entries()].map(async ([endpointId, lane]) => {
+      const note: BacklogNote = { endpointId, ...(lane.woken ? { woke: true } : {}) };
+      notes.set(endpointId, note);
+      const released: Ready[] = [];
+      await Promise.all(
+        lane.released.map(async (row) => {
+          const msg = releasedMessages.get(row.message_id);
+          const item: Item = {
+            appId: row.app_id,
+            messageId: row.message_id,
+            endpointId,
+            eventType: msg?.event_type ?? "",
+            createdAt: msg?.created_at ?? row.created_at,
+            payload: msg?.payload ?? null,
+            open: row,
+            message: null,
+          };
+          const prepared = await prepare(
+            env,
+            cfg,
+            item,
+            lane.endpoint,
+            ctx.secrets.get(endpointId) ?? [],
+            now,
           );
-        if (cfg.dnsCheck) {
-          const dns = await checkResolvedHostCached(target.url.hostname);
-          if (dns.ok === false)
-            return results.push(
-              settle(delivery, task, "dead", `target_refused: ${dns.reason}`, now),
-            );
-        }
-        const secretRows = context.secrets.get(endpoint.id) ?? [];
-        const type = secretRows[0]?.type;
-        if (!type) return results.push(settle(delivery, task, "dead", "no_signing_secret", now));
-        const keys: ProfileKeys = { type, secrets: await openSecrets(env, secretRows) };
-        let body = bodies.get(msg.id);
-        if (body === undefined) {
-          body = webhookBody(msg);
-          bodies.set(msg.id, body);
-        }
-        ready.push({ delivery, task, endpoint, msg, body, keys });
-      } catch (err) {
-        log("delivery processing threw; handing it back to the queue", {
-          deliveryId: delivery.id,
-          error: String(err),
+          if ("result" in prepared) results.push(prepared.result);
+          else released.push(prepared.ready);
+        }),
+      );
+      const grant = lane.grant;
+      if (lane.woken && lane.released.length < lane.asked && grant?.parkSeq !== undefined)
+        note.drained = grant.parkSeq;
+      if (!grant) return;
+      const fifo = lane.endpoint?.ordering === "fifo";
+      // Older deliveries first: what a wake handed out, in its order, then this batch's first tries.
+      released.sort((a, b) => order(a.item, b.item, fifo));
+      const queue = [...released, ...lane.fresh];
+      const sendable = Math.min(capacityOf(grant, fifo), queue.length);
+      const leases = grant.leases.slice(0, Math.max(0, Math.min(grant.leases.length, sendable)));
+      if (grant.leases.length > leases.length)
+        note.unusedLeases = grant.leases.slice(leases.length);
+      if (sendable > 0) {
+        plans.push({
+          endpointId,
+          plan: {
+            lanes: leases.map((leaseId, i) => ({ leaseId, notBefore: grant.notBefore?.[i] })),
+            queue: queue.slice(0, sendable),
+            reusable: grant.reusable,
+            failureBudget: grant.failureBudget,
+            fifo,
+          },
         });
-        results.push(crashed(delivery, task, now));
+      }
+      // The rest waits: for a slot (a report wakes it), or for the time the gate gave, spread
+      // at the endpoint's rate so it returns in order rather than all at once.
+      const rest = queue.slice(sendable);
+      const spacingMs = lane.endpoint?.rate_limit ? 1000 / lane.endpoint.rate_limit : 0;
+      rest.forEach((r, k) => {
+        const dueAt =
+          grant.waitFor === "slot"
+            ? now + SLOT_BACKSTOP_MS
+            : now + Math.max(LEFTOVER_WAIT_MS, grant.retryAfterMs + k * spacingMs);
+        results.push(waitFor(r.item, dueAt, now, windowMs));
+      });
+      if (rest.length > 0) {
+        note.parkedUntil =
+          grant.waitFor === "slot" ? now + SLOT_BACKSTOP_MS : now + grant.retryAfterMs;
       }
     }),
   );
 
-  const preparedAt = Date.now();
-  const windowMs = retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs);
-  const { plans, waiting } = await admit(env, ready, now, windowMs);
-  const admittedAt = Date.now();
-  results.push(...waiting);
-  // Both the claims and the gate's slots are leased for one request's deadline plus a margin.
-  // A lane that works through several deliveries starts none that could outlive its lease, or
-  // another consumer could take the same delivery (or the slot) while it is still in flight.
   const run: RunOptions = {
     timeoutMs: cfg.requestTimeoutMs,
     schedule: cfg.retrySchedule,
@@ -167,69 +267,63 @@ async function deliverBatch(batch: MessageBatch<unknown>, env: Env, claims: Clai
   };
   const sent: Result[] = [];
   await Promise.all(
-    plans.map(async (plan) => {
-      const { done, leftover, waitS } = plan.fifo
-        ? await runFifoPlan(env.DB, plan, run)
-        : await runPlan(plan, run);
-      sent.push(...done);
-      for (const r of leftover) results.push(waitFor(r, waitS, now, windowMs));
+    plans.map(async ({ endpointId, plan }) => {
+      const ran: PlanRun = plan.fifo ? await runFifoPlan(plan, run) : await runPlan(plan, run);
+      sent.push(...ran.done);
+      const note = notes.get(endpointId);
+      const at = Date.now();
+      for (const r of ran.leftover)
+        results.push(waitFor(r.item, at + LEFTOVER_WAIT_MS, at, windowMs));
+      if (!note) return;
+      // A FIFO head that failed holds the rest until its retry; any other leftover goes next.
+      const head = plan.fifo ? ran.done[ran.done.length - 1] : undefined;
+      const resumeAt =
+        ran.stoppedBy === "failures" && head?.park ? head.park.dueAt : at + LEFTOVER_WAIT_MS;
+      if (ran.leftover.length > 0 || (plan.fifo && ran.stoppedBy === "failures"))
+        note.parkedUntil = Math.min(note.parkedUntil ?? resumeAt, resumeAt);
+      // Every failure that will retry is parked too: the gate wakes it when it is due.
+      for (const r of ran.done) {
+        if (r.park) note.parkedUntil = Math.min(note.parkedUntil ?? r.park.dueAt, r.park.dueAt);
+      }
     }),
   );
   results.push(...sent);
-  const sentAt = Date.now();
-
-  // The gate report and the D1 write are independent: run them side by side. An endpoint the
-  // gate wants disabled (rare) is written right after, in its own small batch.
-  const reported = report(env, sent);
-  const writeNow = Date.now();
-  // Two statements for the whole batch (attempts, statuses), plus any dead letters.
-  const attempts = results.flatMap((r) => (r.attempt ? [r.attempt] : []));
-  const statements: D1PreparedStatement[] = [
-    ...(attempts.length > 0 ? [insertAttemptsStatement(env.DB, attempts)] : []),
-    updateDeliveriesStatement(
-      env.DB,
-      results.map((r) => r.update),
-      writeNow,
-    ),
-  ];
-  const gone = new Map<string, string>();
+  // Deliveries parked without a plan (refused first tries, retries after a refused DNS check).
   for (const r of results) {
-    if (r.dead) {
-      statements.push(
-        upsertDeadLetterStatement(env.DB, {
-          delivery_id: r.delivery.id,
-          app_id: r.delivery.app_id,
-          message_id: r.delivery.message_id,
-          endpoint_id: r.delivery.endpoint_id,
-          reason: r.dead,
-          attempts: r.delivery.attempts + (r.update.attempted ? 1 : 0),
-          dead_at: writeNow,
-        }),
-      );
-    }
-    if (r.disableEndpoint) gone.set(r.delivery.endpoint_id, r.disableEndpoint);
+    if (!r.park) continue;
+    const note = notes.get(r.item.endpointId) ?? { endpointId: r.item.endpointId };
+    note.parkedUntil = Math.min(note.parkedUntil ?? r.park.dueAt, r.park.dueAt);
+    notes.set(r.item.endpointId, note);
   }
-  statements.push(...disableStatements(env.DB, gone, context.endpoints, writeNow));
+
+  const writeNow = Date.now();
+  const gone = new Map<string, string>();
+  for (const r of results) if (r.disableEndpoint) gone.set(r.item.endpointId, r.disableEndpoint);
+  const statements = [
+    ...recordStatements(env.DB, results, writeNow),
+    ...disableStatements(env.DB, gone, ctx.endpoints, writeNow),
+  ];
   try {
     await writeWithRetry(env.DB, statements);
   } catch (err) {
-    // Sent but not recorded. Hand every message back once the lease has run out, so the claim
-    // can be retaken and the outcome written: the receiver may see a duplicate, nothing is lost.
-    log("recording attempts failed; retrying the batch after the lease", { error: String(err) });
-    for (const r of results)
-      byDelivery.get(r.delivery.id)?.message.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
-    await reported;
+    // Sent but not recorded. First tries go back to the queue after the lease (the receiver
+    // may see a duplicate, nothing is lost); handed-out open rows are found by the sweeper.
+    log("recording outcomes failed; handing the batch back", { error: String(err) });
+    for (const item of firstTries.values())
+      item.message?.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
+    for (const list of wakes.values()) for (const m of list) m.ack();
+    await report(env, sent, new Map()).catch(() => undefined);
     return;
   }
-  const disabled = new Map(gone);
-  const autoDisabled = new Map([...(await reported)].filter(([id]) => !gone.has(id)));
+  const reported = await report(env, sent, notes);
+  const autoDisabled = new Map([...reported].filter(([id]) => !gone.has(id)));
   if (autoDisabled.size > 0) {
     try {
       await writeWithRetry(
         env.DB,
-        disableStatements(env.DB, autoDisabled, context.endpoints, writeNow),
+        disableStatements(env.DB, autoDisabled, ctx.endpoints, writeNow),
       );
-      for (const [id, reason] of autoDisabled) disabled.set(id, reason);
+      for (const [id, reason] of autoDisabled) gone.set(id, reason);
     } catch (err) {
       log("auto-disable could not be recorded", {
         endpoints: [...autoDisabled.keys()],
@@ -237,29 +331,30 @@ async function deliverBatch(batch: MessageBatch<unknown>, env: Env, claims: Clai
       });
     }
   }
-  if (disabled.size > 0) {
-    log("endpoints disabled", { endpoints: [...disabled.keys()] });
-    await notifyOperator(env, disabled, context.endpoints, writeNow);
+  if (gone.size > 0) {
+    log("endpoints disabled", { endpoints: [...gone.keys()] });
+    await notifyOperator(env, gone, ctx.endpoints, writeNow);
   }
-  const recordedAt = Date.now();
 
-  await followUp(env, results, byDelivery);
+  await followUp(env, results, wakes);
   log("delivery batch", {
     messages: batch.messages.length,
-    claimed: claimed.length,
+    firstTries: firstTries.size,
+    woken: wakes.size,
+    released: releasedRows.length,
     sent: sent.length,
-    succeeded: results.filter((r) => r.update.status === "succeeded").length,
-    retrying: results.filter((r) => r.retryIn !== undefined).length,
+    succeeded: results.filter((r) => r.entry?.[2] === "succeeded").length,
+    parked: results.filter((r) => r.park).length,
     dead: results.filter((r) => r.dead).length,
-    ms: {
-      claim: claimedAt - now,
-      prepare: preparedAt - claimedAt,
-      gate: admittedAt - preparedAt,
-      send: sentAt - admittedAt,
-      record: recordedAt - sentAt,
-      followUp: Date.now() - recordedAt,
-    },
+    ms: Date.now() - now,
   });
+}
+
+/** FIFO deliveries go in message order; others oldest due first. */
+function order(a: Item, b: Item, fifo: boolean): number {
+  if (!fifo && a.open && b.open && a.open.due_at !== b.open.due_at)
+    return a.open.due_at - b.open.due_at;
+  return a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
 }
 
 /** Disables endpoints and records each as an operator event. */
@@ -293,17 +388,19 @@ async function notifyOperator(
   await Promise.all(
     [...disabled].map(async ([endpointId, reason]) => {
       const endpoint = endpoints.get(endpointId);
+      const payload = {
+        appId: endpoint?.app_id,
+        endpointId,
+        url: endpoint?.url,
+        reason,
+        disabledAt: new Date(at).toISOString(),
+      };
       try {
         await acceptMessage(env, {
           appId: operatorApp,
           eventType: "endpoint.disabled",
-          payload: {
-            appId: endpoint?.app_id,
-            endpointId,
-            url: endpoint?.url,
-            reason,
-            disabledAt: new Date(at).toISOString(),
-          },
+          payload,
+          rawPayload: JSON.stringify(payload),
           idempotencyKey: `endpoint.disabled:${endpointId}:${at}`,
         });
       } catch (err) {
@@ -314,37 +411,22 @@ async function notifyOperator(
   );
 }
 
-/** After D1 committed: re-enqueue retries and deferrals, notify the dead-letter queue, then ack or retry each message. */
+/** After D1 committed: notify the dead-letter queue, then ack or hand back each message. */
 async function followUp(
   env: Env,
   results: Result[],
-  byDelivery: Map<string, Entry>,
+  wakes: Map<string, Message<unknown>[]>,
 ): Promise<void> {
-  const again = results.filter((r) => r.retryIn !== undefined);
-  let resent = true;
-  if (again.length > 0) {
-    try {
-      for (let i = 0; i < again.length; i += 100) {
-        await env.DELIVERIES.sendBatch(
-          again
-            .slice(i, i + 100)
-            .map((r) => ({ body: r.task, contentType: "json" as const, delaySeconds: r.retryIn })),
-        );
-      }
-    } catch (err) {
-      resent = false;
-      log("re-enqueue failed; retrying the originals instead", {
-        deliveries: again.length,
-        error: String(err),
-      });
-    }
-  }
   const dead = results.filter((r) => r.dead);
   if (dead.length > 0) {
     try {
       await env.DEAD_LETTERS.sendBatch(
         dead.map((r) => ({
-          body: { kind: "dead", deliveryId: r.delivery.id, reason: r.dead },
+          body: {
+            kind: "dead",
+            deliveryId: deliveryId(r.item.messageId, r.item.endpointId),
+            reason: r.dead,
+          },
           contentType: "json" as const,
         })),
       );
@@ -354,54 +436,10 @@ async function followUp(
     }
   }
   for (const r of results) {
-    const message = byDelivery.get(r.delivery.id)?.message;
+    const message = r.item.message;
     if (!message) continue;
-    if (r.crashed) message.retry({ delaySeconds: CRASH_RETRY_S });
-    else if (r.retryIn !== undefined && !resent) message.retry({ delaySeconds: r.retryIn });
+    if (r.crashed && !r.park) message.retry({ delaySeconds: CRASH_RETRY_S });
     else message.ack();
   }
-}
-
-/** Writes a batch's outcomes, trying again on a transient D1 error: the requests already went out. */
-async function writeWithRetry(db: D1Database, statements: D1PreparedStatement[]): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.batch(statements);
-      return;
-    } catch (err) {
-      if (attempt >= WRITE_TRIES) throw err;
-      log("recording attempts failed; trying again", { attempt, error: String(err) });
-      await new Promise((r) => setTimeout(r, 100 * 3 ** attempt));
-    }
-  }
-}
-
-/**
- * The secrets to sign with, current first. The current one must open (else the delivery is
- * handed back); a rotated-out one that cannot (its encryption key was retired from
- * ENCRYPTION_KEYS_OLD too early) is skipped with a log line rather than blocking the profile.
- */
-async function openSecrets(env: Env, rows: SecretForEndpoint[]): Promise<string[]> {
-  const opened = await Promise.allSettled(rows.map((row) => decrypt(env, row)));
-  const secrets: string[] = [];
-  opened.forEach((o, i) => {
-    if (o.status === "fulfilled") secrets.push(o.value);
-    else if (i === 0) throw o.reason;
-    else
-      log("old signing secret cannot be decrypted; skipped", {
-        secretId: rows[i]?.id,
-        error: String(o.reason),
-      });
-  });
-  return secrets;
-}
-
-function decrypt(env: Env, row: { id: string; secret_enc: string }): Promise<string> {
-  let hit = secretCache.get(row.id);
-  if (!hit) {
-    hit = open(env, row.secret_enc);
-    hit.catch(() => secretCache.delete(row.id));
-    secretCache.set(row.id, hit);
-  }
-  return hit;
+  for (const list of wakes.values()) for (const m of list) m.ack();
 }

@@ -1,41 +1,36 @@
 import { LIMITS } from "../config";
-import type { DeliveryTask } from "../schemas/queue";
+import { log } from "../lib/log";
+import type { QueueTask } from "../schemas/queue";
 
 /**
- * Sends delivery tasks to `DELIVERIES` in chunks of 100 (the sendBatch limit). Never throws:
- * the rows are already durable as `pending`, so a failed send only delays them until the
- * sweeper re-enqueues; returns how many tasks could not be sent.
+ * Sends tasks to `DELIVERIES` in chunks of 100 (the sendBatch limit). Never throws: what they
+ * hand out is already durable in D1, so a failed send only delays it until the sweeper finds
+ * it; returns how many tasks could not be sent.
  */
-export async function enqueueDeliveries(
-  env: Env,
-  tasks: DeliveryTask[],
-  delaySeconds = 0,
-): Promise<number> {
+export async function enqueueTasks(env: Env, tasks: QueueTask[]): Promise<number> {
   let failed = 0;
-  const chunks: DeliveryTask[][] = [];
+  const chunks: QueueTask[][] = [];
   for (let i = 0; i < tasks.length; i += LIMITS.queueBatch)
     chunks.push(tasks.slice(i, i + LIMITS.queueBatch));
   await Promise.all(
     chunks.map(async (chunk) => {
       try {
         await env.DELIVERIES.sendBatch(
-          chunk.map((body) => ({
-            body,
-            contentType: "json" as const,
-            ...(delaySeconds > 0 ? { delaySeconds } : {}),
-          })),
+          chunk.map((body) => ({ body, contentType: "json" as const })),
         );
       } catch (err) {
         failed += chunk.length;
-        console.error(
-          JSON.stringify({
-            msg: "enqueue failed; sweeper will retry",
-            deliveries: chunk.length,
-            error: String(err),
-          }),
-        );
+        log("enqueue failed; the sweeper will hand these out", {
+          tasks: chunk.length,
+          error: String(err),
+        });
       }
     }),
   );
   return failed;
+}
+
+/** Asks the consumer to hand out an endpoint's due open deliveries. */
+export function wakeTasks(endpointIds: Iterable<string>): QueueTask[] {
+  return [...new Set(endpointIds)].map((endpointId) => ({ kind: "wake", endpointId }));
 }

@@ -16,7 +16,9 @@ export interface ProfileKeys {
  * stored as JSON text and goes out as is, never parsed and re-serialised. The timestamp is the
  * event's, so every retry carries the same bytes.
  */
-export function webhookBody(msg: MessageRow): string {
+export function webhookBody(
+  msg: Pick<MessageRow, "event_type" | "created_at" | "payload">,
+): string {
   return `{"type":${JSON.stringify(msg.event_type)},"timestamp":"${new Date(msg.created_at).toISOString()}","data":${msg.payload}}`;
 }
 

@@ -1,16 +1,13 @@
 /**
- * What one claimed delivery turns into: an HTTP attempt and its verdict (`send`), or a result
- * without one (settled, waiting on the gate, expired, crashed). The consumer writes these and
- * acts on them; nothing here touches D1 or the queue.
+ * What one delivery in a consumer batch turns into: an HTTP attempt and its verdict (`send`),
+ * or a result without one (settled, waiting on the gate, expired, crashed). The consumer writes
+ * these and acts on them; nothing here touches D1 or the queue.
  */
 
-import type { AttemptRow } from "../db/attempts";
-import type { DeliveryRow, DeliveryUpdate } from "../db/deliveries";
+import type { LogEntry } from "../db/attempt-log";
 import type { EndpointRow } from "../db/endpoints";
-import type { MessageRow } from "../db/messages";
-import { newId } from "../lib/ids";
+import type { OpenRow, OpenUpdate } from "../db/open-deliveries";
 import { countOp } from "../lib/ops";
-import type { DeliveryTask } from "../schemas/queue";
 import { type AttemptOutcome, postWebhook } from "./http";
 import { decide, describeFailure } from "./outcome";
 import { type ProfileKeys, webhookHeaders } from "./request";
@@ -21,31 +18,69 @@ export const CRASH_RETRY_S = 10;
 /** A connection reset this soon after sending is retried once at once (see `send`). */
 const STALE_RESET_MS = 1000;
 
-/** A claimed delivery ready to send, once its endpoint's gate grants a slot. */
+/** One delivery a batch holds: a first try from ingest, or an open row a wake handed out. */
+export interface Item {
+  appId: string;
+  messageId: string;
+  endpointId: string;
+  eventType: string;
+  createdAt: number;
+  /** The payload as sent, once known (carried by the task or read from D1). */
+  payload: string | null;
+  /** Its open row when it is off the first-try path (retrying, parked, FIFO). */
+  open: OpenRow | null;
+  /** The queue message that carried it (first tries only). */
+  message: Message<unknown> | null;
+}
+
+/** An item ready to send, once its endpoint's gate grants a slot. */
 export interface Ready {
-  delivery: DeliveryRow;
-  task: DeliveryTask;
+  item: Item;
   endpoint: EndpointRow;
-  msg: MessageRow;
   body: string;
   keys: ProfileKeys;
 }
 
-/** What one claimed delivery turned into, ready to be written and acted on. */
+/** What one item turned into, ready to be written and acted on. */
 export interface Result {
-  delivery: DeliveryRow;
-  task: DeliveryTask;
-  update: DeliveryUpdate;
-  attempt?: AttemptRow;
+  item: Item;
+  /** What to add to the attempt log. */
+  entry?: LogEntry;
+  /** Still open: it waits in `open_deliveries` until then. */
+  park?: OpenUpdate;
+  /** Finished: its open row, if any, goes. */
+  ended?: boolean;
   dead?: string;
   /** Disable the endpoint with this reason (410 Gone, auto-disable). */
   disableEndpoint?: string;
-  /** Re-enqueue after this many seconds (a retry or a gate deferral). */
-  retryIn?: number;
-  /** Processing threw: hand the message back to the queue (counts toward max_retries). */
+  /** Processing threw: hand it back (a first try to the queue, an open row to its row). */
   crashed?: boolean;
   /** For the gate report. */
   gate?: { leaseId: string; outcome: AttemptOutcome };
+}
+
+/** The item's series so far: tries in this series, tries ever, when the series began. */
+function series(item: Item) {
+  return {
+    attempts: item.open?.attempts ?? 0,
+    total: item.open?.total_attempts ?? 0,
+    firstAttemptAt: item.open?.first_attempt_at ?? null,
+  };
+}
+
+function parked(item: Item, dueAt: number, lastError: string | null, tried = 0, at = 0) {
+  const s = series(item);
+  return {
+    endpointId: item.endpointId,
+    messageId: item.messageId,
+    appId: item.appId,
+    attempts: s.attempts + tried,
+    totalAttempts: s.total + tried,
+    firstAttemptAt: s.firstAttemptAt ?? (tried > 0 ? at : null),
+    dueAt,
+    lastError,
+    createdAt: item.open?.created_at ?? item.createdAt,
+  };
 }
 
 /** One HTTP attempt and its verdict. */
@@ -55,9 +90,15 @@ export async function send(
   timeoutMs: number,
   schedule: number[],
 ): Promise<Result> {
-  const { delivery, task, endpoint, msg, body, keys } = r;
+  const { item, endpoint, body, keys } = r;
   const startedAt = Date.now();
-  const headers = await webhookHeaders(msg.id, body, endpoint, keys, Math.floor(startedAt / 1000));
+  const headers = await webhookHeaders(
+    item.messageId,
+    body,
+    endpoint,
+    keys,
+    Math.floor(startedAt / 1000),
+  );
   countOp("subrequests");
   const request = { url: endpoint.url, headers, body, timeoutMs };
   let outcome = await postWebhook(request);
@@ -72,120 +113,86 @@ export async function send(
       timeoutMs: Math.max(1, timeoutMs - outcome.durationMs),
     });
   }
-  const verdict = decide(
-    outcome,
-    endpoint.success_rule,
-    delivery.attempts + 1,
-    schedule,
-    Date.now(),
-  );
-  const attempt: AttemptRow = {
-    id: newId("att", startedAt),
-    delivery_id: delivery.id,
-    message_id: delivery.message_id,
-    endpoint_id: delivery.endpoint_id,
-    app_id: delivery.app_id,
-    attempt: delivery.total_attempts + 1,
-    started_at: startedAt,
-    duration_ms: outcome.durationMs,
-    status_code: outcome.statusCode ?? null,
-    error: outcome.error ?? null,
-    response_excerpt: outcome.excerpt ?? null,
-  };
-  const now = Date.now();
-  const base = {
-    id: delivery.id,
-    attempted: true,
+  return judged(item, endpoint, outcome, startedAt, schedule, { leaseId, outcome });
+}
+
+/**
+ * A refusal at send time that may pass later (a target name resolving to a private address):
+ * a failed attempt without a request, retried on the schedule like any other.
+ */
+export function refusedAttempt(
+  item: Item,
+  endpoint: EndpointRow,
+  reason: string,
+  now: number,
+  schedule: number[],
+): Result {
+  const result = judged(item, endpoint, { durationMs: 0, retryAfter: null }, now, schedule);
+  if (result.entry) result.entry[6] = reason;
+  if (result.park) result.park.lastError = reason;
+  return result;
+}
+
+function judged(
+  item: Item,
+  endpoint: Pick<EndpointRow, "success_rule">,
+  outcome: AttemptOutcome,
+  startedAt: number,
+  schedule: number[],
+  gate?: Result["gate"],
+): Result {
+  const s = series(item);
+  const verdict = decide(outcome, endpoint.success_rule, s.attempts + 1, schedule, Date.now());
+  const error = verdict.kind === "succeeded" ? null : describeFailure(outcome);
+  const entry = (status: LogEntry[2]): LogEntry => [
+    item.messageId,
+    s.total + 1,
+    status,
     startedAt,
-    statusCode: outcome.statusCode ?? null,
-    error: verdict.kind === "succeeded" ? null : describeFailure(outcome),
-  };
-  const common = { delivery, task, attempt, gate: { leaseId, outcome } };
-  if (verdict.kind === "succeeded")
-    return { ...common, update: { ...base, status: "succeeded", nextAttemptAt: null } };
+    outcome.durationMs,
+    outcome.statusCode ?? null,
+    error,
+    outcome.excerpt ?? null,
+  ];
+  const common = { item, ...(gate ? { gate } : {}) };
+  if (verdict.kind === "succeeded") return { ...common, entry: entry("succeeded"), ended: true };
   if (verdict.kind === "retry") {
-    return {
-      ...common,
-      retryIn: verdict.delaySeconds,
-      update: { ...base, status: "failed", nextAttemptAt: now + verdict.delaySeconds * 1000 },
-    };
+    const dueAt = Date.now() + verdict.delaySeconds * 1000;
+    return { ...common, entry: entry("failed"), park: parked(item, dueAt, error, 1, startedAt) };
   }
   return {
     ...common,
+    entry: entry("dead"),
+    ended: true,
     dead: verdict.reason,
     disableEndpoint: verdict.disableEndpoint,
-    update: { ...base, status: "dead", nextAttemptAt: null },
   };
 }
 
-/** A delivery settled without an HTTP attempt (cancelled, or dead before sending). */
+/** An item settled without an HTTP attempt (cancelled, or dead before sending). */
 export function settle(
-  delivery: DeliveryRow,
-  task: DeliveryTask,
+  item: Item,
   status: "cancelled" | "dead",
   reason: string,
   now: number,
 ): Result {
-  return {
-    delivery,
-    task,
-    ...(status === "dead" ? { dead: reason } : {}),
-    update: {
-      id: delivery.id,
-      status,
-      attempted: false,
-      nextAttemptAt: null,
-      startedAt: now,
-      statusCode: null,
-      error: reason,
-    },
-  };
+  const entry: LogEntry = [item.messageId, 0, status, now, 0, null, reason, null];
+  return { item, entry, ended: true, ...(status === "dead" ? { dead: reason } : {}) };
 }
 
 /**
- * A delivery that may not go yet waits without using an attempt, unless its retry window
- * (`retryWindowMs`, counted from its first attempt) closes first: then it expires.
+ * An item that may not go yet waits without using an attempt, unless its retry window (counted
+ * from its first attempt, or from its acceptance when it never went out) closes first: then it
+ * expires.
  */
-export function waitFor(r: Ready, seconds: number, now: number, windowMs: number): Result {
-  const first = r.delivery.first_attempt_at;
-  if (first !== null && now + seconds * 1000 > first + windowMs) {
-    return settle(r.delivery, r.task, "dead", "expired", now);
-  }
-  return deferred(r.delivery, r.task, seconds, now);
+export function waitFor(item: Item, dueAt: number, now: number, windowMs: number): Result {
+  const start = item.open?.first_attempt_at ?? item.createdAt;
+  if (dueAt > start + windowMs) return settle(item, "dead", "expired", now);
+  return { item, park: parked(item, dueAt, item.open?.last_error ?? null) };
 }
 
-/** A delivery the gate did not let through yet: it waits without using an attempt. */
-function deferred(delivery: DeliveryRow, task: DeliveryTask, seconds: number, now: number): Result {
-  return {
-    delivery,
-    task,
-    retryIn: seconds,
-    update: {
-      id: delivery.id,
-      status: delivery.attempts > 0 ? "failed" : "pending",
-      attempted: false,
-      nextAttemptAt: now + seconds * 1000,
-      startedAt: now,
-      statusCode: null,
-      error: delivery.last_error,
-    },
-  };
-}
-
-/** A delivery whose processing threw: released for a later try, not counted as an attempt. */
-export function crashed(delivery: DeliveryRow, task: DeliveryTask, now: number): Result {
-  return {
-    delivery,
-    task,
-    crashed: true,
-    update: {
-      id: delivery.id,
-      status: "pending",
-      attempted: false,
-      nextAttemptAt: now + CRASH_RETRY_S * 1000,
-      startedAt: now,
-      statusCode: null,
-      error: "consumer error",
-    },
-  };
+/** An item whose processing threw: handed back for a later try, not counted as an attempt. */
+export function crashed(item: Item, now: number): Result {
+  if (!item.open) return { item, crashed: true };
+  return { item, crashed: true, park: parked(item, now + CRASH_RETRY_S * 1000, "consumer error") };
 }

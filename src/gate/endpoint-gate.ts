@@ -14,6 +14,7 @@ import { acquire, inFlight, initialLeases, type LeaseState, nextExpiry, release 
 import { available, initialPacer, type PacerState, pace } from "./pacer";
 import type {
   AdmitResult,
+  BacklogNote,
   GateHealth,
   GateLimits,
   GateOutcome,
@@ -55,6 +56,18 @@ interface GateState {
   purgeAt: number | null;
   /** The alarm we set, so scheduling needs no async getAlarm(). */
   alarmAt: number | null;
+  /** The endpoint this gate guards (learned from reports), for the wakes it sends. */
+  endpointId: string | null;
+  /** Deliveries of this endpoint may be parked in D1, waiting for a wake. */
+  waiters: boolean;
+  /** Counts parkings, so a wake that drained an older backlog does not clear a newer one. */
+  parkSeq: number;
+  /** When to send the next wake (a parked delivery's time, or at once when a slot freed). */
+  wakeAt: number | null;
+  /** When the last wake went out; another waits for its answer (or WAKE_STALE_MS). */
+  wakeSentAt: number | null;
+  /** `maxConcurrency` of the last admit: whether a report freed a usable slot. */
+  maxInFlight: number;
 }
 
 const STATE_KEY = "gate";
@@ -76,6 +89,10 @@ const MAX_PAUSE_MS = 3_600_000;
 const DISABLE_REASK_MS = 600_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** A wake unanswered this long is presumed lost (its consumer died): another may go. */
+const WAKE_STALE_MS = 60_000;
+/** After a failed wake send, try again this much later. */
+const WAKE_RETRY_MS = 5_000;
 
 /**
  * One per endpoint (`idFromName(endpointId)`): decides whether a delivery may go now, through
@@ -103,14 +120,16 @@ export class EndpointGate extends DurableObject<Env> {
     const cfg = this.config();
     const s = this.load(now);
     const want = Math.max(0, Math.floor(n));
-    const refuse = (waitMs: number): AdmitResult => {
-      this.rememberRate(s, limits.rateLimit);
+    const refuse = (waitMs: number, waitFor: "slot" | "time" = "time"): AdmitResult => {
+      this.rememberLimits(s, limits);
       return {
         leases: [],
         retryAfterMs: Math.max(1, Math.ceil(waitMs)),
         breaker: s.breaker.state,
         reusable: false,
         failureBudget: 0,
+        waitFor,
+        parkSeq: s.parkSeq,
       };
     };
 
@@ -121,6 +140,7 @@ export class EndpointGate extends DurableObject<Env> {
         breaker: s.breaker.state,
         reusable: false,
         failureBudget: 0,
+        parkSeq: s.parkSeq,
       };
     }
     if (s.pausedUntil !== null && now < s.pausedUntil) return refuse(s.pausedUntil - now);
@@ -152,13 +172,16 @@ export class EndpointGate extends DurableObject<Env> {
       if (rate) s.pacer = rate.state;
       if (pass.probe) s.probeLease = held.ids[0] ?? null;
       s.rateLimit = limits.rateLimit;
+      s.maxInFlight = max;
       this.save(s, now);
     }
 
     let waitMs = 0;
+    let waitFor: "slot" | "time" = "time";
     if (held.ids.length < want) {
       waitMs = 1;
       if (byConcurrency < want) {
+        waitFor = "slot";
         const expiry = nextExpiry(held.state, now);
         waitMs = Math.max(
           waitMs,
@@ -167,8 +190,10 @@ export class EndpointGate extends DurableObject<Env> {
       }
       if (rate && rate.nextAt > now) waitMs = Math.max(waitMs, rate.nextAt - now);
     }
-    if (held.ids.length === 0) return refuse(waitMs);
+    if (held.ids.length === 0) return refuse(waitMs, waitFor);
     return {
+      waitFor,
+      parkSeq: s.parkSeq,
       leases: held.ids,
       ...(rate ? { notBefore: rate.times.slice(0, held.ids.length) } : {}),
       retryAfterMs: waitMs,
@@ -184,13 +209,13 @@ export class EndpointGate extends DurableObject<Env> {
   }
 
   /** Releases leases and records outcomes; answers `disable` when auto-disable triggers (once, unless still running 10 min later). */
-  report(outcomes: GateOutcome[], now: number = Date.now()): ReportResult {
+  report(outcomes: GateOutcome[], now: number = Date.now(), note?: BacklogNote): ReportResult {
     const cfg = this.config();
     const s = this.load(now);
-    s.leases = release(
-      s.leases,
-      outcomes.map((o) => o.leaseId),
-    );
+    s.leases = release(s.leases, [
+      ...outcomes.map((o) => o.leaseId),
+      ...(note?.unusedLeases ?? []),
+    ]);
     for (const o of outcomes) {
       s.reported = true;
       const isProbe = s.probeLease !== null && o.leaseId === s.probeLease;
@@ -223,6 +248,7 @@ export class EndpointGate extends DurableObject<Env> {
       }
     }
     if (s.pausedUntil !== null && s.pausedUntil <= now) s.pausedUntil = null;
+    if (note) this.noteBacklog(s, note, now, cfg.breaker);
 
     const cells = tally(outcomes);
     for (const c of cells) {
@@ -281,12 +307,63 @@ export class EndpointGate extends DurableObject<Env> {
     this.ctx.storage.sql.exec("DELETE FROM latency");
     const fresh = initialState(now, this.config().breaker);
     fresh.alarmAt = old?.alarmAt ?? null;
+    // Parked deliveries are still parked: keep waking them.
+    fresh.endpointId = old?.endpointId ?? null;
+    fresh.waiters = old?.waiters ?? false;
+    fresh.parkSeq = old?.parkSeq ?? 0;
+    fresh.wakeAt = old?.waiters ? now : null;
     this.save(fresh, now);
   }
 
-  /** Housekeeping: frees expired leases, purges samples older than a day, re-arms itself. */
-  override alarm(): void {
+  /**
+   * Keeps track of the endpoint's parked deliveries and decides when to wake them: at their
+   * time, or at once when a slot is free and nothing holds them back. One wake at a time, so
+   * waiting costs nothing per parked delivery.
+   */
+  private noteBacklog(s: GateState, note: BacklogNote, now: number, breaker: BreakerConfig): void {
+    s.endpointId = note.endpointId;
+    if (note.woke) s.wakeSentAt = null;
+    if (note.parkedUntil !== undefined) {
+      s.waiters = true;
+      s.parkSeq += 1;
+      const at = Math.max(note.parkedUntil, now);
+      s.wakeAt = s.wakeAt === null ? at : Math.min(s.wakeAt, at);
+    } else if (note.drained !== undefined && note.drained === s.parkSeq) {
+      s.waiters = false;
+      s.wakeAt = null;
+    }
+    if (!s.waiters) return;
+    const inFlightNow = inFlight(s.leases, now);
+    const open = s.pausedUntil === null || s.pausedUntil <= now;
+    const passes = canPass(s.breaker, now, breaker).allowed;
+    const unanswered = s.wakeSentAt !== null && now - s.wakeSentAt < WAKE_STALE_MS;
+    if (open && passes && inFlightNow < s.maxInFlight && !unanswered) s.wakeAt = now;
+  }
+
+  /**
+   * Housekeeping: sends a due wake, frees expired leases, purges samples older than a day,
+   * re-arms itself.
+   */
+  override async alarm(): Promise<void> {
     const now = Date.now();
+    const due = this.ctx.storage.kv.get<GateState>(STATE_KEY);
+    if (due && due.wakeAt !== null && due.wakeAt <= now && due.endpointId) {
+      const endpointId = due.endpointId;
+      due.wakeAt = null;
+      due.wakeSentAt = now;
+      due.alarmAt = null;
+      this.save(due, now);
+      try {
+        await this.env.DELIVERIES.send({ kind: "wake", endpointId }, { contentType: "json" });
+      } catch (err) {
+        // The parked deliveries stay parked; try again shortly (the sweeper is the backstop).
+        const again = this.load(now);
+        again.wakeAt = now + WAKE_RETRY_MS;
+        again.wakeSentAt = null;
+        this.save(again, now);
+        console.log(JSON.stringify({ msg: "wake send failed", endpointId, error: String(err) }));
+      }
+    }
     const s = this.ctx.storage.kv.get<GateState>(STATE_KEY);
     if (!s) return;
     // The alarm that is running is spent; save() sets the next one.
@@ -320,14 +397,16 @@ export class EndpointGate extends DurableObject<Env> {
   }
 
   private load(now: number): GateState {
-    return (
-      this.ctx.storage.kv.get<GateState>(STATE_KEY) ?? initialState(now, this.config().breaker)
-    );
+    const stored = this.ctx.storage.kv.get<GateState>(STATE_KEY);
+    // State saved before the wake fields existed reads as having none.
+    return stored
+      ? { ...initialState(now, this.config().breaker), ...stored }
+      : initialState(now, this.config().breaker);
   }
 
   /** Writes the state and moves the alarm to the earliest lease expiry or purge, if it changed. */
   private save(s: GateState, now: number): void {
-    const times = [nextExpiry(s.leases, now), s.purgeAt ?? undefined].filter(
+    const times = [nextExpiry(s.leases, now), s.purgeAt ?? undefined, s.wakeAt ?? undefined].filter(
       (t): t is number => t !== undefined,
     );
     const next = times.length > 0 ? Math.min(...times) : null;
@@ -342,10 +421,12 @@ export class EndpointGate extends DurableObject<Env> {
     this.ctx.storage.kv.put(STATE_KEY, s);
   }
 
-  /** A refused admit writes nothing, except a changed rate limit, so health shows the right tokens. */
-  private rememberRate(s: GateState, rateLimit: number | null): void {
-    if (s.rateLimit === rateLimit) return;
-    s.rateLimit = rateLimit;
+  /** A refused admit writes nothing, except changed limits, so health and wakes see them. */
+  private rememberLimits(s: GateState, limits: GateLimits): void {
+    const max = limits.fifo ? 1 : Math.max(1, Math.floor(limits.maxConcurrency));
+    if (s.rateLimit === limits.rateLimit && s.maxInFlight === max) return;
+    s.rateLimit = limits.rateLimit;
+    s.maxInFlight = max;
     this.ctx.storage.kv.put(STATE_KEY, s);
   }
 
@@ -378,8 +459,17 @@ function initialState(now: number, cfg: BreakerConfig): GateState {
     rateLimit: null,
     purgeAt: null,
     alarmAt: null,
+    endpointId: null,
+    waiters: false,
+    parkSeq: 0,
+    wakeAt: null,
+    wakeSentAt: null,
+    maxInFlight: DEFAULT_MAX_IN_FLIGHT,
   };
 }
+
+/** In-flight cap assumed before the first admit says otherwise (the endpoint default). */
+const DEFAULT_MAX_IN_FLIGHT = 10;
 
 /** The auto-disable reason, if the endpoint has gone long enough without a success. */
 function disableReason(s: GateState, now: number, cfg: Settings): string | undefined {

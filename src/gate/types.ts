@@ -31,6 +31,29 @@ export interface AdmitResult {
   reusable: boolean;
   /** Consecutive failures the caller may see before it must stop sending (the breaker would open). */
   failureBudget: number;
+  /**
+   * What the ungranted rest waits for: a slot (a report frees one and wakes the endpoint's
+   * parked deliveries) or a time (breaker cool-down, pause, pacing: `retryAfterMs`).
+   */
+  waitFor?: "slot" | "time";
+  /** How many times deliveries were parked so far; a wake that found nothing echoes it back. */
+  parkSeq?: number;
+}
+
+/**
+ * What the caller left behind for this endpoint, reported with the outcomes: the gate wakes the
+ * endpoint's parked deliveries (a `wake` queue task) when a slot frees or their time comes.
+ */
+export interface BacklogNote {
+  endpointId: string;
+  /** Deliveries were parked; the earliest may go at this time (ms epoch). */
+  parkedUntil?: number;
+  /** A wake handed out everything that was due; the `parkSeq` its admit returned. */
+  drained?: number;
+  /** This report answers a wake (another may be sent). */
+  woke?: boolean;
+  /** Leases granted but not used (a wake found fewer deliveries than slots). */
+  unusedLeases?: string[];
 }
 
 /** The result of one attempt made under a lease. */

@@ -1,8 +1,15 @@
 import { ApiError, invalid } from "../api/problem";
 import { settings } from "../config";
-import { acceptStatements, getMessage, type MessageRow, messageIdForKey } from "../db/messages";
-import { enqueueDeliveries } from "../delivery/enqueue";
-import { newId } from "../lib/ids";
+import {
+  acceptStatements,
+  type DeliverySummary,
+  getMessage,
+  type MessageRow,
+  messageIdForKey,
+} from "../db/messages";
+import { enqueueTasks } from "../delivery/enqueue";
+import { deliveryId, newId } from "../lib/ids";
+import { INLINE_PAYLOAD_MAX, type QueueTask } from "../schemas/queue";
 import { endpointsForIngest } from "./endpoint-cache";
 import { matchesEventType } from "./filters";
 import { payloadProblems, validatorFor } from "./payload-schema";
@@ -10,19 +17,26 @@ import { payloadProblems, validatorFor } from "./payload-schema";
 export interface Incoming {
   appId: string;
   eventType: string;
+  /** The payload parsed, for the event type's schema. */
   payload: Record<string, unknown>;
+  /** The payload exactly as the sender wrote it: what is stored and sent. */
+  rawPayload: string;
   eventId?: string;
   /** `Idempotency-Key` header, else `eventId`. */
   idempotencyKey?: string;
 }
 
-export type Accepted = NonNullable<Awaited<ReturnType<typeof getMessage>>> & { replayed: boolean };
+export interface Accepted {
+  row: MessageRow;
+  deliveries: DeliverySummary[];
+  replayed: boolean;
+}
 
 /**
- * Accepts one message: idempotency, endpoint matching, the event type's schema, then the message and one delivery per
- * matching enabled endpoint in one D1 transaction, then the queue. Resolves only after D1
- * committed. A failed enqueue leaves the deliveries `pending` for the sweeper; it is logged,
- * not surfaced, because the message is already durable.
+ * Accepts one message: idempotency, endpoint matching, the event type's schema, then the
+ * message (which names its endpoints: one delivery each) in one D1 transaction, then the
+ * queue. Resolves only after D1 committed. A failed enqueue leaves the deliveries to the
+ * sweeper; it is logged, not surfaced, because the message is already durable.
  */
 export async function acceptMessage(
   env: Env,
@@ -56,13 +70,15 @@ export async function acceptMessage(
     id: newId("msg", now),
     app_id: input.appId,
     event_type: input.eventType,
-    payload: JSON.stringify(input.payload),
+    payload: input.rawPayload,
     event_id: input.eventId ?? null,
+    idempotency_key: key,
+    endpoints: JSON.stringify(matched.map((e) => e.id)),
     created_at: now,
   };
-  const deliveries = matched.map((e) => ({ id: newId("dlv", now), endpointId: e.id }));
+  const fifo = matched.filter((e) => e.fifo).map((e) => e.id);
   try {
-    await db.batch(acceptStatements(db, msg, key, deliveries));
+    await db.batch(acceptStatements(db, msg, fifo));
   } catch (err) {
     // A concurrent request with the same key won the race: its transaction committed and ours
     // rolled back whole, so answer with its message.
@@ -73,21 +89,38 @@ export async function acceptMessage(
     throw err;
   }
 
-  await enqueueDeliveries(
-    env,
-    deliveries.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, messageId: msg.id })),
-  );
+  await enqueueTasks(env, tasksFor(msg, matched));
   return {
     row: msg,
-    deliveries: deliveries.map((d) => ({
-      id: d.id,
-      message_id: msg.id,
-      endpoint_id: d.endpointId,
+    deliveries: matched.map((e) => ({
+      id: deliveryId(msg.id, e.id),
+      endpointId: e.id,
       status: "pending" as const,
       attempts: 0,
     })),
     replayed: false,
   };
+}
+
+/**
+ * One task per delivery, carrying what sending it needs; a FIFO endpoint instead gets a wake,
+ * which hands out its open deliveries in message order.
+ */
+function tasksFor(msg: MessageRow, matched: { id: string; fifo: boolean }[]): QueueTask[] {
+  const inline = msg.payload.length <= INLINE_PAYLOAD_MAX;
+  return matched.map((e) =>
+    e.fifo
+      ? { kind: "wake", endpointId: e.id }
+      : {
+          kind: "delivery",
+          appId: msg.app_id,
+          messageId: msg.id,
+          endpointId: e.id,
+          eventType: msg.event_type,
+          createdAt: msg.created_at,
+          ...(inline ? { payload: msg.payload } : {}),
+        },
+  );
 }
 
 async function replay(db: D1Database, appId: string, key: string): Promise<Accepted | null> {

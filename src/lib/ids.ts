@@ -62,3 +62,25 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
 export function idFloor(prefix: IdPrefix, time: number): string {
   return `${prefix}_${encodeTime(time)}`;
 }
+
+/**
+ * A delivery is one message to one endpoint; its id is the pair itself (`dlv_` + the message's
+ * and the endpoint's ULIDs), so nothing has to store it.
+ */
+export function deliveryId(messageId: string, endpointId: string): string {
+  return `dlv_${messageId.slice(4)}${endpointId.slice(3)}`;
+}
+
+/** The message and endpoint a delivery id names, or null when it is not one. */
+export function parseDeliveryId(id: string): { messageId: string; endpointId: string } | null {
+  if (!/^dlv_[0-9A-HJKMNP-TV-Z]{52}$/.test(id)) return null;
+  return { messageId: `msg_${id.slice(4, 30)}`, endpointId: `ep_${id.slice(30)}` };
+}
+
+/** Characters of a message id that name its creation second (1.024 s): the attempt log's bucket. */
+const BUCKET_LENGTH = 12;
+
+/** The attempt-log bucket of a message: the messages created in the same second share it. */
+export function bucketOf(messageId: string): string {
+  return messageId.slice(0, BUCKET_LENGTH);
+}

@@ -1,9 +1,33 @@
 import { z } from "zod";
 
-/** A `DELIVERIES` queue message: ids only, never payloads or secrets. */
+const Id = z.string().min(1).max(64);
+
+/**
+ * A first-try delivery, sent at ingest: the message's facts travel with it (its payload too,
+ * when small), so the consumer reads nothing back for it. Never secrets.
+ */
 export const DeliveryTask = z.object({
-  deliveryId: z.string().min(1).max(64),
-  endpointId: z.string().min(1).max(64),
-  messageId: z.string().min(1).max(64),
+  kind: z.literal("delivery"),
+  appId: Id,
+  messageId: Id,
+  endpointId: Id,
+  eventType: z.string().min(1).max(256),
+  createdAt: z.number().int(),
+  /** The payload exactly as sent; absent when too large to carry (then read from D1). */
+  payload: z.string().optional(),
 });
 export type DeliveryTask = z.infer<typeof DeliveryTask>;
+
+/**
+ * Hands out an endpoint's open deliveries that are due (retries, deliveries parked by its
+ * gate, FIFO ones): sent by the endpoint's gate when it can take more, or by the sweeper.
+ */
+export const WakeTask = z.object({ kind: z.literal("wake"), endpointId: Id });
+export type WakeTask = z.infer<typeof WakeTask>;
+
+/** What the `DELIVERIES` queue carries. */
+export const QueueTask = z.discriminatedUnion("kind", [DeliveryTask, WakeTask]);
+export type QueueTask = z.infer<typeof QueueTask>;
+
+/** Payloads up to this many characters ride in the queue message (well under its 128 KB cap). */
+export const INLINE_PAYLOAD_MAX = 16_384;

@@ -1,28 +1,65 @@
 import { settings } from "../config";
-import { takeStuckDeliveries } from "../db/deliveries";
-import { enqueueDeliveries } from "../delivery/enqueue";
-import { idFloor } from "../lib/ids";
+import {
+  entriesForRefsStatement,
+  insertLogStatement,
+  type LogGroup,
+  loggedEntries,
+} from "../db/attempt-log";
+import { insertDeadLettersStatement } from "../db/dead-letters";
+import { endpointsOf } from "../db/messages";
+import {
+  closeStatement,
+  type OpenRow,
+  type OpenUpdate,
+  openRowsStatement,
+  parkStatement,
+} from "../db/open-deliveries";
+import {
+  endpointsWaitingTooLong,
+  markSweptStatement,
+  overdueOpenRows,
+  purgePass,
+  requeueLostStatement,
+  uncheckedMessages,
+} from "../db/sweep";
+import { enqueueTasks, wakeTasks } from "../delivery/enqueue";
+import { retryWindowMs } from "../delivery/retry";
+import { deliveryId, newId } from "../lib/ids";
 import { log } from "../lib/log";
 
-/** Most deliveries re-enqueued per sweep; the next sweep takes the rest. */
-const SWEEP_BATCH = 1000;
+/** Most messages checked for lost first tries per pass. */
+const CHECK_BATCH = 1000;
+/** Most overdue open rows handled per pass. */
+const OVERDUE_BATCH = 1000;
 /**
- * A delivery whose claim ran out this many times killed its consumer each time (a throw would
+ * A delivery handed out and lost this many times killed its consumer each time (a throw would
  * have been retried by the queue and dead-lettered after its max_retries, also 5).
  */
-const MAX_LEASE_EXPIRIES = 5;
-/** Most messages purged (with their deliveries and attempts) per sweep, so one run stays well inside D1 limits. */
-const PURGE_BATCH = 5000;
+const MAX_LOST = 5;
+/** Rows per retention statement per pass. */
+const PURGE_BATCH = 2000;
 /** Most expired signing secrets dropped per sweep. */
 const SECRET_PURGE_BATCH = 1000;
+/**
+ * How long one sweep may keep working through backlogs (checks, overdue rows, retention) before
+ * leaving the rest to the next; well inside a cron invocation's limits.
+ */
+const SWEEP_BUDGET_MS = 20_000;
 
 export interface SweepReport {
+  /** First tries found lost (no outcome, no open row): now open rows, woken. */
   requeued: number;
-  /** Deliveries whose claim ran out too often (their consumer kept dying): now dead. */
+  /** Handed-out open rows whose consumer vanished: handed back. */
+  lost: number;
+  /** Deliveries lost too often (their consumer kept dying): now dead. */
   crashed: number;
+  /** Deliveries whose retry window closed while they were still open: now dead. */
+  expired: number;
+  /** Endpoints woken for deliveries that waited too long for their gate's wake. */
+  woken: number;
   purged: {
     messages: number;
-    attempts: number;
+    logRows: number;
     deadLetters: number;
     idempotencyKeys: number;
     /** Rotated-out signing secrets past their grace period. */
@@ -33,75 +70,234 @@ export interface SweepReport {
 }
 
 /**
- * The cron sweeper: re-enqueues deliveries the queue lost (a failed send after ingest, a crashed
- * consumer, a lost retry), purges data past retention (audit entries after their own, longer
- * one) and drops signing secrets whose grace period is over.
+ * The cron sweeper, the backstop of every hand-off: first tries the queue lost become open rows,
+ * open rows nobody answered are handed back, deliveries past their retry window end `expired`
+ * (no queue needed for that), endpoints whose parked deliveries missed their wake are woken.
+ * Then retention, in bounded passes within a time budget, and expired signing secrets.
  */
 export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const cfg = settings(env);
-  const stuck = await takeStuckDeliveries(
-    env.DB,
-    now,
-    cfg.sweepGraceS * 1000,
-    SWEEP_BATCH,
-    MAX_LEASE_EXPIRIES,
-  );
-  const crashed = stuck.filter((d) => d.status === "dead").length;
-  const requeue = stuck.filter((d) => d.status !== "dead");
-  await enqueueDeliveries(
-    env,
-    requeue.map((d) => ({ deliveryId: d.id, endpointId: d.endpoint_id, messageId: d.message_id })),
-  );
-
-  // A message past retention goes with everything it produced: its deliveries, their attempts
-  // and dead letters. Ids start with their creation time, so "older than the cutoff" is a range
-  // of each app's message key; the same LIMITed selection is evaluated by each statement of the
-  // one transaction, children first, so they all see the same messages.
-  const cutoff = now - cfg.retentionDays * 86_400_000;
-  const expired = `SELECT m.app_id, m.id FROM apps a JOIN messages m ON m.app_id = a.id AND m.id < ?1
-    ORDER BY m.app_id, m.id LIMIT ?2`;
-  const expiredDeliveries = `SELECT d.id FROM deliveries d
-    WHERE d.message_id IN (SELECT id FROM (${expired}))`;
-  const bound = (sql: string) => env.DB.prepare(sql).bind(idFloor("msg", cutoff), PURGE_BATCH);
-  const [attempts, deadLetters, , messages, idempotencyKeys, expiredSecrets, auditEntries] =
-    await env.DB.batch([
-      bound(`DELETE FROM attempts WHERE delivery_id IN (${expiredDeliveries})`),
-      bound(`DELETE FROM dead_letters WHERE delivery_id IN (${expiredDeliveries})`),
-      bound(`DELETE FROM deliveries WHERE id IN (${expiredDeliveries})`),
-      bound(`DELETE FROM messages WHERE (app_id, id) IN (${expired})`),
-      env.DB.prepare(
-        `DELETE FROM idempotency_keys WHERE (app_id, key) IN
-         (SELECT app_id, key FROM idempotency_keys WHERE created_at < ?1 LIMIT ?2)`,
-      ).bind(cutoff, PURGE_BATCH),
-      // A rotation drops its profile's expired secrets, but a profile never rotated again would
-      // keep its last one (still encrypted, never used to sign) forever.
-      env.DB.prepare(
-        `DELETE FROM auth_profile_secrets WHERE id IN
-         (SELECT id FROM auth_profile_secrets WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)`,
-      ).bind(now, SECRET_PURGE_BATCH),
-      env.DB.prepare(
-        `DELETE FROM audit_log WHERE id IN
-         (SELECT id FROM audit_log WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)`,
-      ).bind(now - cfg.auditRetentionDays * 86_400_000, PURGE_BATCH),
-    ]);
+  const started = Date.now();
+  const graceMs = cfg.sweepGraceS * 1000;
+  const windowMs = retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs);
   const report: SweepReport = {
-    requeued: requeue.length,
-    crashed,
+    requeued: 0,
+    lost: 0,
+    crashed: 0,
+    expired: 0,
+    woken: 0,
     purged: {
-      messages: messages?.meta.changes ?? 0,
-      attempts: attempts?.meta.changes ?? 0,
-      deadLetters: deadLetters?.meta.changes ?? 0,
-      idempotencyKeys: idempotencyKeys?.meta.changes ?? 0,
-      expiredSecrets: expiredSecrets?.meta.changes ?? 0,
-      auditEntries: auditEntries?.meta.changes ?? 0,
+      messages: 0,
+      logRows: 0,
+      deadLetters: 0,
+      idempotencyKeys: 0,
+      expiredSecrets: 0,
+      auditEntries: 0,
     },
   };
-  if (
-    report.requeued > 0 ||
-    report.crashed > 0 ||
-    Object.values(report.purged).some((n) => n > 0)
-  ) {
+  const within = () => Date.now() - started < SWEEP_BUDGET_MS;
+  const wake = new Set<string>();
+
+  for (;;) {
+    const checked = await checkFirstTries(env.DB, now, graceMs, windowMs, wake);
+    report.requeued += checked.requeued;
+    report.expired += checked.expired;
+    if (checked.scanned < CHECK_BATCH || !within()) break;
+  }
+  for (;;) {
+    const overdue = await settleOverdue(env.DB, now, graceMs, windowMs, wake);
+    report.lost += overdue.lost;
+    report.crashed += overdue.crashed;
+    report.expired += overdue.expired;
+    if (overdue.scanned < OVERDUE_BATCH || !within()) break;
+  }
+  for (const id of await endpointsWaitingTooLong(env.DB, now - graceMs)) wake.add(id);
+  report.woken = wake.size;
+  await enqueueTasks(env, wakeTasks(wake));
+
+  const cutoff = now - cfg.retentionDays * 86_400_000;
+  for (;;) {
+    const pass = await purgePass(env.DB, cutoff, PURGE_BATCH);
+    report.purged.messages += pass.messages;
+    report.purged.logRows += pass.logRows;
+    report.purged.deadLetters += pass.deadLetters;
+    report.purged.idempotencyKeys += pass.idempotencyKeys;
+    const full = Math.max(pass.messages, pass.logRows, pass.deadLetters) >= PURGE_BATCH;
+    if (!full || !within()) break;
+  }
+  const [expiredSecrets, auditEntries] = await env.DB.batch([
+    // A rotation drops its profile's expired secrets, but a profile never rotated again would
+    // keep its last one (still encrypted, never used to sign) forever.
+    env.DB.prepare(
+      `DELETE FROM auth_profile_secrets WHERE id IN
+       (SELECT id FROM auth_profile_secrets WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)`,
+    ).bind(now, SECRET_PURGE_BATCH),
+    env.DB.prepare(
+      `DELETE FROM audit_log WHERE id IN
+       (SELECT id FROM audit_log WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)`,
+    ).bind(now - cfg.auditRetentionDays * 86_400_000, PURGE_BATCH),
+  ]);
+  report.purged.expiredSecrets = expiredSecrets?.meta.changes ?? 0;
+  report.purged.auditEntries = auditEntries?.meta.changes ?? 0;
+
+  const { purged, ...counts } = report;
+  if (Object.values(counts).some((n) => n > 0) || Object.values(purged).some((n) => n > 0)) {
     log("sweep", { ...report });
   }
   return report;
+}
+
+/** The dead-letter row and log entry of a delivery that ends here. */
+function ending(
+  appId: string,
+  messageId: string,
+  endpointId: string,
+  reason: string,
+  attempts: number,
+  now: number,
+) {
+  return {
+    letter: {
+      app_id: appId,
+      message_id: messageId,
+      endpoint_id: endpointId,
+      reason,
+      attempts,
+      dead_at: now,
+    },
+    group: {
+      appId,
+      endpointId,
+      entries: [[messageId, 0, "dead", now, 0, null, reason, null]],
+    } as LogGroup,
+  };
+}
+
+/**
+ * One pass over messages past their apps' marks: a first try with neither an outcome nor an
+ * open row was lost on its way to the queue (or in it). It becomes an open row and its endpoint
+ * is woken, or, past its retry window, it ends `expired`. The marks then move past the pass.
+ */
+async function checkFirstTries(
+  db: D1Database,
+  now: number,
+  graceMs: number,
+  windowMs: number,
+  wake: Set<string>,
+) {
+  const messages = await uncheckedMessages(db, now - graceMs, CHECK_BATCH);
+  if (messages.length === 0) return { scanned: 0, requeued: 0, expired: 0 };
+  const pairs = messages.flatMap((m) =>
+    endpointsOf(m).map((endpointId) => ({ appId: m.app_id, messageId: m.id, endpointId, m })),
+  );
+  const [logged, open] =
+    pairs.length > 0
+      ? await db.batch([entriesForRefsStatement(db, pairs), openRowsStatement(db, pairs)])
+      : [undefined, undefined];
+  const seen = new Set(loggedEntries(logged).map((l) => deliveryId(l.entry[0], l.endpointId)));
+  for (const o of (open?.results ?? []) as OpenRow[])
+    seen.add(deliveryId(o.message_id, o.endpoint_id));
+  const lost = pairs.filter((p) => !seen.has(deliveryId(p.messageId, p.endpointId)));
+  const parks: OpenUpdate[] = [];
+  const endings = [];
+  for (const p of lost) {
+    if (p.m.created_at + windowMs < now) {
+      endings.push(ending(p.appId, p.messageId, p.endpointId, "expired", 0, now));
+    } else {
+      parks.push({
+        endpointId: p.endpointId,
+        messageId: p.messageId,
+        appId: p.appId,
+        attempts: 0,
+        totalAttempts: 0,
+        firstAttemptAt: null,
+        dueAt: now,
+        lastError: "lost before its first try",
+        createdAt: p.m.created_at,
+      });
+      wake.add(p.endpointId);
+    }
+  }
+  const marks = new Map<string, string>();
+  for (const m of messages) marks.set(m.app_id, m.id);
+  const statements: D1PreparedStatement[] = [];
+  if (parks.length > 0) statements.push(parkStatement(db, parks));
+  statements.push(...endingStatements(db, endings, now));
+  statements.push(markSweptStatement(db, marks));
+  await db.batch(statements);
+  if (lost.length > 0)
+    log("first tries lost; handed to their endpoints' wakes", {
+      requeued: parks.length,
+      expired: endings.length,
+    });
+  return { scanned: messages.length, requeued: parks.length, expired: endings.length };
+}
+
+function endingStatements(
+  db: D1Database,
+  endings: ReturnType<typeof ending>[],
+  now: number,
+): D1PreparedStatement[] {
+  if (endings.length === 0) return [];
+  const out = [
+    insertDeadLettersStatement(
+      db,
+      endings.map((e) => e.letter),
+    ),
+  ];
+  const logged = insertLogStatement(
+    db,
+    endings.map((e) => e.group),
+    () => newId("att", now),
+  );
+  if (logged) out.push(logged);
+  return out;
+}
+
+/**
+ * One pass over open rows overdue by the grace that need settling: past their retry window they
+ * end `expired`; handed out and unanswered they go back to waiting (or end `consumer_crash` once
+ * lost too often) and their endpoint is woken.
+ */
+async function settleOverdue(
+  db: D1Database,
+  now: number,
+  graceMs: number,
+  windowMs: number,
+  wake: Set<string>,
+) {
+  const rows = await overdueOpenRows(db, now - graceMs, now - windowMs, OVERDUE_BATCH);
+  const endings = [];
+  const closed: OpenRow[] = [];
+  const requeue: OpenRow[] = [];
+  let crashed = 0;
+  let expired = 0;
+  for (const r of rows) {
+    const start = r.first_attempt_at ?? r.created_at;
+    if (start + windowMs < now) {
+      endings.push(ending(r.app_id, r.message_id, r.endpoint_id, "expired", r.attempts, now));
+      closed.push(r);
+      expired++;
+    } else if (r.state === "queued" && r.lost + 1 >= MAX_LOST) {
+      endings.push(
+        ending(r.app_id, r.message_id, r.endpoint_id, "consumer_crash", r.attempts, now),
+      );
+      closed.push(r);
+      crashed++;
+    } else {
+      if (r.state === "queued") requeue.push(r);
+      wake.add(r.endpoint_id);
+    }
+  }
+  const statements: D1PreparedStatement[] = [...endingStatements(db, endings, now)];
+  if (closed.length > 0)
+    statements.push(
+      closeStatement(
+        db,
+        closed.map((r) => ({ endpointId: r.endpoint_id, messageId: r.message_id })),
+      ),
+    );
+  if (requeue.length > 0) statements.push(requeueLostStatement(db, requeue, now));
+  if (statements.length > 0) await db.batch(statements);
+  return { scanned: rows.length, lost: requeue.length, crashed, expired };
 }

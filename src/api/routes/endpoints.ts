@@ -6,7 +6,6 @@ import {
   insertAuthProfile,
   insertProfileSecret,
 } from "../../db/auth-profiles";
-import { cancelOpenDeliveriesStatement } from "../../db/deliveries";
 import {
   deleteEndpointStatement,
   type EndpointRow,
@@ -16,6 +15,7 @@ import {
   toEndpoint,
   updateEndpointStatement,
 } from "../../db/endpoints";
+import { dropOpenStatement } from "../../db/open-deliveries";
 import { decodeCursor, toPage } from "../../db/page";
 import { invalidateEndpoints } from "../../ingest/endpoint-cache";
 import { newId } from "../../lib/ids";
@@ -265,7 +265,7 @@ endpoints.openapi(
     if (!row) throw notFound("Endpoint");
     await c.env.DB.batch([
       deleteEndpointStatement(c.env.DB, appId, endpointId),
-      cancelOpenDeliveriesStatement(c.env.DB, endpointId, "endpoint deleted", Date.now()),
+      dropOpenStatement(c.env.DB, endpointId),
       dropPrivateProfileIfUnused(c.env.DB, appId, row.auth_profile_id),
       audit(c, appId, "delete", "endpoint", endpointId),
     ]);

@@ -3,6 +3,7 @@ import { getMessage, listMessages, toMessage } from "../../db/messages";
 import { decodeCursor, toPage } from "../../db/page";
 import { acceptMessage } from "../../ingest/accept";
 import { checkIngestRate } from "../../ingest/rate-limit";
+import { rawMember } from "../../lib/raw-json";
 import {
   AppParams,
   EventTypeName,
@@ -40,10 +41,14 @@ messages.openapi(
     const body = c.req.valid("json");
     const headerKey = c.req.valid("header")["idempotency-key"];
     await checkIngestRate(c.env, appId);
+    // The payload is stored and sent as the sender wrote it: big integers, long decimals and
+    // all. The parsed copy is only for validation.
+    const rawPayload = rawMember(await c.req.text(), "payload") ?? JSON.stringify(body.payload);
     const accepted = await acceptMessage(c.env, {
       appId,
       eventType: body.eventType,
       payload: body.payload,
+      rawPayload,
       eventId: body.eventId,
       idempotencyKey: headerKey ?? body.eventId,
     });

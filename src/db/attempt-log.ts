@@ -1,0 +1,218 @@
+import { bucketOf, deliveryId } from "../lib/ids";
+import { iso } from "./page";
+
+/** The state a delivery was left in by one log entry. */
+export type LoggedStatus = "succeeded" | "failed" | "pending" | "dead" | "cancelled";
+
+/**
+ * One entry of the attempt log: an HTTP attempt (`attempt` >= 1) or a settlement without one
+ * (`attempt` 0: cancelled, dead before sending, expired). A tuple, not an object: entries are
+ * most of what D1 keeps per delivery, and keys would double them.
+ */
+export type LogEntry = [
+  messageId: string,
+  attempt: number,
+  status: LoggedStatus,
+  at: number,
+  durationMs: number,
+  statusCode: number | null,
+  error: string | null,
+  responseExcerpt: string | null,
+];
+
+/** What one consumer batch logs for one endpoint of one app. */
+export interface LogGroup {
+  appId: string;
+  endpointId: string;
+  entries: LogEntry[];
+}
+
+/** An entry as read back, with where it sits (its public id is derived from that). */
+export interface LoggedEntry {
+  rowId: string;
+  index: number;
+  endpointId: string;
+  entry: LogEntry;
+}
+
+const BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** An attempt's public id: its log row's id and its index there (two base32 characters). */
+export function attemptId(rowId: string, index: number): string {
+  return `${rowId}${BASE32.charAt(Math.floor(index / 32) % 32)}${BASE32.charAt(index % 32)}`;
+}
+
+/** The log row and index an attempt id points at, or null when it is not one. */
+export function parseAttemptId(id: string): { rowId: string; index: number } | null {
+  if (!/^att_[0-9A-HJKMNP-TV-Z]{28}$/.test(id)) return null;
+  const hi = BASE32.indexOf(id.charAt(30));
+  const lo = BASE32.indexOf(id.charAt(31));
+  return { rowId: id.slice(0, 30), index: hi * 32 + lo };
+}
+
+/**
+ * Writes a batch's log groups as rows, one per group and message second (its bucket), in one
+ * statement whatever their number (the rows travel as one JSON parameter). `newRowId` mints
+ * time-sortable `att_` ids.
+ */
+export function insertLogStatement(
+  db: D1Database,
+  groups: LogGroup[],
+  newRowId: () => string,
+): D1PreparedStatement | null {
+  const rows: [string, string, string, string, string][] = [];
+  for (const g of groups) {
+    const byBucket = new Map<string, LogEntry[]>();
+    for (const e of g.entries) {
+      const b = bucketOf(e[0]);
+      const list = byBucket.get(b) ?? [];
+      list.push(e);
+      byBucket.set(b, list);
+    }
+    for (const [bucket, entries] of byBucket) {
+      for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_ROW) {
+        const slice = entries.slice(i, i + MAX_ENTRIES_PER_ROW);
+        rows.push([g.appId, bucket, newRowId(), g.endpointId, JSON.stringify(slice)]);
+      }
+    }
+  }
+  if (rows.length === 0) return null;
+  return db
+    .prepare(
+      `INSERT INTO attempt_log (app_id, bucket, id, endpoint_id, entries)
+       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)`,
+    )
+    .bind(JSON.stringify(rows));
+}
+
+/** Entries past this index could not be named by a two-character attempt id suffix. */
+const MAX_ENTRIES_PER_ROW = 1024;
+
+interface EntryRow {
+  row_id: string;
+  endpoint_id: string;
+  idx: number;
+  entry: string;
+}
+
+function toLogged(r: EntryRow): LoggedEntry {
+  return {
+    rowId: r.row_id,
+    index: r.idx,
+    endpointId: r.endpoint_id,
+    entry: JSON.parse(r.entry) as LogEntry,
+  };
+}
+
+/**
+ * Every entry about these messages of one app, oldest first: one key range per message second.
+ * Returned as a statement so callers can put it in their own D1 batch.
+ */
+export function entriesForMessagesStatement(db: D1Database, appId: string, messageIds: string[]) {
+  const buckets = [...new Set(messageIds.map(bucketOf))];
+  return db
+    .prepare(
+      `SELECT l.id AS row_id, l.endpoint_id, j.key AS idx, j.value AS entry
+       FROM attempt_log l, json_each(l.entries) j
+       WHERE l.app_id = ?1 AND l.bucket IN (SELECT value FROM json_each(?2))
+         AND j.value ->> 0 IN (SELECT value FROM json_each(?3))
+       ORDER BY l.id, j.key`,
+    )
+    .bind(appId, JSON.stringify(buckets), JSON.stringify(messageIds));
+}
+
+/** Every entry about these messages, across apps (a consumer batch may hold several). */
+export function entriesForRefsStatement(
+  db: D1Database,
+  refs: { appId: string; messageId: string }[],
+) {
+  const keys = [...new Set(refs.map((r) => `${r.appId}\u0000${bucketOf(r.messageId)}`))].map((k) =>
+    k.split("\u0000"),
+  );
+  return db
+    .prepare(
+      `SELECT l.id AS row_id, l.endpoint_id, j.key AS idx, j.value AS entry
+       FROM attempt_log l, json_each(l.entries) j
+       WHERE (l.app_id, l.bucket) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1))
+         AND j.value ->> 0 IN (SELECT value FROM json_each(?2))
+       ORDER BY l.id, j.key`,
+    )
+    .bind(JSON.stringify(keys), JSON.stringify([...new Set(refs.map((r) => r.messageId))]));
+}
+
+/** Reads the result of `entriesForMessagesStatement` or `entriesForRefsStatement`. */
+export function loggedEntries(result: D1Result | undefined): LoggedEntry[] {
+  return ((result?.results ?? []) as EntryRow[]).map(toLogged);
+}
+
+/**
+ * Keeps the first record of each attempt. Without a claim, a delivery handed to two consumers
+ * at once can be sent by both and logged twice under the same attempt number; the earlier
+ * record is the outcome, the later one is only a duplicate send.
+ */
+export function firstOfEachAttempt(entries: LoggedEntry[]): LoggedEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((l) => {
+    if (l.entry[1] === 0) return true;
+    const key = `${l.entry[0]}\u0000${l.endpointId}\u0000${l.entry[1]}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Log entry to the API's attempt shape. */
+export function toAttempt(l: LoggedEntry) {
+  const [messageId, attempt, , at, durationMs, statusCode, error, excerpt] = l.entry;
+  return {
+    id: attemptId(l.rowId, l.index),
+    deliveryId: deliveryId(messageId, l.endpointId),
+    messageId,
+    endpointId: l.endpointId,
+    attempt,
+    startedAt: iso(at),
+    durationMs,
+    ...(statusCode !== null ? { statusCode } : {}),
+    ...(error ? { error } : {}),
+    ...(excerpt ? { responseExcerpt: excerpt } : {}),
+  };
+}
+
+/** A message's attempts (not its settlements), newest first, from before a cursor attempt id. */
+export async function listMessageAttempts(
+  db: D1Database,
+  appId: string,
+  messageId: string,
+  limit: number,
+  before: string | null,
+): Promise<LoggedEntry[]> {
+  const result = await entriesForMessagesStatement(db, appId, [messageId]).all();
+  const attempts = firstOfEachAttempt(loggedEntries(result)).filter((l) => l.entry[1] > 0);
+  const newestFirst = attempts.reverse();
+  const from =
+    before === null ? 0 : newestFirst.findIndex((l) => attemptId(l.rowId, l.index) < before);
+  return from < 0 ? [] : newestFirst.slice(from, from + limit + 1);
+}
+
+/** An endpoint's attempts, newest first, from before a cursor attempt id. */
+export async function listEndpointAttempts(
+  db: D1Database,
+  appId: string,
+  endpointId: string,
+  limit: number,
+  before: string | null,
+): Promise<LoggedEntry[]> {
+  const cursor = before === null ? null : parseAttemptId(before);
+  // '~' sorts after every id: the first page seeks on attempt_log_endpoint like the others.
+  const { results } = await db
+    .prepare(
+      `SELECT l.id AS row_id, l.endpoint_id, j.key AS idx, j.value AS entry
+       FROM attempt_log l, json_each(l.entries) j
+       WHERE l.endpoint_id = ?1 AND l.app_id = ?2 AND l.id <= coalesce(?3, '~')
+         AND (l.id < coalesce(?3, '~') OR j.key < ?4) AND j.value ->> 1 > 0
+       ORDER BY l.id DESC, j.key DESC LIMIT ?5`,
+    )
+    .bind(endpointId, appId, cursor?.rowId ?? null, cursor?.index ?? 0, limit + 1)
+    .all<EntryRow>();
+  return results.map(toLogged);
+}

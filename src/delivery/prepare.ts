@@ -1,0 +1,97 @@
+import type { Settings } from "../config";
+import type { SecretForEndpoint } from "../db/delivery-context";
+import type { EndpointRow } from "../db/endpoints";
+import { log } from "../lib/log";
+import { TtlCache } from "../lib/ttl-cache";
+import { checkResolvedHostCached } from "../security/dns-guard";
+import { open } from "../security/secret-box";
+import { checkTargetUrl } from "../security/url-guard";
+import { type ProfileKeys, webhookBody } from "./request";
+import { crashed, type Item, type Ready, type Result, refusedAttempt, settle } from "./results";
+
+/** Decrypted secrets by secret row id; rotation creates new ids, so entries never go stale. */
+const secretCache = new TtlCache<Promise<string>>(5 * 60_000, 5000);
+
+/**
+ * Everything before the request: the endpoint still exists and takes deliveries, its target
+ * passes the guards, its signing keys open. Returns what to send, or what the item became
+ * without sending (cancelled, dead, a refused attempt to retry, crashed).
+ */
+export async function prepare(
+  env: Env,
+  cfg: Settings,
+  item: Item,
+  endpoint: EndpointRow | undefined,
+  secretRows: SecretForEndpoint[],
+  now: number,
+): Promise<{ ready: Ready } | { result: Result }> {
+  try {
+    if (!endpoint || endpoint.app_id !== item.appId)
+      return { result: settle(item, "cancelled", "endpoint deleted", now) };
+    if (item.payload === null) return { result: settle(item, "cancelled", "message purged", now) };
+    if (endpoint.disabled) return { result: settle(item, "dead", "endpoint_disabled", now) };
+    const target = checkTargetUrl(endpoint.url, { allowInsecure: cfg.allowInsecureTargets });
+    if (!target.ok)
+      return { result: settle(item, "dead", `target_refused: ${target.reason}`, now) };
+    if (cfg.dnsCheck) {
+      // DNS answers change; a private answer now is a failed attempt, retried on the schedule.
+      const dns = await checkResolvedHostCached(target.url.hostname);
+      if (dns.ok === false)
+        return {
+          result: refusedAttempt(
+            item,
+            endpoint,
+            `target_refused: ${dns.reason}`,
+            now,
+            cfg.retrySchedule,
+          ),
+        };
+    }
+    const type = secretRows[0]?.type;
+    if (!type) return { result: settle(item, "dead", "no_signing_secret", now) };
+    const keys: ProfileKeys = { type, secrets: await openSecrets(env, secretRows) };
+    const body = webhookBody({
+      event_type: item.eventType,
+      created_at: item.createdAt,
+      payload: item.payload,
+    });
+    return { ready: { item, endpoint, body, keys } };
+  } catch (err) {
+    log("delivery processing threw; handing it back", {
+      messageId: item.messageId,
+      endpointId: item.endpointId,
+      error: String(err),
+    });
+    return { result: crashed(item, now) };
+  }
+}
+
+/**
+ * The secrets to sign with, current first. The current one must open (else the delivery is
+ * handed back); a rotated-out one that cannot (its encryption key was retired from
+ * ENCRYPTION_KEYS_OLD too early) is skipped with a log line rather than blocking the profile.
+ */
+async function openSecrets(env: Env, rows: SecretForEndpoint[]): Promise<string[]> {
+  const opened = await Promise.allSettled(rows.map((row) => decrypt(env, row)));
+  const secrets: string[] = [];
+  opened.forEach((o, i) => {
+    if (o.status === "fulfilled") secrets.push(o.value);
+    else if (i === 0) throw o.reason;
+    else
+      log("old signing secret cannot be decrypted; skipped", {
+        secretId: rows[i]?.id,
+        error: String(o.reason),
+      });
+  });
+  return secrets;
+}
+
+function decrypt(env: Env, row: { id: string; secret_enc: string }): Promise<string> {
+  let hit = secretCache.get(row.id);
+  if (!hit) {
+    hit = open(env, row.secret_enc);
+    hit.catch(() => secretCache.delete(row.id));
+    secretCache.set(row.id, hit);
+  }
+  return hit;
+}
