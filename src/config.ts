@@ -78,7 +78,7 @@ export function settings(env: Vars): Settings {
     breakerCooldownMaxS: int(env.BREAKER_COOLDOWN_MAX_S, 600, 1),
     disableAfterS: int(env.DISABLE_AFTER_S, 432_000, 1),
     disableMinFailures: int(env.DISABLE_MIN_FAILURES, 10, 1),
-    breakerFailureRate: fraction(env.BREAKER_FAILURE_RATE, 0.5),
+    breakerFailureRate: fraction(env.BREAKER_FAILURE_RATE, 0.75),
     breakerWindowS: int(env.BREAKER_WINDOW_S, 60, 1),
     breakerMinRequests: int(env.BREAKER_MIN_REQUESTS, 20, 1),
     retentionDays: int(env.RETENTION_DAYS, 30, 1),

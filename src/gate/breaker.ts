@@ -2,7 +2,16 @@
  * Circuit breaker for one endpoint, as pure functions over a JSON-serialisable state so the
  * EndpointGate can keep it in Durable Object storage. Time is always passed in (`now`, ms).
  *
- * closed --(N consecutive failures, or too high a failure rate)--> open
+ * It opens when an endpoint is down, not merely flaky. Two rules, over a sliding window:
+ * - a run of failures opens it once the run is too long to be chance for this endpoint:
+ *   `failureThreshold` in a row when the window shows no success, or no failure before the
+ *   run (a new endpoint that never answered, or a working one that just went down); longer
+ *   when it was already failing a share of its requests (16 in a row at 40% failing), so a
+ *   flaky endpoint's ordinary runs do not trip it;
+ * - a failure share above `failureRate` of at least `minRequests` outcomes opens it, which
+ *   also bounds how long a run the first rule can ask for.
+ *
+ * closed --(a run of failures too long for chance, or a failure share that means down)--> open
  * open --(cool-down elapsed, next request)--> half-open, that request is the one probe
  * half-open --probe succeeds--> closed, cool-down back to its first value (a success reported
  *   while open, from a request sent before it opened, changes nothing)
@@ -11,13 +20,16 @@
 import type { Settings } from "../config";
 
 export interface BreakerConfig {
-  /** Consecutive failures that open a closed breaker. */
+  /**
+   * Consecutive failures that open a closed breaker with nothing in its window to say the
+   * endpoint works; an endpoint already failing part of its requests needs a longer run.
+   */
   failureThreshold: number;
   /** First cool-down after opening. */
   cooldownMs: number;
   /** Cap of the doubling cool-down. */
   cooldownMaxMs: number;
-  /** Length of the tumbling window over which the failure rate is measured. */
+  /** Length of the sliding window over which the failure rate is measured. */
   windowMs: number;
   /** Fewest outcomes in the window before the failure rate may open the breaker. */
   minRequests: number;
@@ -39,7 +51,19 @@ export interface BreakerState {
   probeInFlight: boolean;
   /** When the probe in flight was let through. */
   probeAt?: number;
-  window: { start: number; successes: number; failures: number };
+  /**
+   * Outcomes in two buckets of `windowMs`: the current one, from `start`, and the one before,
+   * which counts for the part of it still inside the last `windowMs`, so the rate slides
+   * instead of dropping to nothing at a bucket's edge.
+   */
+  window: {
+    start: number;
+    successes: number;
+    failures: number;
+    /** The bucket before; absent in states stored before the window slid. */
+    prevSuccesses?: number;
+    prevFailures?: number;
+  };
 }
 
 export type PassDecision =
@@ -52,12 +76,23 @@ export const DEFAULT_BREAKER: BreakerConfig = {
   cooldownMaxMs: 600_000,
   windowMs: 60_000,
   minRequests: 20,
-  failureRate: 0.5,
+  // Down, not flaky: a 40%-failing endpoint shows more than 75% failures in 3 of 10,000
+  // windows of 20 requests and in 2 of a million of 40, and practically never at volume
+  // (hundreds a window). An endpoint failing everything opens on its run of failures
+  // within `failureThreshold` requests, long before a rate can be judged.
+  failureRate: 0.75,
   probeTimeoutMs: 60_000,
 };
 
 // Short because the probe usually answers within one request timeout; the caller re-asks then.
 const PROBE_WAIT_MS = 1000;
+/**
+ * A run of failures opens the breaker once the endpoint's own recent failure share would
+ * produce it by chance less than once in a million tries: 16 in a row at 40% failing, 9 at
+ * 20%, `failureThreshold` at 5%. Waiting for the longer run costs a few more failed requests
+ * to an endpoint that was failing that often anyway, and the rate rule caps it.
+ */
+const RUN_BY_CHANCE = 1e-6;
 
 /** Breaker config from the Worker settings (seconds there, milliseconds here). */
 export function breakerConfig(
@@ -83,7 +118,7 @@ export function initialBreaker(cfg: BreakerConfig = DEFAULT_BREAKER): BreakerSta
     consecutiveFailures: 0,
     cooldownMs: cfg.cooldownMs,
     probeInFlight: false,
-    window: { start: 0, successes: 0, failures: 0 },
+    window: emptyWindow(0),
   };
 }
 
@@ -134,7 +169,7 @@ export function onSuccess(
   const window =
     s.state === "closed"
       ? tally(rolled(s.window, now, cfg), "successes")
-      : { start: now, successes: 1, failures: 0 };
+      : { ...emptyWindow(now), successes: 1 };
   return {
     state: "closed",
     consecutiveFailures: 0,
@@ -154,11 +189,13 @@ export function onFailure(
   switch (s.state) {
     case "closed": {
       const window = tally(rolled(s.window, now, cfg), "failures");
-      const total = window.successes + window.failures;
-      const tooMany = consecutiveFailures >= cfg.failureThreshold;
-      const tooOften = total >= cfg.minRequests && window.failures / total > cfg.failureRate;
+      const { successes, failures } = counts(window, now, cfg);
+      const total = successes + failures;
+      const tooLong =
+        consecutiveFailures >= runToOpen(successes, failures, consecutiveFailures, cfg);
+      const tooOften = total >= cfg.minRequests && failures / total > cfg.failureRate;
       const next = { ...s, consecutiveFailures, window };
-      return tooMany || tooOften ? opened(next, now, cfg.cooldownMs) : next;
+      return tooLong || tooOften ? opened(next, now, cfg.cooldownMs) : next;
     }
     case "half-open":
       return opened(
@@ -170,6 +207,45 @@ export function onFailure(
       // A request let through before the breaker opened; it must not push the cool-down out.
       return { ...s, consecutiveFailures };
   }
+}
+
+/**
+ * How many more failures in a row would open the breaker: 0 while open, 1 for the probe,
+ * at least 1 while closed. The gate can stop sending a batch once they are spent.
+ */
+export function failuresToOpen(
+  s: BreakerState,
+  now: number,
+  cfg: BreakerConfig = DEFAULT_BREAKER,
+): number {
+  if (s.state === "open") return 0;
+  if (s.state === "half-open") return 1;
+  const { successes, failures } = counts(rolled(s.window, now, cfg), now, cfg);
+  const run = runToOpen(successes, failures, s.consecutiveFailures, cfg) - s.consecutiveFailures;
+  // The smallest x with (failures + x) / (total + x) > failureRate, once enough requests.
+  const total = successes + failures;
+  const rate =
+    cfg.failureRate >= 1
+      ? Number.POSITIVE_INFINITY
+      : Math.max(
+          cfg.minRequests - total,
+          Math.floor((cfg.failureRate * total - failures) / (1 - cfg.failureRate)) + 1,
+        );
+  return Math.max(1, Math.ceil(Math.min(run, rate)));
+}
+
+/**
+ * Failures in a row that open a closed breaker, judged by the window's outcomes before the
+ * current run: a run that long comes by chance less often than `RUN_BY_CHANCE` at the
+ * failure share the endpoint showed before it, and never fewer than `failureThreshold`.
+ */
+function runToOpen(successes: number, failures: number, run: number, cfg: BreakerConfig) {
+  const earlierFailures = Math.max(0, failures - run);
+  // No success: nothing says the endpoint works. No failure before the run: nothing says it
+  // fails this often anyway, as a flaky one does.
+  if (successes === 0 || earlierFailures === 0) return cfg.failureThreshold;
+  const share = earlierFailures / (successes + earlierFailures);
+  return Math.max(cfg.failureThreshold, Math.ceil(Math.log(RUN_BY_CHANCE) / Math.log(share)));
 }
 
 function opened(s: BreakerState, now: number, cooldownMs: number): BreakerState {
@@ -188,10 +264,35 @@ function probing(s: BreakerState, now: number): BreakerState {
   return { ...s, state: "half-open", probeInFlight: true, probeAt: now };
 }
 
-function rolled(w: BreakerState["window"], now: number, cfg: BreakerConfig) {
-  return now - w.start >= cfg.windowMs ? { start: now, successes: 0, failures: 0 } : w;
+type Window = BreakerState["window"];
+
+function emptyWindow(start: number): Window {
+  return { start, successes: 0, failures: 0, prevSuccesses: 0, prevFailures: 0 };
 }
 
-function tally(w: BreakerState["window"], key: "successes" | "failures") {
+/** Moves the buckets on so that the current one holds `now`. */
+function rolled(w: Window, now: number, cfg: BreakerConfig): Window {
+  const elapsed = now - w.start;
+  if (elapsed < cfg.windowMs) return w;
+  if (elapsed >= 2 * cfg.windowMs) return emptyWindow(now);
+  return {
+    start: w.start + cfg.windowMs,
+    successes: 0,
+    failures: 0,
+    prevSuccesses: w.successes,
+    prevFailures: w.failures,
+  };
+}
+
+/** Outcomes over the last `windowMs`, the bucket before weighted by its overlap. */
+function counts(w: Window, now: number, cfg: BreakerConfig) {
+  const weight = Math.min(1, Math.max(0, 1 - (now - w.start) / cfg.windowMs));
+  return {
+    successes: w.successes + (w.prevSuccesses ?? 0) * weight,
+    failures: w.failures + (w.prevFailures ?? 0) * weight,
+  };
+}
+
+function tally(w: Window, key: "successes" | "failures"): Window {
   return { ...w, [key]: w[key] + 1 };
 }
