@@ -98,14 +98,17 @@ export async function newEndpoint(
   return res.body;
 }
 
-/** Row counts of the tables ingest writes: proof that a refused request changed nothing. */
+/**
+ * Row counts of the tables ingest writes (messages; open rows for FIFO endpoints; idempotency
+ * keys): proof that a refused request changed nothing.
+ */
 export async function ingestCounts(): Promise<{
   messages: number;
   deliveries: number;
   idempotency: number;
 }> {
   const row = await env.DB.prepare(
-    `SELECT (SELECT COUNT(*) FROM messages) AS messages, (SELECT COUNT(*) FROM deliveries) AS deliveries,
+    `SELECT (SELECT COUNT(*) FROM messages) AS messages, (SELECT COUNT(*) FROM open_deliveries) AS deliveries,
             (SELECT COUNT(*) FROM idempotency_keys) AS idempotency`,
   ).first<{ messages: number; deliveries: number; idempotency: number }>();
   if (!row) throw new Error("count query returned nothing");

@@ -1,9 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import { acceptStatements } from "../../src/db/messages";
+import type { LogEntry } from "../../src/db/attempt-log";
+import { acceptStatements, getMessage, type MessageRow } from "../../src/db/messages";
+import type { OpenRow } from "../../src/db/open-deliveries";
 import worker from "../../src/index";
-import { idFloor, newId } from "../../src/lib/ids";
+import { bucketOf, deliveryId, idFloor, newId, parseDeliveryId } from "../../src/lib/ids";
 import type { DeliveryTask } from "../../src/schemas/queue";
 import { call } from "../helpers";
 
@@ -31,34 +33,46 @@ export function receiver(respond: (req: Seen, n: number) => Response | Promise<R
   return seen;
 }
 
+/** A first-try task as ingest sends it, with the delivery's id alongside for the test. */
+export type SeededTask = DeliveryTask & { deliveryId: string };
+
 /**
- * Writes a message and one delivery per endpoint with ingest's own statements, but does not
- * enqueue: the test hands the queue batch to the consumer itself.
+ * Writes a message fanned out to these endpoints with ingest's own statements, but does not
+ * enqueue: the test hands the queue batch to the consumer itself. Returns the first-try tasks
+ * ingest would have sent (the `deliveryId` rides along; the consumer ignores it).
  */
 export async function seedDeliveries(
   appId: string,
   endpointIds: string[],
   payload: Record<string, unknown> = { n: 1 },
   at: number = Date.now(),
-): Promise<DeliveryTask[]> {
+  fifoEndpoints: string[] = [],
+): Promise<SeededTask[]> {
   // Ids carry their creation time (retention relies on it), also for a seeded past time;
   // `newId` alone stays monotonic and would stamp a past time as the latest one.
-  const idAt = (prefix: "msg" | "dlv") =>
-    at < Date.now() - 1000
-      ? `${idFloor(prefix, at)}${newId(prefix).slice(-16)}`
-      : newId(prefix, at);
-  const messageId = idAt("msg");
-  const deliveries = endpointIds.map((endpointId) => ({ id: idAt("dlv"), endpointId }));
+  const messageId =
+    at < Date.now() - 1000 ? `${idFloor("msg", at)}${newId("msg").slice(-16)}` : newId("msg", at);
   const msg = {
     id: messageId,
     app_id: appId,
     event_type: "order.created",
     payload: JSON.stringify(payload),
     event_id: null,
+    idempotency_key: null,
+    endpoints: JSON.stringify(endpointIds),
     created_at: at,
   };
-  await env.DB.batch(acceptStatements(env.DB, msg, null, deliveries));
-  return deliveries.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, messageId }));
+  await env.DB.batch(acceptStatements(env.DB, msg, fifoEndpoints));
+  return endpointIds.map((endpointId) => ({
+    kind: "delivery" as const,
+    appId,
+    messageId,
+    endpointId,
+    eventType: msg.event_type,
+    createdAt: at,
+    payload: msg.payload,
+    deliveryId: deliveryId(messageId, endpointId),
+  }));
 }
 
 /** Runs the DELIVERIES consumer on a batch, with settings overridden, and reports acks/retries. */
@@ -76,31 +90,87 @@ export async function runConsumer(
   return { ...result, ids: batch.messages.map((m) => m.id) };
 }
 
-/** A delivery row as stored. */
-export async function deliveryRow(id: string) {
-  return env.DB.prepare("SELECT * FROM deliveries WHERE id = ?").bind(id).first<{
-    status: string;
-    attempts: number;
-    total_attempts: number;
-    next_attempt_at: number;
-    last_status_code: number | null;
-    last_error: string | null;
-  }>();
+/** A delivery's state as the API and the tables tell it. */
+export interface DeliveryState {
+  status: string;
+  /** Tries in the current series (what the retry schedule counts). */
+  attempts: number;
+  /** Every try logged. */
+  total_attempts: number;
+  /** When its open row is due (null once it ended or before it left the first-try path). */
+  next_attempt_at: number | null;
+  state: "waiting" | "queued" | null;
+  last_status_code: number | null;
+  last_error: string | null;
 }
 
-/** Attempts of a delivery, oldest first. */
-export async function attemptRows(deliveryId: string) {
-  const { results } = await env.DB.prepare(
-    "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id",
+/** A delivery's state, from the message's statuses, its open row and its log entries. */
+export async function deliveryRow(id: string): Promise<DeliveryState | null> {
+  const pair = parseDeliveryId(id);
+  if (!pair) return null;
+  const row = await env.DB.prepare("SELECT * FROM messages WHERE id = ?")
+    .bind(pair.messageId)
+    .first<MessageRow>();
+  if (!row) return null;
+  const found = await getMessage(env.DB, row.app_id, row.id);
+  const summary = found?.deliveries.find((d) => d.endpointId === pair.endpointId);
+  if (!summary) return null;
+  const open = await env.DB.prepare(
+    "SELECT * FROM open_deliveries WHERE endpoint_id = ? AND message_id = ?",
   )
-    .bind(deliveryId)
-    .all<{
-      attempt: number;
-      status_code: number | null;
-      error: string | null;
-      response_excerpt: string | null;
-    }>();
-  return results;
+    .bind(pair.endpointId, pair.messageId)
+    .first<OpenRow>();
+  const entries = await logEntries(id);
+  const attempts = entries.filter((e) => e.attempt > 0);
+  const last = entries[entries.length - 1];
+  return {
+    status: summary.status,
+    attempts: open ? open.attempts : attempts.length,
+    total_attempts: attempts.length,
+    next_attempt_at: open?.due_at ?? null,
+    state: open?.state ?? null,
+    last_status_code: [...attempts].reverse().find((a) => a.status_code !== null)?.status_code ?? null,
+    last_error: open ? open.last_error : (last?.error ?? null),
+  };
+}
+
+/** One log entry of a delivery, as stored. */
+export interface LoggedRow {
+  attempt: number;
+  status: string;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+}
+
+/** Every log entry of a delivery (settlements too), oldest first. */
+export async function logEntries(id: string): Promise<LoggedRow[]> {
+  const pair = parseDeliveryId(id);
+  if (!pair) return [];
+  const { results } = await env.DB.prepare(
+    `SELECT j.value AS entry FROM attempt_log l, json_each(l.entries) j
+     WHERE l.bucket = ?1 AND l.endpoint_id = ?2 AND j.value ->> 0 = ?3 ORDER BY l.id, j.key`,
+  )
+    .bind(bucketOf(pair.messageId), pair.endpointId, pair.messageId)
+    .all<{ entry: string }>();
+  return results.map((r) => {
+    const [, attempt, status, , , statusCode, error, excerpt] = JSON.parse(r.entry) as LogEntry;
+    return { attempt, status, status_code: statusCode, error, response_excerpt: excerpt };
+  });
+}
+
+/** Attempts (HTTP tries) of a delivery, oldest first. */
+export async function attemptRows(id: string): Promise<LoggedRow[]> {
+  return (await logEntries(id)).filter((e) => e.attempt > 0);
+}
+
+/** A delivery's dead letter, or null. */
+export async function deadLetterOf(id: string) {
+  const pair = parseDeliveryId(id);
+  if (!pair) return null;
+  return env.DB.prepare("SELECT * FROM dead_letters WHERE message_id = ? AND endpoint_id = ?")
+    .bind(pair.messageId, pair.endpointId)
+    .first<{ reason: string; attempts: number; dead_at: number }>();
 }
 
 /** Polls until `check` passes or the time runs out (for work the real queue does in the background). */
@@ -111,18 +181,6 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("condition not met in time");
-}
-
-/**
- * Makes D1 refuse the FIFO head look-up (after the claim, outside any one delivery's handling),
- * as an outage mid-batch would; the real binding answers everything else. Restore when done.
- */
-export function failFifoHeadLookup() {
-  const prepare = env.DB.prepare.bind(env.DB);
-  return vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
-    if (sql.includes("JOIN deliveries h")) throw new Error("injected: D1 unavailable");
-    return prepare(sql);
-  });
 }
 
 /** Operator events recorded for an endpoint, oldest first. */
