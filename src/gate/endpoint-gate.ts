@@ -5,6 +5,7 @@ import {
   type BreakerState,
   breakerConfig,
   canPass,
+  failuresToOpen,
   initialBreaker,
   onFailure,
   onSuccess,
@@ -204,7 +205,9 @@ export class EndpointGate extends DurableObject<Env> {
         !limits.fifo &&
         limits.rateLimit === null &&
         s.breaker.state === "closed",
-      failureBudget: Math.max(1, cfg.breaker.failureThreshold - s.breaker.consecutiveFailures),
+      // As many failures in a row as the breaker would take before opening: a flaky endpoint's
+      // lanes keep going where a dead one's stop.
+      failureBudget: Math.max(1, failuresToOpen(s.breaker, now, cfg.breaker)),
     };
   }
 
