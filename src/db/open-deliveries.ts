@@ -84,6 +84,15 @@ export function openRowsStatement(db: D1Database, pairs: Pair[]) {
     .bind(JSON.stringify(pairs.map((p) => [p.endpointId, p.messageId])));
 }
 
+/** What a wake handed out, and when the endpoint's next waiting delivery is due (null: none). */
+export interface Released {
+  rows: OpenRow[];
+  nextDue: number | null;
+}
+
+const NEXT_DUE =
+  "SELECT min(due_at) AS next FROM open_deliveries WHERE endpoint_id = ? AND state = 'waiting'";
+
 /**
  * Hands out up to `limit` of an endpoint's waiting rows that are due, earliest first: they
  * become `queued` until `leaseUntil`. The caller holds the gate's slots for them.
@@ -94,25 +103,29 @@ export async function releaseDue(
   now: number,
   limit: number,
   leaseUntil: number,
-): Promise<OpenRow[]> {
-  if (limit <= 0) return [];
-  const { results } = await db
-    .prepare(
-      `UPDATE open_deliveries SET state = 'queued', due_at = ?4
-       WHERE endpoint_id = ?1 AND message_id IN (
-         SELECT message_id FROM open_deliveries WHERE endpoint_id = ?1 AND state = 'waiting' AND due_at <= ?2
-         ORDER BY due_at LIMIT ?3)
-       RETURNING *`,
-    )
-    .bind(endpointId, now, limit, leaseUntil)
-    .all<OpenRow>();
-  return results.sort((a, b) => a.due_at - b.due_at || (a.message_id < b.message_id ? -1 : 1));
+): Promise<Released> {
+  if (limit <= 0) return { rows: [], nextDue: null };
+  const [updated, next] = await db.batch<OpenRow | { next: number | null }>([
+    db
+      .prepare(
+        `UPDATE open_deliveries SET state = 'queued', due_at = ?4
+         WHERE endpoint_id = ?1 AND message_id IN (
+           SELECT message_id FROM open_deliveries WHERE endpoint_id = ?1 AND state = 'waiting' AND due_at <= ?2
+           ORDER BY due_at LIMIT ?3)
+         RETURNING *`,
+      )
+      .bind(endpointId, now, limit, leaseUntil),
+    db.prepare(NEXT_DUE).bind(endpointId),
+  ]);
+  const rows = (updated?.results ?? []) as OpenRow[];
+  rows.sort((a, b) => a.due_at - b.due_at || (a.message_id < b.message_id ? -1 : 1));
+  return { rows, nextDue: (next?.results[0] as { next: number | null } | undefined)?.next ?? null };
 }
 
 /**
  * For a FIFO endpoint (whose single slot the caller holds): its oldest open deliveries in
  * message order, handed out from the head while they wait, when the head is due. Nothing when
- * the head is not due yet or is out with another consumer.
+ * the head is not due yet or is out with another consumer; `nextDue` then says when it is.
  */
 export async function releaseFifo(
   db: D1Database,
@@ -120,16 +133,17 @@ export async function releaseFifo(
   now: number,
   limit: number,
   leaseUntil: number,
-): Promise<OpenRow[]> {
-  if (limit <= 0) return [];
+): Promise<Released> {
+  if (limit <= 0) return { rows: [], nextDue: null };
   const { results } = await db
     .prepare("SELECT * FROM open_deliveries WHERE endpoint_id = ? ORDER BY message_id LIMIT ?")
-    .bind(endpointId, limit)
+    .bind(endpointId, limit + 1)
     .all<OpenRow>();
   const head = results[0];
-  if (!head || head.due_at > now) return [];
+  if (!head) return { rows: [], nextDue: null };
+  if (head.due_at > now) return { rows: [], nextDue: head.due_at };
   const run: OpenRow[] = [];
-  for (const r of results) {
+  for (const r of results.slice(0, limit)) {
     if (r.state === "queued" && r.due_at > now) break;
     run.push(r);
   }
@@ -140,7 +154,11 @@ export async function releaseFifo(
     )
     .bind(endpointId, leaseUntil, JSON.stringify(run.map((r) => r.message_id)))
     .run();
-  return run.map((r) => ({ ...r, state: "queued" as const, due_at: leaseUntil }));
+  // What is behind the run goes next, once the walk reports.
+  return {
+    rows: run.map((r) => ({ ...r, state: "queued" as const, due_at: leaseUntil })),
+    nextDue: results.length > run.length ? now : null,
+  };
 }
 
 /** An endpoint's open deliveries (its backlog). */

@@ -47,7 +47,10 @@ interface Lane {
   woken: boolean;
   grant: AdmitResult | null;
   released: OpenRow[];
-  asked: number;
+  /** Whether this wake asked D1 for due rows (the gate let it send). */
+  releasing: boolean;
+  /** When the endpoint's next waiting delivery is due after this wake (null: none). */
+  nextDue: number | null;
 }
 
 /**
@@ -119,7 +122,8 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
         woken: false,
         grant: null,
         released: [],
-        asked: 0,
+        releasing: false,
+        nextDue: null,
       };
       lanes.set(endpointId, lane);
     }
@@ -161,8 +165,8 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       if (!usable) {
         // Gone or disabled: what it still has open is settled without the gate.
         if (lane.woken) {
-          lane.asked = WAKE_BATCH;
-          lane.released = await releaseDue(env.DB, endpointId, now, WAKE_BATCH, now + leaseMs);
+          const out = await releaseDue(env.DB, endpointId, now, WAKE_BATCH, now + leaseMs);
+          lane.released = out.rows;
         }
         return;
       }
@@ -172,9 +176,11 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       lane.grant = await askGate(env, endpoint, fifo ? 1 : lane.fresh.length + extra);
       const room = capacityOf(lane.grant, fifo) - lane.fresh.length;
       if (lane.woken && room > 0) {
-        lane.asked = Math.min(extra, room);
         const release = fifo ? releaseFifo : releaseDue;
-        lane.released = await release(env.DB, endpointId, now, lane.asked, now + leaseMs);
+        const out = await release(env.DB, endpointId, now, Math.min(extra, room), now + leaseMs);
+        lane.released = out.rows;
+        lane.nextDue = out.nextDue;
+        lane.releasing = true;
       }
     }),
   );
@@ -217,8 +223,15 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
         }),
       );
       const grant = lane.grant;
-      if (lane.woken && lane.released.length < lane.asked && grant?.parkSeq !== undefined)
-        note.drained = grant.parkSeq;
+      // A wake says when the endpoint's next waiting delivery is due, or that nothing waits;
+      // one the gate refused says when the gate will let it try again.
+      if (lane.releasing) {
+        if (lane.nextDue !== null) note.parkedUntil = lane.nextDue;
+        else if (grant?.parkSeq !== undefined) note.drained = grant.parkSeq;
+      } else if (lane.woken && grant && grant.leases.length === 0) {
+        note.parkedUntil =
+          grant.waitFor === "slot" ? now + SLOT_BACKSTOP_MS : now + grant.retryAfterMs;
+      }
       if (!grant) return;
       const fifo = lane.endpoint?.ordering === "fifo";
       // Older deliveries first: what a wake handed out, in its order, then this batch's first tries.
@@ -252,8 +265,8 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
         results.push(waitFor(r.item, dueAt, now, windowMs));
       });
       if (rest.length > 0) {
-        note.parkedUntil =
-          grant.waitFor === "slot" ? now + SLOT_BACKSTOP_MS : now + grant.retryAfterMs;
+        const until = grant.waitFor === "slot" ? now + SLOT_BACKSTOP_MS : now + grant.retryAfterMs;
+        note.parkedUntil = Math.min(note.parkedUntil ?? until, until);
       }
     }),
   );
