@@ -23,7 +23,7 @@ export interface Settings {
   auditRetentionDays: number;
   /** Most endpoints one message may fan out to; more is refused at ingest. */
   maxFanout: number;
-  /** How long a delivery may sit in `pending`/`delivering` before the sweeper re-enqueues it. */
+  /** How long a hand-off may stay unanswered (a first try with no outcome, a lease run out) before the sweeper takes over. */
   sweepGraceS: number;
   /** Local development only: allow `http:` and loopback targets. Never set in production. */
   allowInsecureTargets: boolean;

@@ -17,9 +17,13 @@ export const MessageCreate = z
   })
   .strict();
 
+/**
+ * A delivery's status, derived from the attempt log and its open row: `pending` (accepted, not
+ * tried yet, or waiting on its endpoint's gate), `failed` (tried, waiting for a retry), then one
+ * of the three ends.
+ */
 export const DELIVERY_STATUSES = [
   "pending",
-  "delivering",
   "succeeded",
   "failed",
   "dead",
