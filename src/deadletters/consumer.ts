@@ -41,7 +41,13 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     const seen = new Set(loggedEntries(logged).map((l) => deliveryId(l.entry[0], l.endpointId)));
     for (const o of (open?.results ?? []) as { message_id: string; endpoint_id: string }[])
       seen.add(deliveryId(o.message_id, o.endpoint_id));
-    const dead = crashed.filter((t) => !seen.has(deliveryId(t.messageId, t.endpointId)));
+    // A batch may hold the same task twice (delivery is at least once): record it once.
+    const dead = crashed.filter((t) => {
+      const id = deliveryId(t.messageId, t.endpointId);
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
     if (dead.length > 0) {
       const statements = [
         insertDeadLettersStatement(

@@ -1,11 +1,14 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
+import type { QueueTask } from "../../src/schemas/queue";
 import {
+  attemptRows,
+  deadLetterOf,
   deliveryRow,
   eventually,
-  failFifoHeadLookup,
+  logEntries,
   receiver,
   runConsumer,
   seedDeliveries,
@@ -31,6 +34,19 @@ async function deadDelivery(appId: string, endpointId: string) {
   return task;
 }
 
+/**
+ * Makes D1 refuse the consumer's signing-secret look-up (part of the one read each batch starts
+ * with), so every run of the `DELIVERIES` consumer throws; the real binding answers everything
+ * else. Restore when done.
+ */
+function failConsumerContextRead() {
+  const prepare = env.DB.prepare.bind(env.DB);
+  return vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
+    if (sql.includes("JOIN auth_profile_secrets s")) throw new Error("injected: D1 unavailable");
+    return prepare(sql);
+  });
+}
+
 /** An app's dead letters as the API lists them. */
 async function deadLetters(appId: string) {
   const list = await call<{ data: { deliveryId: string; endpointId: string; reason: string }[] }>(
@@ -45,13 +61,21 @@ describe("dead letters", () => {
   it("records a delivery the consumer kept crashing on as consumer_crash", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
-    const [task] = await seedDeliveries(appId, [ep.id], {}, Date.now() + 3_600_000);
+    const [task] = await seedDeliveries(appId, [ep.id]);
     const result = await runDlq([task]);
     expect(result.ackAll).toBe(true);
     expect(await deliveryRow(task?.deliveryId ?? "")).toMatchObject({
       status: "dead",
+      state: null,
       last_error: "consumer_crash",
     });
+    expect(await deadLetterOf(task?.deliveryId ?? "")).toMatchObject({
+      reason: "consumer_crash",
+      attempts: 0,
+    });
+    expect(await logEntries(task?.deliveryId ?? "")).toEqual([
+      expect.objectContaining({ attempt: 0, status: "dead", error: "consumer_crash" }),
+    ]);
     expect(await deadLetters(appId)).toEqual([
       expect.objectContaining({ deliveryId: task?.deliveryId, reason: "consumer_crash" }),
     ]);
@@ -59,22 +83,26 @@ describe("dead letters", () => {
 
   it("through the real queue: a consumer crashing on every try ends dead as consumer_crash", async () => {
     const { appId } = await newApp();
-    const ep = await newEndpoint(appId, { ordering: "fifo" });
+    const ep = await newEndpoint(appId);
     const seen = receiver(() => new Response("ok"));
     const [task] = await seedDeliveries(appId, [ep.id]);
     if (!task) throw new Error("seeding failed");
-    // Every run fails after its claim (D1 refuses the FIFO head look-up), so the queue retries
-    // the message max_retries times and then hands it to hooklane-dlq.
-    const spy = failFifoHeadLookup();
+    // Every run throws (D1 refuses part of the batch's first read), so the queue retries the
+    // message max_retries times and then hands it to hooklane-dlq.
+    const spy = failConsumerContextRead();
     try {
       await env.DELIVERIES.send(task, { contentType: "json" });
       await eventually(async () => (await deliveryRow(task.deliveryId))?.status === "dead", 30_000);
+      // One run, then the queue's max_retries (5) more, each of them thrown.
+      const runs = spy.mock.calls.filter(([sql]) => sql.includes("JOIN auth_profile_secrets s"));
+      expect(runs).toHaveLength(6);
     } finally {
       spy.mockRestore();
     }
     expect(seen).toHaveLength(0);
     expect(await deliveryRow(task.deliveryId)).toMatchObject({
       status: "dead",
+      attempts: 0,
       last_error: "consumer_crash",
     });
     expect(await deadLetters(appId)).toEqual([
@@ -88,10 +116,41 @@ describe("dead letters", () => {
     receiver(() => new Response("ok"));
     const [task] = await seedDeliveries(appId, [ep.id]);
     await runConsumer([task]);
-    await runDlq([task, task, { kind: "dead", deliveryId: task?.deliveryId, reason: "gone" }]);
+    const result = await runDlq([
+      task,
+      task,
+      { kind: "dead", deliveryId: task?.deliveryId, reason: "gone" },
+      { kind: "wake", endpointId: ep.id },
+    ]);
+    expect(result.ackAll).toBe(true);
     expect(await deliveryRow(task?.deliveryId ?? "")).toMatchObject({ status: "succeeded" });
-    const list = await call<{ data: unknown[] }>("GET", `/v1/apps/${appId}/dead-letters`);
-    expect(list.body.data).toEqual([]);
+    expect(await logEntries(task?.deliveryId ?? "")).toEqual([
+      expect.objectContaining({ attempt: 1, status: "succeeded" }),
+    ]);
+    expect(await deadLetters(appId)).toEqual([]);
+  });
+
+  it("leaves a delivery waiting for its retry alone, and records one crashed first try once", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    receiver(() => new Response("no", { status: 500 }));
+    const [retrying] = await seedDeliveries(appId, [ep.id]);
+    await runConsumer([retrying], { RETRY_SCHEDULE: "3600" });
+    const [crashed] = await seedDeliveries(appId, [ep.id]);
+
+    await runDlq([retrying, crashed, crashed]);
+    await runDlq([crashed]);
+
+    expect(await deliveryRow(retrying?.deliveryId ?? "")).toMatchObject({
+      status: "failed",
+      state: "waiting",
+      attempts: 1,
+    });
+    expect(await deadLetterOf(retrying?.deliveryId ?? "")).toBeNull();
+    expect(await logEntries(crashed?.deliveryId ?? "")).toEqual([
+      expect.objectContaining({ attempt: 0, status: "dead", error: "consumer_crash" }),
+    ]);
+    expect((await deadLetters(appId)).map((d) => d.deliveryId)).toEqual([crashed?.deliveryId]);
   });
 
   it("replays one dead letter as a fresh series with the same webhook-id", async () => {
@@ -99,15 +158,34 @@ describe("dead letters", () => {
     const ep = await newEndpoint(appId);
     const task = await deadDelivery(appId, ep.id);
     await call("PATCH", `/v1/apps/${appId}/endpoints/${ep.id}`, { body: { disabled: false } });
-    const seen = receiver(() => new Response("ok"));
+    const send = vi.spyOn(env.DELIVERIES, "sendBatch").mockImplementation(async () => ({
+      metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
+    }));
     const replay = await call("POST", `/v1/apps/${appId}/dead-letters/${task.deliveryId}/replay`);
     expect(replay.status).toBe(202);
     expect(replay.body).toEqual({ restarted: 1, more: false });
-    await eventually(async () => (await deliveryRow(task.deliveryId))?.status === "succeeded");
+    // Open again: a fresh series (no tries yet) whose log numbering continues, due now.
+    expect(await deliveryRow(task.deliveryId)).toMatchObject({
+      status: "pending",
+      state: "waiting",
+      attempts: 0,
+      total_attempts: 1,
+    });
+    expect(await deadLetterOf(task.deliveryId)).toBeNull();
+    expect(await deadLetters(appId)).toEqual([]);
+    // What the replay sent is its endpoint's wake; the consumer that takes it sends the delivery.
+    const sent = send.mock.calls.flatMap(([m]) => [...m]).map((m) => m.body as QueueTask);
+    expect(sent).toEqual([{ kind: "wake", endpointId: ep.id }]);
+    send.mockRestore();
+    const seen = receiver(() => new Response("ok"));
+    await runConsumer(sent);
+    expect(seen).toHaveLength(1);
     expect(seen[0]?.headers["webhook-id"]).toBe(task.messageId);
-    expect(await deliveryRow(task.deliveryId)).toMatchObject({ attempts: 1, total_attempts: 2 });
-    const list = await call<{ data: unknown[] }>("GET", `/v1/apps/${appId}/dead-letters`);
-    expect(list.body.data).toEqual([]);
+    expect(await deliveryRow(task.deliveryId)).toMatchObject({ status: "succeeded", state: null });
+    expect((await attemptRows(task.deliveryId)).map((a) => [a.attempt, a.status])).toEqual([
+      [1, "dead"],
+      [2, "succeeded"],
+    ]);
     const again = await call("POST", `/v1/apps/${appId}/dead-letters/${task.deliveryId}/replay`);
     expect(again.status).toBe(404);
   });
@@ -116,8 +194,9 @@ describe("dead letters", () => {
     const { appId } = await newApp();
     const a = await newEndpoint(appId, { url: "https://a.example.com/" });
     const b = await newEndpoint(appId, { url: "https://b.example.com/" });
-    for (let i = 0; i < 3; i++) await deadDelivery(appId, a.id);
-    await deadDelivery(appId, b.id);
+    const deadOnA = [];
+    for (let i = 0; i < 3; i++) deadOnA.push(await deadDelivery(appId, a.id));
+    const deadOnB = await deadDelivery(appId, b.id);
     for (const id of [a.id, b.id])
       await call("PATCH", `/v1/apps/${appId}/endpoints/${id}`, { body: { disabled: false } });
     receiver(() => new Response("ok"));
@@ -130,6 +209,11 @@ describe("dead letters", () => {
     });
     expect(second.body).toEqual({ restarted: 1, more: false });
     expect((await deadLetters(appId)).map((d) => d.endpointId)).toEqual([b.id]);
+    // Through the real queue, the replays' wakes get all three delivered.
+    for (const task of deadOnA) {
+      await eventually(async () => (await deliveryRow(task.deliveryId))?.status === "succeeded");
+    }
+    expect(await deliveryRow(deadOnB.deliveryId)).toMatchObject({ status: "dead" });
     const tooMany = await call("POST", `/v1/apps/${appId}/dead-letters/replay`, {
       body: { limit: 100_000 },
     });
