@@ -2,9 +2,10 @@ import { z } from "zod";
 import { entriesForRefsStatement, insertLogStatement, loggedEntries } from "../db/attempt-log";
 import { insertDeadLettersStatement } from "../db/dead-letters";
 import { openRowsStatement } from "../db/open-deliveries";
+import { type Recordable, recordStatements } from "../delivery/record";
 import { deliveryId, newId } from "../lib/ids";
 import { log } from "../lib/log";
-import { type DeliveryTask, QueueTask } from "../schemas/queue";
+import { type DeliveryTask, QueueTask, type RecordTask } from "../schemas/queue";
 
 /** What reaches the dead-letter queue: our own notices, or (the backstop) a task the
  * `DELIVERIES` consumer failed on `max_retries` times. */
@@ -16,18 +17,21 @@ const DeadNotice = z.object({
 
 /**
  * The `hooklane-dlq` consumer. A notice only mirrors a dead letter already in D1. A first try
- * that exhausted the queue's own retries means the consumer threw on it every time (outages
- * never get here: the consumer hands those back without counting them): unless it has an
- * outcome or an open row by now, it is recorded dead as `consumer_crash`. A wake is dropped:
- * the sweeper wakes endpoints whose deliveries wait too long.
+ * that exhausted the queue's own retries means the consumer threw on it every time (a D1 error
+ * the consumer recognises as an outage is handed back without counting; anything else counts):
+ * unless it has an outcome or an open row by now, it is recorded dead as `consumer_crash`. A
+ * wake is dropped: the sweeper wakes endpoints whose deliveries wait too long. Deferred outcomes
+ * get one last write.
  */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const now = Date.now();
   const crashed: DeliveryTask[] = [];
   let notices = 0;
+  const records: RecordTask[] = [];
   for (const message of batch.messages) {
     const task = QueueTask.safeParse(message.body);
     if (task.success && task.data.kind === "delivery") crashed.push(task.data);
+    else if (task.success && task.data.kind === "record") records.push(task.data);
     else if (task.success) log("wake dropped by the dead-letter queue", { ...task.data });
     else if (DeadNotice.safeParse(message.body).success) notices++;
     else log("unknown dead-letter message acked", { messageId: message.id });
@@ -74,6 +78,15 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       if (entries) statements.push(entries);
       await db.batch(statements);
       log("dead-lettered after consumer crashes", { deliveries: dead.length });
+    }
+  }
+  // Outcomes that could not be recorded five times over: one last try, then they are dropped
+  // (the deliveries they describe are found again by the sweeper, at worst sent once more).
+  for (const r of records) {
+    try {
+      await env.DB.batch(recordStatements(env.DB, r.results as unknown as Recordable[], r.at));
+    } catch (err) {
+      log("deferred outcomes dropped", { results: r.results.length, error: String(err) });
     }
   }
   if (notices > 0) log("dead letters recorded", { deliveries: notices });

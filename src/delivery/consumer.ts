@@ -8,7 +8,7 @@ import type { AdmitResult, BacklogNote } from "../gate/types";
 import { acceptMessage } from "../ingest/accept";
 import { deliveryId } from "../lib/ids";
 import { log } from "../lib/log";
-import { QueueTask } from "../schemas/queue";
+import { QueueTask, type RecordTask } from "../schemas/queue";
 import {
   askGate,
   capacityOf,
@@ -20,7 +20,7 @@ import {
   runPlan,
 } from "./gating";
 import { prepare } from "./prepare";
-import { recordStatements, writeWithRetry } from "./record";
+import { type Recordable, recordStatements, recordTasks, writeWithRetry } from "./record";
 import { CRASH_RETRY_S, type Item, type Ready, type Result, waitFor } from "./results";
 import { retryWindowMs } from "./retry";
 
@@ -53,14 +53,82 @@ interface Lane {
   nextDue: number | null;
 }
 
+/** A batch handed back because D1 (or the gate) was unreachable waits this long. */
+const OUTAGE_RETRY_S = 30;
+
 /**
  * The `DELIVERIES` consumer. Per queue batch: read what it needs from D1 in one round trip
  * (no claim is written), skip deliveries that already have an outcome, ask each endpoint's gate
  * once for slots, hand out the open deliveries of woken endpoints, sign and POST what was
  * granted, write every outcome in one D1 batch, report outcomes and parked backlogs to each
  * gate, and only then ack. Each queue message is acked or retried on its own.
+ *
+ * An outage of D1 before anything was sent is not the deliveries' fault: their messages go
+ * back to the queue as new messages (so the queue's max_retries, whose end is the dead-letter
+ * queue's `consumer_crash`, never counts an outage) and the outage is logged as what it was.
+ * Anything else that throws is handed to the queue's retry.
  */
 export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const settled = new Set<string>();
+  const messages = batch.messages.map((m) => track(m, settled));
+  try {
+    await deliverBatch(messages, env);
+  } catch (err) {
+    const open = messages.filter((m) => !settled.has(m.id));
+    if (!isOutage(err) || open.length === 0) throw err;
+    log("D1 unavailable; batch handed back to the queue", {
+      kind: "d1_unavailable",
+      messages: open.length,
+      error: String(err),
+    });
+    try {
+      await env.DELIVERIES.sendBatch(
+        open.map((m) => ({
+          body: m.body,
+          contentType: "json" as const,
+          delaySeconds: OUTAGE_RETRY_S,
+        })),
+      );
+      for (const m of open) m.ack();
+    } catch (sendErr) {
+      // The queue is down too: the queue's own retry is all that is left.
+      log("queue unavailable; batch retried by the queue", {
+        kind: "queue_unavailable",
+        error: String(sendErr),
+      });
+      for (const m of open) m.retry({ delaySeconds: OUTAGE_RETRY_S });
+    }
+  }
+}
+
+/** A queue message whose ack or retry is remembered. */
+function track(m: Message<unknown>, settled: Set<string>): Message<unknown> {
+  return {
+    id: m.id,
+    timestamp: m.timestamp,
+    body: m.body,
+    attempts: m.attempts,
+    ack: () => {
+      settled.add(m.id);
+      m.ack();
+    },
+    retry: (options?: QueueRetryOptions) => {
+      settled.add(m.id);
+      m.retry(options);
+    },
+  };
+}
+
+/** D1 or the network failing, as opposed to a bug in a statement or in this code. */
+function isOutage(err: unknown): boolean {
+  const text = String(err);
+  if (/no such (table|column)|syntax error|constraint|datatype mismatch/i.test(text)) return false;
+  return /D1_|database|Network connection lost|internal error|overloaded|timed out|reset/i.test(
+    text,
+  );
+}
+
+async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promise<void> {
   const cfg = settings(env);
   const now = Date.now();
   const leaseMs = cfg.requestTimeoutMs + LEASE_MARGIN_MS;
@@ -68,7 +136,8 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
 
   const firstTries = new Map<string, Item>();
   const wakes = new Map<string, Message<unknown>[]>();
-  for (const message of batch.messages) {
+  const records: { message: Message<unknown>; task: RecordTask }[] = [];
+  for (const message of batch) {
     const parsed = QueueTask.safeParse(message.body);
     if (!parsed.success) {
       log("poison queue message acked", { messageId: message.id, reason: "malformed body" });
@@ -76,6 +145,10 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       continue;
     }
     const task = parsed.data;
+    if (task.kind === "record") {
+      records.push({ message, task });
+      continue;
+    }
     if (task.kind === "wake") {
       wakes.set(task.endpointId, [...(wakes.get(task.endpointId) ?? []), message]);
       continue;
@@ -96,6 +169,7 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       message,
     });
   }
+  await writeRecords(env, records);
   if (firstTries.size === 0 && wakes.size === 0) return;
 
   const items = [...firstTries.values()];
@@ -319,13 +393,29 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
   try {
     await writeWithRetry(env.DB, statements);
   } catch (err) {
-    // Sent but not recorded. First tries go back to the queue after the lease (the receiver
-    // may see a duplicate, nothing is lost); handed-out open rows are found by the sweeper.
-    log("recording outcomes failed; handing the batch back", { error: String(err) });
-    for (const item of firstTries.values())
-      item.message?.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
+    // Sent but not recorded: the outcomes go through the queue to be written later, so nothing
+    // is sent again. Only if the queue refuses them too do the first tries go back to the queue
+    // after the lease (the receiver may see a duplicate; nothing is lost); handed-out open rows
+    // are then found by the sweeper.
+    log("recording outcomes failed; sending them to be recorded later", {
+      kind: "d1_unavailable",
+      error: String(err),
+    });
+    try {
+      await env.DELIVERIES.sendBatch(
+        recordTasks(results, writeNow).map((body) => ({ body, contentType: "json" as const })),
+      );
+      for (const item of firstTries.values()) item.message?.ack();
+    } catch (sendErr) {
+      log("queue unavailable; first tries handed back after the lease", {
+        kind: "queue_unavailable",
+        error: String(sendErr),
+      });
+      for (const item of firstTries.values())
+        item.message?.retry({ delaySeconds: Math.ceil(leaseMs / 1000) });
+    }
     for (const list of wakes.values()) for (const m of list) m.ack();
-    await report(env, sent, new Map()).catch(() => undefined);
+    await report(env, sent, notes).catch(() => undefined);
     return;
   }
   const reported = await report(env, sent, notes);
@@ -351,7 +441,7 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
 
   await followUp(env, results, wakes);
   log("delivery batch", {
-    messages: batch.messages.length,
+    messages: batch.length,
     firstTries: firstTries.size,
     woken: wakes.size,
     released: releasedRows.length,
@@ -361,6 +451,30 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
     dead: results.filter((r) => r.dead).length,
     ms: Date.now() - now,
   });
+}
+
+/**
+ * Writes outcomes a consumer could not record when it sent them (their `record` tasks); each
+ * task is acked once written, or retried later.
+ */
+async function writeRecords(
+  env: Env,
+  records: { message: Message<unknown>; task: RecordTask }[],
+): Promise<void> {
+  await Promise.all(
+    records.map(async ({ message, task }) => {
+      try {
+        await writeWithRetry(
+          env.DB,
+          recordStatements(env.DB, task.results as unknown as Recordable[], task.at),
+        );
+        message.ack();
+      } catch (err) {
+        log("recording deferred outcomes failed; trying again later", { error: String(err) });
+        message.retry({ delaySeconds: OUTAGE_RETRY_S });
+      }
+    }),
+  );
 }
 
 /** FIFO deliveries go in message order; others oldest due first. */

@@ -8,14 +8,22 @@ import type { Result } from "./results";
 /** Attempts at writing a batch's outcomes before giving up on D1 for this batch. */
 const WRITE_TRIES = 3;
 
+/** What recording needs of a result: the pair, whether it had an open row, and what to write. */
+export type Recordable = Pick<Result, "entry" | "park" | "ended" | "dead"> & {
+  item: Pick<Result["item"], "appId" | "messageId" | "endpointId"> & {
+    open: { attempts: number } | null;
+  };
+};
+
 /**
  * The statements that record a batch's results, few whatever its size: one attempt-log insert
  * (a row per endpoint and message second), one upsert for what is still open, one delete for
- * open rows that ended, one insert for dead letters.
+ * open rows that ended, one insert for dead letters. Writing them twice changes nothing a
+ * reader sees (upserts, deletes, and the log keeps the first record of each attempt).
  */
 export function recordStatements(
   db: D1Database,
-  results: Result[],
+  results: Recordable[],
   now: number,
 ): D1PreparedStatement[] {
   const groups = new Map<string, LogGroup>();
@@ -78,4 +86,43 @@ export async function writeWithRetry(
       await new Promise((r) => setTimeout(r, 100 * 3 ** attempt));
     }
   }
+}
+
+/** A queue message stays well under the 128 KB cap. */
+const RECORD_CHUNK_CHARS = 96_000;
+
+/**
+ * What to write, compacted for a `record` task: when D1 refuses a batch's outcomes after its
+ * requests went out, they travel through the queue and are written later, so nothing is sent
+ * again. Split so each task fits in a queue message.
+ */
+export function recordTasks(results: Recordable[], at: number) {
+  const tasks: { kind: "record"; at: number; results: Recordable[] }[] = [];
+  let chunk: Recordable[] = [];
+  let size = 0;
+  for (const r of results) {
+    if (!r.entry && !r.park && !r.ended && !r.dead) continue;
+    const compact: Recordable = {
+      item: {
+        appId: r.item.appId,
+        messageId: r.item.messageId,
+        endpointId: r.item.endpointId,
+        open: r.item.open ? { attempts: r.item.open.attempts } : null,
+      },
+      ...(r.entry ? { entry: r.entry } : {}),
+      ...(r.park ? { park: r.park } : {}),
+      ...(r.ended ? { ended: true } : {}),
+      ...(r.dead ? { dead: r.dead } : {}),
+    };
+    const length = JSON.stringify(compact).length;
+    if (chunk.length > 0 && size + length > RECORD_CHUNK_CHARS) {
+      tasks.push({ kind: "record", at, results: chunk });
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(compact);
+    size += length;
+  }
+  if (chunk.length > 0) tasks.push({ kind: "record", at, results: chunk });
+  return tasks;
 }

@@ -25,8 +25,19 @@ export type DeliveryTask = z.infer<typeof DeliveryTask>;
 export const WakeTask = z.object({ kind: z.literal("wake"), endpointId: Id });
 export type WakeTask = z.infer<typeof WakeTask>;
 
+/**
+ * Outcomes D1 refused to record right after their requests went out: written by a later
+ * consumer instead of sending again. Produced only by the consumer itself (record.ts).
+ */
+export const RecordTask = z.object({
+  kind: z.literal("record"),
+  at: z.number().int(),
+  results: z.array(z.record(z.string(), z.unknown())).max(1000),
+});
+export type RecordTask = z.infer<typeof RecordTask>;
+
 /** What the `DELIVERIES` queue carries. */
-export const QueueTask = z.discriminatedUnion("kind", [DeliveryTask, WakeTask]);
+export const QueueTask = z.discriminatedUnion("kind", [DeliveryTask, WakeTask, RecordTask]);
 export type QueueTask = z.infer<typeof QueueTask>;
 
 /** Payloads up to this many characters ride in the queue message (well under its 128 KB cap). */
