@@ -190,3 +190,15 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_app ON audit_log(app_id, id);
 CREATE INDEX audit_log_created ON audit_log(created_at);
+
+-- What the last sweep saw, for /healthz: the oldest open delivery, how many are open, and how
+-- many sweeps in a row handed deliveries out again without the open count falling.
+CREATE TABLE sweeper_state (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  swept_at        INTEGER NOT NULL,
+  oldest_open_at  INTEGER,
+  open_count      INTEGER NOT NULL,
+  stalled_runs    INTEGER NOT NULL,
+  behind          INTEGER NOT NULL,
+  report          TEXT NOT NULL
+);

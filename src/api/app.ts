@@ -1,7 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { LIMITS } from "../config";
+import { LIMITS, settings } from "../config";
+import { getSweeperState } from "../db/sweep";
+import { retryWindowMs } from "../delivery/retry";
 import { readOps, resetOps } from "../lib/ops";
+import { serviceHealth } from "../sweeper/health";
 import { authenticate, requireAdmin, requireAppAccess } from "./auth";
 import { jsonBody } from "./body";
 import type { AppEnv } from "./context";
@@ -28,7 +31,18 @@ export function createApi() {
     await next();
   });
 
-  api.get("/healthz", (c) => c.json({ ok: true }));
+  // Public, for load balancers and monitors: 503 when the last sweep saw deliveries outliving
+  // their retry window or sweeps making no progress.
+  api.get("/healthz", async (c) => {
+    const cfg = settings(c.env);
+    const health = serviceHealth(
+      await getSweeperState(c.env.DB),
+      Date.now(),
+      retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs),
+      cfg.sweepGraceS * 1000,
+    );
+    return c.json({ ok: health.status === "ok", ...health }, health.status === "ok" ? 200 : 503);
+  });
 
   // Benchmark counters; absent unless OPS_COUNTERS is on.
   api.use("/__ops", async (c, next) => {

@@ -145,3 +145,48 @@ export async function purgePass(db: D1Database, cutoff: number, limit: number) {
     idempotencyKeys: keys?.meta.changes ?? 0,
   };
 }
+
+/** What the last sweep recorded about the backlog. */
+export interface SweeperState {
+  swept_at: number;
+  oldest_open_at: number | null;
+  open_count: number;
+  stalled_runs: number;
+  behind: number;
+  report: string;
+}
+
+/** The open backlog now: how many deliveries are open and since when the oldest one. */
+export async function openBacklog(db: D1Database) {
+  const [backlog, previous] = await db.batch<{ n: number; oldest: number | null } | SweeperState>([
+    db.prepare(
+      "SELECT COUNT(*) AS n, min(coalesce(first_attempt_at, created_at)) AS oldest FROM open_deliveries",
+    ),
+    db.prepare("SELECT * FROM sweeper_state WHERE id = 1"),
+  ]);
+  const row = backlog?.results[0] as { n: number; oldest: number | null } | undefined;
+  return {
+    open: row?.n ?? 0,
+    oldest: row?.oldest ?? null,
+    previous: (previous?.results[0] as SweeperState | undefined) ?? null,
+  };
+}
+
+/** Records what this sweep saw. */
+export async function saveSweeperState(db: D1Database, s: SweeperState): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO sweeper_state (id, swept_at, oldest_open_at, open_count, stalled_runs, behind, report)
+       VALUES (1, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET swept_at = excluded.swept_at, oldest_open_at = excluded.oldest_open_at,
+         open_count = excluded.open_count, stalled_runs = excluded.stalled_runs, behind = excluded.behind,
+         report = excluded.report`,
+    )
+    .bind(s.swept_at, s.oldest_open_at, s.open_count, s.stalled_runs, s.behind, s.report)
+    .run();
+}
+
+/** What the last sweep recorded, or null before the first. */
+export async function getSweeperState(db: D1Database): Promise<SweeperState | null> {
+  return db.prepare("SELECT * FROM sweeper_state WHERE id = 1").first<SweeperState>();
+}

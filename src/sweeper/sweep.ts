@@ -17,9 +17,11 @@ import {
 import {
   endpointsWaitingTooLong,
   markSweptStatement,
+  openBacklog,
   overdueOpenRows,
   purgePass,
   requeueLostStatement,
+  saveSweeperState,
   uncheckedMessages,
 } from "../db/sweep";
 import { enqueueTasks, wakeTasks } from "../delivery/enqueue";
@@ -98,11 +100,16 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const within = () => Date.now() - started < SWEEP_BUDGET_MS;
   const wake = new Set<string>();
 
+  let behind = false;
   for (;;) {
     const checked = await checkFirstTries(env.DB, now, graceMs, windowMs, wake);
     report.requeued += checked.requeued;
     report.expired += checked.expired;
-    if (checked.scanned < CHECK_BATCH || !within()) break;
+    if (checked.scanned < CHECK_BATCH) break;
+    if (!within()) {
+      behind = true;
+      break;
+    }
   }
   for (;;) {
     const overdue = await settleOverdue(env.DB, now, graceMs, windowMs, wake);
@@ -144,7 +151,43 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   if (Object.values(counts).some((n) => n > 0) || Object.values(purged).some((n) => n > 0)) {
     log("sweep", { ...report });
   }
+  await recordHealth(env.DB, report, now, behind);
   return report;
+}
+
+/**
+ * Keeps what /healthz reports: the oldest open delivery, and whether sweeps keep handing
+ * deliveries out again without the backlog falling (a queue that takes them and loses them, a
+ * consumer that keeps dying). Also logged, as the sweeper's metric line.
+ */
+async function recordHealth(
+  db: D1Database,
+  report: SweepReport,
+  now: number,
+  behind: boolean,
+): Promise<void> {
+  const { open, oldest, previous } = await openBacklog(db);
+  const handedOut = report.requeued + report.lost + report.woken;
+  const stalled =
+    handedOut > 0 && previous !== null && open >= previous.open_count
+      ? previous.stalled_runs + 1
+      : 0;
+  await saveSweeperState(db, {
+    swept_at: now,
+    oldest_open_at: oldest,
+    open_count: open,
+    stalled_runs: stalled,
+    behind: behind ? 1 : 0,
+    report: JSON.stringify(report),
+  });
+  log("sweep health", {
+    kind: "sweep_health",
+    open,
+    oldestOpenAgeS: oldest === null ? null : Math.round((now - oldest) / 1000),
+    handedOut,
+    stalledRuns: stalled,
+    behind,
+  });
 }
 
 /** The dead-letter row and log entry of a delivery that ends here. */

@@ -33,7 +33,7 @@ describe("service routes", () => {
   it("GET /healthz answers ok without a token", async () => {
     const res = await call("GET", "/healthz", { token: null });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ok: true });
+    expect(res.body).toMatchObject({ ok: true, status: "ok", reasons: [] });
   });
 
   it("GET /openapi.json is an OpenAPI 3.1 document with every route", async () => {

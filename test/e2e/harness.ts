@@ -435,7 +435,8 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
     try {
       const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
-      if (res.ok) break;
+      // 503 is a running service reporting itself degraded (what its last sweep saw): up.
+      if (res.ok || res.status === 503) break;
       lastError = `GET /healthz answered ${res.status}`;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
