@@ -1,38 +1,21 @@
 /**
- * RFC 9457 problem details. Anything may throw an `ApiError`; the app's single `onError`
- * turns it into `application/problem+json`.
+ * RFC 9457 problem details: the app's single `onError` turns an `ApiError` (lib/errors.ts)
+ * thrown anywhere into `application/problem+json`.
  */
-export interface FieldProblem {
-  /** JSON pointer or header/query name of the offending field. */
-  field: string;
-  detail: string;
-}
+import type { ApiError } from "../lib/errors";
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail?: string,
-    readonly errors?: FieldProblem[],
-    readonly headers?: Record<string, string>,
-  ) {
-    super(detail ?? title);
-  }
-}
-
-export const badRequest = (detail: string, errors?: FieldProblem[]) =>
-  new ApiError(400, "Bad Request", detail, errors);
-export const unauthorized = (detail = "A valid bearer token is required.") =>
-  new ApiError(401, "Unauthorized", detail, undefined, { "www-authenticate": "Bearer" });
-export const forbidden = (detail: string) => new ApiError(403, "Forbidden", detail);
-export const notFound = (what: string) => new ApiError(404, "Not Found", `${what} not found.`);
-export const conflict = (detail: string) => new ApiError(409, "Conflict", detail);
-export const tooLarge = (limit: number) =>
-  new ApiError(413, "Content Too Large", `The request body exceeds ${limit} bytes.`);
-export const unsupportedMediaType = () =>
-  new ApiError(415, "Unsupported Media Type", "The request body must be application/json.");
-export const invalid = (detail: string, errors?: FieldProblem[]) =>
-  new ApiError(422, "Unprocessable Content", detail, errors);
+export {
+  ApiError,
+  badRequest,
+  conflict,
+  type FieldProblem,
+  forbidden,
+  invalid,
+  notFound,
+  tooLarge,
+  unauthorized,
+  unsupportedMediaType,
+} from "../lib/errors";
 
 const TYPE_BASE = "https://hooklane.dev/problems/";
 

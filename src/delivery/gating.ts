@@ -197,7 +197,11 @@ export async function report(
     [...byEndpoint.entries()].map(async ([endpointId, outcomes]) => {
       try {
         const stub = env.ENDPOINT_GATE.get(env.ENDPOINT_GATE.idFromName(endpointId));
-        const res = await stub.report(outcomes, Date.now(), notes.get(endpointId) ?? { endpointId });
+        const res = await stub.report(
+          outcomes,
+          Date.now(),
+          notes.get(endpointId) ?? { endpointId },
+        );
         if (res.disable) disabled.set(endpointId, res.disable);
       } catch (err) {
         // The leases expire by themselves; the breaker misses these outcomes, and parked

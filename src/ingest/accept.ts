@@ -1,4 +1,3 @@
-import { ApiError, invalid } from "../api/problem";
 import { settings } from "../config";
 import {
   acceptStatements,
@@ -8,6 +7,7 @@ import {
   messageIdForKey,
 } from "../db/messages";
 import { enqueueTasks } from "../delivery/enqueue";
+import { ApiError, invalid } from "../lib/errors";
 import { deliveryId, newId } from "../lib/ids";
 import { INLINE_PAYLOAD_MAX, type QueueTask } from "../schemas/queue";
 import { endpointsForIngest } from "./endpoint-cache";

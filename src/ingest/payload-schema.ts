@@ -1,6 +1,6 @@
 import { type OutputUnit, Validator } from "@cfworker/json-schema";
-import type { FieldProblem } from "../api/problem";
 import { getEventType } from "../db/event-types";
+import type { FieldProblem } from "../lib/errors";
 import { TtlCache } from "../lib/ttl-cache";
 
 /**

@@ -1,5 +1,5 @@
-import { ApiError } from "../api/problem";
 import { getApp } from "../db/apps";
+import { ApiError } from "../lib/errors";
 import { TtlCache } from "../lib/ttl-cache";
 
 /** App id -> its ingest limit (null = none); a changed limit reaches other isolates within the TTL. */

@@ -22,13 +22,7 @@ export const MessageCreate = z
  * tried yet, or waiting on its endpoint's gate), `failed` (tried, waiting for a retry), then one
  * of the three ends.
  */
-export const DELIVERY_STATUSES = [
-  "pending",
-  "succeeded",
-  "failed",
-  "dead",
-  "cancelled",
-] as const;
+export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "dead", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const DeliverySummary = z

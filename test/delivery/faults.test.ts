@@ -121,7 +121,7 @@ describe("faults in and around a batch", () => {
     down.mockRestore();
 
     // (The test runtime's queue result lists retried ids, not their delay.)
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["q0"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["q0"]);
     expect(result.explicitAcks).toEqual([]);
     expect(lines().some((l) => l.includes('"kind":"queue_unavailable"'))).toBe(true);
   });

@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { deleteApiKeyStatement, insertApiKey, listApiKeys, toApiKey } from "../../db/api-keys";
-import { decodeCursor, toPage } from "../../db/page";
 import { newId } from "../../lib/ids";
 import {
   AppParams,
@@ -15,6 +14,7 @@ import { newApiKeyToken, sha256Hex } from "../../security/tokens";
 import { audit, auditIfChanged } from "../audit";
 import { evictAuthCaches, requireAdmin } from "../auth";
 import type { AppEnv } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { notFound } from "../problem";
 import { validationHook } from "../validation";
 

@@ -8,7 +8,6 @@ import {
   toApp,
   updateAppStatement,
 } from "../../db/apps";
-import { decodeCursor, toPage } from "../../db/page";
 import { forgetIngestLimit } from "../../ingest/rate-limit";
 import { newId } from "../../lib/ids";
 import {
@@ -23,6 +22,7 @@ import { App, AppCreate, AppUpdate } from "../../schemas/resources";
 import { audit, auditIfChanged } from "../audit";
 import { evictAuthCaches, requireAdmin } from "../auth";
 import type { AppEnv } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { conflict, notFound } from "../problem";
 import { validationHook } from "../validation";
 

@@ -7,11 +7,11 @@ import {
 } from "../../db/attempt-log";
 import { getEndpoint } from "../../db/endpoints";
 import { getMessageRow } from "../../db/messages";
-import { decodeCursor, toPage } from "../../db/page";
 import { jsonResponse, PageQuery, pageOf, problems } from "../../schemas/common";
 import { Attempt, MessageParams } from "../../schemas/messages";
 import { EndpointParams } from "../../schemas/resources";
 import type { AppEnv } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { notFound } from "../problem";
 import { validationHook } from "../validation";
 

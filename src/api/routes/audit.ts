@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { listAudit, toAudit } from "../../db/audit";
 import { listOperatorEvents, toOperatorEvent } from "../../db/operator-events";
-import { decodeCursor, toPage } from "../../db/page";
 import { AppParams, jsonResponse, PageQuery, pageOf, problems } from "../../schemas/common";
 import type { AppEnv } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { validationHook } from "../validation";
 
 /** What changed in an app and who changed it; what Hooklane did on its own. */

@@ -11,7 +11,6 @@ import {
   toAuthProfile,
   updateAuthProfileStatement,
 } from "../../db/auth-profiles";
-import { decodeCursor, toPage } from "../../db/page";
 import { newId } from "../../lib/ids";
 import {
   AppParams,
@@ -32,6 +31,7 @@ import {
 import { makeProfileSecret, openProfileSecret } from "../../security/profile-secrets";
 import { audit, auditIfChanged } from "../audit";
 import type { AppEnv } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { conflict, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
 

@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { getDeadLetter, listDeadLetters, toDeadLetter } from "../../db/dead-letters";
-import { decodeCursor, toPage } from "../../db/page";
 import { restartDeliveries } from "../../deadletters/replay";
 import { deliveryId, parseDeliveryId } from "../../lib/ids";
 import {
@@ -14,6 +13,7 @@ import {
 } from "../../schemas/common";
 import { audit } from "../audit";
 import type { AppEnv } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { badRequest, notFound } from "../problem";
 import { validationHook } from "../validation";
 import { BULK_LIMIT_MAX, Restarted, Time } from "./restart";

@@ -16,7 +16,6 @@ import {
   updateEndpointStatement,
 } from "../../db/endpoints";
 import { dropOpenStatement } from "../../db/open-deliveries";
-import { decodeCursor, toPage } from "../../db/page";
 import { invalidateEndpoints } from "../../ingest/endpoint-cache";
 import { newId } from "../../lib/ids";
 import {
@@ -34,6 +33,7 @@ import { makeProfileSecret } from "../../security/profile-secrets";
 import { checkTargetUrl } from "../../security/url-guard";
 import { audit } from "../audit";
 import type { AppEnv, Ctx } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { type FieldProblem, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
 

@@ -8,7 +8,6 @@ import {
   toEventType,
   updateEventTypeStatement,
 } from "../../db/event-types";
-import { decodeCursor, toPage } from "../../db/page";
 import { compileSchema, invalidateSchema } from "../../ingest/payload-schema";
 import {
   AppParams,
@@ -26,6 +25,7 @@ import {
 } from "../../schemas/resources";
 import { audit, auditIfChanged } from "../audit";
 import type { AppEnv } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { conflict, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
 

@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { getMessage, listMessages, toMessage } from "../../db/messages";
-import { decodeCursor, toPage } from "../../db/page";
 import { acceptMessage } from "../../ingest/accept";
 import { checkIngestRate } from "../../ingest/rate-limit";
 import { rawMember } from "../../lib/raw-json";
@@ -15,6 +14,7 @@ import {
 } from "../../schemas/common";
 import { IdempotencyHeader, Message, MessageCreate, MessageParams } from "../../schemas/messages";
 import type { AppEnv } from "../context";
+import { decodeCursor, toPage } from "../cursor";
 import { notFound } from "../problem";
 import { validationHook } from "../validation";
 
