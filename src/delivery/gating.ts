@@ -6,9 +6,9 @@
  */
 
 import type { EndpointRow } from "../db/endpoints";
-import { countsAsFailure, parseCounted4xx } from "../gate/classify";
 import type { AdmitResult, BacklogNote, GateOutcome } from "../gate/types";
 import { log } from "../lib/log";
+import { countsAsFailure, parseCounted4xx } from "./classify";
 import { crashed, type Ready, type Result, send } from "./results";
 import { parseRetryAfter } from "./retry";
 

@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from "../delivery/http";
+import type { AttemptOutcome } from "./http";
 
 /**
  * Whether an attempt's failure should count against the endpoint's circuit breaker: no answer

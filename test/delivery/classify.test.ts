@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countsAsFailure, parseCounted4xx } from "../../src/gate/classify";
+import { countsAsFailure, parseCounted4xx } from "../../src/delivery/classify";
 
 const counted = parseCounted4xx(undefined);
 
