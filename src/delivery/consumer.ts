@@ -3,12 +3,12 @@ import { loadContext, readMessages } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import { type OpenRow, releaseDue, releaseFifo } from "../db/open-deliveries";
 import { operatorEventStatement } from "../db/operator-events";
-import { parseCounted4xx } from "../gate/classify";
 import type { AdmitResult, BacklogNote } from "../gate/types";
 import { acceptMessage } from "../ingest/accept";
 import { deliveryId } from "../lib/ids";
 import { log } from "../lib/log";
 import { QueueTask, type RecordTask } from "../schemas/queue";
+import { parseCounted4xx } from "./classify";
 import {
   askGate,
   capacityOf,
@@ -359,13 +359,12 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
       sent.push(...ran.done);
       const note = notes.get(endpointId);
       const at = Date.now();
-      for (const r of ran.leftover)
-        results.push(waitFor(r.item, at + LEFTOVER_WAIT_MS, at, windowMs));
-      if (!note) return;
       // A FIFO head that failed holds the rest until its retry; any other leftover goes next.
       const head = plan.fifo ? ran.done[ran.done.length - 1] : undefined;
       const resumeAt =
         ran.stoppedBy === "failures" && head?.park ? head.park.dueAt : at + LEFTOVER_WAIT_MS;
+      for (const r of ran.leftover) results.push(waitFor(r.item, resumeAt, at, windowMs));
+      if (!note) return;
       if (ran.leftover.length > 0 || (plan.fifo && ran.stoppedBy === "failures"))
         note.parkedUntil = Math.min(note.parkedUntil ?? resumeAt, resumeAt);
       // Every failure that will retry is parked too: the gate wakes it when it is due.
