@@ -200,5 +200,7 @@ CREATE TABLE sweeper_state (
   open_count      INTEGER NOT NULL,
   stalled_runs    INTEGER NOT NULL,
   behind          INTEGER NOT NULL,
-  report          TEXT NOT NULL
+  report          TEXT NOT NULL,
+  -- The last operator event sent to OPERATOR_APP_ID as a message.
+  notices_to      TEXT NOT NULL DEFAULT ''
 );

@@ -50,3 +50,44 @@ export async function listOperatorEvents(
     .all<OperatorEventRow>();
   return results;
 }
+
+/** An operator event with its endpoint's URL (when the endpoint still exists). */
+export interface OperatorNotice extends OperatorEventRow {
+  url: string | null;
+}
+
+/** Operator events recorded after `after` (an event id), oldest first, across apps. */
+export async function operatorEventsAfter(
+  db: D1Database,
+  after: string,
+  limit: number,
+): Promise<OperatorNotice[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT o.*, e.url FROM operator_events o LEFT JOIN endpoints e ON e.id = o.endpoint_id
+       WHERE o.id > ? ORDER BY o.id LIMIT ?`,
+    )
+    .bind(after, limit)
+    .all<OperatorNotice>();
+  return results;
+}
+
+/** The last operator event already sent on as a message ('' before the first). */
+export async function noticesSentTo(db: D1Database): Promise<string> {
+  const row = await db
+    .prepare("SELECT notices_to FROM sweeper_state WHERE id = 1")
+    .first<{ notices_to: string }>();
+  return row?.notices_to ?? "";
+}
+
+/** Moves the mark of operator events sent on as messages. */
+export async function markNoticesSent(db: D1Database, to: string, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO sweeper_state (id, swept_at, open_count, stalled_runs, behind, report, notices_to)
+       VALUES (1, ?1, 0, 0, 0, '{}', ?2)
+       ON CONFLICT (id) DO UPDATE SET notices_to = excluded.notices_to`,
+    )
+    .bind(now, to)
+    .run();
+}

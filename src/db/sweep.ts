@@ -154,6 +154,7 @@ export interface SweeperState {
   stalled_runs: number;
   behind: number;
   report: string;
+  notices_to?: string;
 }
 
 /** The open backlog now: how many deliveries are open and since when the oldest one. */

@@ -4,7 +4,6 @@ import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import { type OpenRow, releaseDue, releaseFifo } from "../db/open-deliveries";
 import { operatorEventStatement } from "../db/operator-events";
 import type { AdmitResult, BacklogNote } from "../gate/types";
-import { acceptMessage } from "../ingest/accept";
 import { deliveryId } from "../lib/ids";
 import { log } from "../lib/log";
 import { QueueTask, type RecordTask } from "../schemas/queue";
@@ -433,10 +432,8 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
       });
     }
   }
-  if (gone.size > 0) {
-    log("endpoints disabled", { endpoints: [...gone.keys()] });
-    await notifyOperator(env, gone, ctx.endpoints, writeNow);
-  }
+  // Each is an operator event in D1 now; the sweeper sends those on to OPERATOR_APP_ID.
+  if (gone.size > 0) log("endpoints disabled", { endpoints: [...gone.keys()] });
 
   await followUp(env, results, wakes);
   log("delivery batch", {
@@ -497,44 +494,6 @@ function disableStatements(
     const event = { appId: endpoint.app_id, type: "endpoint.disabled", endpointId, detail: reason };
     return [disable, operatorEventStatement(db, event, at)];
   });
-}
-
-/**
- * With `OPERATOR_APP_ID` set, each disabled endpoint also becomes an `endpoint.disabled` message
- * in that app, delivered by Hooklane itself to whatever endpoints the operator registered there.
- */
-async function notifyOperator(
-  env: Env,
-  disabled: Map<string, string>,
-  endpoints: Map<string, EndpointRow>,
-  at: number,
-): Promise<void> {
-  const operatorApp = env.OPERATOR_APP_ID;
-  if (!operatorApp) return;
-  await Promise.all(
-    [...disabled].map(async ([endpointId, reason]) => {
-      const endpoint = endpoints.get(endpointId);
-      const payload = {
-        appId: endpoint?.app_id,
-        endpointId,
-        url: endpoint?.url,
-        reason,
-        disabledAt: new Date(at).toISOString(),
-      };
-      try {
-        await acceptMessage(env, {
-          appId: operatorApp,
-          eventType: "endpoint.disabled",
-          payload,
-          rawPayload: JSON.stringify(payload),
-          idempotencyKey: `endpoint.disabled:${endpointId}:${at}`,
-        });
-      } catch (err) {
-        // The operator event is already recorded in D1; the webhook is a courtesy copy.
-        log("operator notification failed", { endpointId, error: String(err) });
-      }
-    }),
-  );
 }
 
 /** After D1 committed: notify the dead-letter queue, then ack or hand back each message. */

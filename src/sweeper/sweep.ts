@@ -28,6 +28,7 @@ import { enqueueTasks, wakeTasks } from "../delivery/enqueue";
 import { retryWindowMs } from "../delivery/retry";
 import { deliveryId, newId } from "../lib/ids";
 import { log } from "../lib/log";
+import { forwardOperatorEvents } from "./notices";
 
 /** Most messages checked for lost first tries per pass. */
 const CHECK_BATCH = 1000;
@@ -59,6 +60,8 @@ export interface SweepReport {
   expired: number;
   /** Endpoints woken for deliveries that waited too long for their gate's wake. */
   woken: number;
+  /** Operator events sent on to OPERATOR_APP_ID as messages. */
+  notices: number;
   purged: {
     messages: number;
     logRows: number;
@@ -88,6 +91,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
     crashed: 0,
     expired: 0,
     woken: 0,
+    notices: 0,
     purged: {
       messages: 0,
       logRows: 0,
@@ -121,6 +125,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   for (const id of await endpointsWaitingTooLong(env.DB, now - graceMs)) wake.add(id);
   report.woken = wake.size;
   await enqueueTasks(env, wakeTasks(wake));
+  report.notices = await forwardOperatorEvents(env, now);
 
   const cutoff = now - cfg.retentionDays * 86_400_000;
   for (;;) {
