@@ -10,6 +10,9 @@ CREATE TABLE apps (
   -- The sweeper's mark: every delivery of this app's messages with a smaller id has been
   -- handed to a consumer at least once (it has an outcome or an open row).
   swept_to    TEXT NOT NULL DEFAULT '',
+  -- Set when the app is deleted: it is gone for the API at once, and the sweeper purges what
+  -- it held (messages, log, dead letters) in chunks before dropping the row.
+  deleted_at  INTEGER,
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 );
@@ -204,3 +207,12 @@ CREATE TABLE sweeper_state (
   -- The last operator event sent to OPERATOR_APP_ID as a message.
   notices_to      TEXT NOT NULL DEFAULT ''
 );
+
+-- Deletes that answer at once and finish in the background: the sweeper removes an app's or an
+-- endpoint's rows in bounded chunks, then the job.
+CREATE TABLE purge_jobs (
+  kind        TEXT NOT NULL CHECK (kind IN ('app', 'endpoint')),
+  id          TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;

@@ -30,7 +30,10 @@ export function insertApp(db: D1Database, row: AppRow) {
 
 /** One app or null. */
 export async function getApp(db: D1Database, id: string): Promise<AppRow | null> {
-  return db.prepare("SELECT * FROM apps WHERE id = ?").bind(id).first<AppRow>();
+  return db
+    .prepare("SELECT * FROM apps WHERE id = ? AND deleted_at IS NULL")
+    .bind(id)
+    .first<AppRow>();
 }
 
 /** Apps newest first, `limit + 1` rows from before the cursor id. */
@@ -42,7 +45,9 @@ export async function listApps(
   // '~' sorts after every id, so the first page is an index range like any other: an
   // `?1 IS NULL OR id < ?1` would keep SQLite from seeking and read every row before the cursor.
   const { results } = await db
-    .prepare("SELECT * FROM apps WHERE id < coalesce(?1, '~') ORDER BY id DESC LIMIT ?2")
+    .prepare(
+      "SELECT * FROM apps WHERE id < coalesce(?1, '~') AND deleted_at IS NULL ORDER BY id DESC LIMIT ?2",
+    )
     .bind(before, limit + 1)
     .all<AppRow>();
   return results;
@@ -60,7 +65,7 @@ export function updateAppStatement(
       `UPDATE apps SET name = COALESCE(?2, name),
          uid = CASE WHEN ?3 THEN ?4 ELSE uid END,
          ingest_rate_limit = CASE WHEN ?6 THEN ?7 ELSE ingest_rate_limit END, updated_at = ?5
-       WHERE id = ?1 RETURNING *`,
+       WHERE id = ?1 AND deleted_at IS NULL RETURNING *`,
     )
     .bind(
       id,
@@ -74,31 +79,44 @@ export function updateAppStatement(
 }
 
 /**
- * Deletes an app and everything below it (rows without a foreign key are removed explicitly).
- * `then` runs in the same transaction right after the app's own row is deleted (its audit
- * entry). Returns the token hashes of the app's API keys (so auth caches can forget them), or
- * null when the app did not exist.
+ * Deletes an app: at once, its keys, endpoints, profiles and event types go and the app is
+ * marked deleted (404 from then on); what grows with traffic (messages, the log, dead letters,
+ * open rows) is left to the sweeper's purge jobs, so an app with millions of rows deletes as
+ * fast as an empty one. `then` runs in the same transaction right after the app is marked (its
+ * audit entry). Returns the token hashes of the app's API keys (so auth caches can forget
+ * them), or null when the app did not exist.
  */
 export async function deleteApp(
   db: D1Database,
   id: string,
+  now: number,
   then: D1PreparedStatement[] = [],
 ): Promise<string[] | null> {
-  // Open rows are keyed by endpoint, so they are reached through the app's endpoints before
-  // those cascade away; the log and dead letters are keyed by app. The apps delete cascades to
-  // the rest (messages, keys, endpoints, profiles, event types).
+  const live = "SELECT 1 FROM apps WHERE id = ?1 AND deleted_at IS NULL";
   const results = await db.batch<{ token_hash: string }>([
     db.prepare("SELECT token_hash FROM api_keys WHERE app_id = ?").bind(id),
     db
       .prepare(
-        "DELETE FROM open_deliveries WHERE endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ?1)",
+        `INSERT OR IGNORE INTO purge_jobs (kind, id, created_at)
+         SELECT 'endpoint', id, ?2 FROM endpoints WHERE app_id = ?1`,
       )
-      .bind(id),
-    db.prepare("DELETE FROM dead_letters WHERE app_id = ?").bind(id),
-    db.prepare("DELETE FROM attempt_log WHERE app_id = ?").bind(id),
-    db.prepare("DELETE FROM apps WHERE id = ?").bind(id),
+      .bind(id, now),
+    db.prepare("DELETE FROM endpoints WHERE app_id = ?").bind(id),
+    db.prepare("DELETE FROM api_keys WHERE app_id = ?").bind(id),
+    db.prepare("DELETE FROM auth_profiles WHERE app_id = ?").bind(id),
+    db.prepare("DELETE FROM event_types WHERE app_id = ?").bind(id),
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO purge_jobs (kind, id, created_at) SELECT 'app', ?1, ?2 WHERE EXISTS (${live})`,
+      )
+      .bind(id, now),
+    db
+      .prepare(
+        "UPDATE apps SET deleted_at = ?2, uid = NULL, updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+      )
+      .bind(id, now),
     ...then,
   ]);
-  if ((results[4]?.meta.changes ?? 0) === 0) return null;
+  if ((results[7]?.meta.changes ?? 0) === 0) return null;
   return (results[0]?.results ?? []).map((r) => r.token_hash);
 }

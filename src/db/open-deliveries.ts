@@ -194,8 +194,3 @@ export async function recoverablePairs(
     .all<{ message_id: string }>();
   return results.map((r) => ({ appId, messageId: r.message_id, endpointId }));
 }
-
-/** Drops an endpoint's open rows (it was deleted: its unfinished deliveries read as cancelled). */
-export function dropOpenStatement(db: D1Database, endpointId: string) {
-  return db.prepare("DELETE FROM open_deliveries WHERE endpoint_id = ?").bind(endpointId);
-}

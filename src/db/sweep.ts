@@ -27,6 +27,7 @@ export async function uncheckedMessages(
     .prepare(
       `SELECT m.app_id, m.id, m.endpoints, m.created_at FROM apps a
          JOIN messages m ON m.app_id = a.id AND m.id > a.swept_to AND m.id < ?1
+       WHERE a.deleted_at IS NULL
        ORDER BY m.app_id, m.id LIMIT ?2`,
     )
     .bind(idFloor("msg", before), limit)

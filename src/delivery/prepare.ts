@@ -26,8 +26,9 @@ export async function prepare(
   now: number,
 ): Promise<{ ready: Ready } | { result: Result }> {
   try {
-    if (!endpoint || endpoint.app_id !== item.appId)
-      return { result: settle(item, "cancelled", "endpoint deleted", now) };
+    // Deleted: the delivery reads as cancelled without an entry (an app being purged must not
+    // get new rows), and its open row, if any, goes.
+    if (!endpoint || endpoint.app_id !== item.appId) return { result: { item, ended: true } };
     if (item.payload === null) return { result: settle(item, "cancelled", "message purged", now) };
     if (endpoint.disabled) return { result: settle(item, "dead", "endpoint_disabled", now) };
     const target = checkTargetUrl(endpoint.url, { allowInsecure: cfg.allowInsecureTargets });

@@ -14,6 +14,7 @@ import {
   openRowsStatement,
   parkStatement,
 } from "../db/open-deliveries";
+import { purgeChunk, purgeJobs } from "../db/purge";
 import {
   endpointsWaitingTooLong,
   markSweptStatement,
@@ -41,6 +42,8 @@ const OVERDUE_BATCH = 1000;
 const MAX_LOST = 5;
 /** Rows per retention statement per pass. */
 const PURGE_BATCH = 2000;
+/** Purge jobs (deleted apps and endpoints) worked on per sweep. */
+const PURGE_JOBS_PER_SWEEP = 10;
 /** Most expired signing secrets dropped per sweep. */
 const SECRET_PURGE_BATCH = 1000;
 /**
@@ -71,6 +74,8 @@ export interface SweepReport {
     expiredSecrets: number;
     /** Audit entries older than AUDIT_RETENTION_DAYS. */
     auditEntries: number;
+    /** Rows of deleted apps and endpoints, removed in the background. */
+    deleted: number;
   };
 }
 
@@ -99,6 +104,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
       idempotencyKeys: 0,
       expiredSecrets: 0,
       auditEntries: 0,
+      deleted: 0,
     },
   };
   const within = () => Date.now() - started < SWEEP_BUDGET_MS;
@@ -126,6 +132,15 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   report.woken = wake.size;
   await enqueueTasks(env, wakeTasks(wake));
   report.notices = await forwardOperatorEvents(env, now);
+
+  for (const job of await purgeJobs(env.DB, PURGE_JOBS_PER_SWEEP)) {
+    for (;;) {
+      const removed = await purgeChunk(env.DB, job, PURGE_BATCH);
+      report.purged.deleted += removed;
+      if (removed === 0 || !within()) break;
+    }
+    if (!within()) break;
+  }
 
   const cutoff = now - cfg.retentionDays * 86_400_000;
   for (;;) {
@@ -238,14 +253,24 @@ async function checkFirstTries(
   const pairs = messages.flatMap((m) =>
     endpointsOf(m).map((endpointId) => ({ appId: m.app_id, messageId: m.id, endpointId, m })),
   );
-  const [logged, open] =
+  const [logged, open, live] =
     pairs.length > 0
-      ? await db.batch([entriesForRefsStatement(db, pairs), openRowsStatement(db, pairs)])
-      : [undefined, undefined];
+      ? await db.batch([
+          entriesForRefsStatement(db, pairs),
+          openRowsStatement(db, pairs),
+          db
+            .prepare("SELECT id FROM endpoints WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(JSON.stringify([...new Set(pairs.map((p) => p.endpointId))])),
+        ])
+      : [undefined, undefined, undefined];
   const seen = new Set(loggedEntries(logged).map((l) => deliveryId(l.entry[0], l.endpointId)));
   for (const o of (open?.results ?? []) as OpenRow[])
     seen.add(deliveryId(o.message_id, o.endpoint_id));
-  const lost = pairs.filter((p) => !seen.has(deliveryId(p.messageId, p.endpointId)));
+  // A delivery to an endpoint deleted since reads as cancelled: nothing to hand out.
+  const liveIds = new Set(((live?.results ?? []) as { id: string }[]).map((r) => r.id));
+  const lost = pairs.filter(
+    (p) => liveIds.has(p.endpointId) && !seen.has(deliveryId(p.messageId, p.endpointId)),
+  );
   const parks: OpenUpdate[] = [];
   const endings = [];
   for (const p of lost) {

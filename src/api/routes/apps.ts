@@ -139,7 +139,7 @@ apps.openapi(
   async (c) => {
     const { appId } = c.req.valid("param");
     // The trail outlives the app: it says who deleted it.
-    const keyHashes = await deleteApp(c.env.DB, appId, [
+    const keyHashes = await deleteApp(c.env.DB, appId, Date.now(), [
       auditIfChanged(c, appId, "delete", "app", appId),
     ]);
     if (!keyHashes) throw notFound("App");

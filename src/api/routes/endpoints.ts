@@ -15,7 +15,7 @@ import {
   toEndpoint,
   updateEndpointStatement,
 } from "../../db/endpoints";
-import { dropOpenStatement } from "../../db/open-deliveries";
+import { purgeJobStatement } from "../../db/purge";
 import { invalidateEndpoints } from "../../ingest/endpoint-cache";
 import { newId } from "../../lib/ids";
 import {
@@ -265,7 +265,9 @@ endpoints.openapi(
     if (!row) throw notFound("Endpoint");
     await c.env.DB.batch([
       deleteEndpointStatement(c.env.DB, appId, endpointId),
-      dropOpenStatement(c.env.DB, endpointId),
+      // Its open deliveries go in the background (there may be millions); they read as
+      // cancelled from now on.
+      purgeJobStatement(c.env.DB, "endpoint", endpointId, Date.now()),
       dropPrivateProfileIfUnused(c.env.DB, appId, row.auth_profile_id),
       audit(c, appId, "delete", "endpoint", endpointId),
     ]);
