@@ -352,7 +352,8 @@ const SNAPSHOT_ENTRIES = [
  * dev` watches its sources and reloads the Worker on every edit, which would reset the isolate
  * (caches, ops counters, in-flight batches) mid-measurement. `live: true` runs from the repo.
  * @param {{ vars: Record<string, string>, sweepTickS: string, live?: boolean }} opts
- * @returns {Promise<Service & { adminToken: string, tree: string }>}
+ * `persistDir` is its `--persist-to` directory (the local D1 database lives under `v3/d1`).
+ * @returns {Promise<Service & { adminToken: string, tree: string, persistDir: string }>}
  */
 export async function startHooklane(opts) {
   const port = await freePort();
@@ -371,6 +372,7 @@ export async function startHooklane(opts) {
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     ...opts.vars,
   };
+  const persistDir = join(dir, "state");
   const args = [
     join(tree, "scripts/dev.mjs"),
     "--port",
@@ -379,7 +381,7 @@ export async function startHooklane(opts) {
     "--inspector-port",
     String(await freePort()),
     "--persist-to",
-    join(dir, "state"),
+    persistDir,
   ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const svc = spawnService(
@@ -404,6 +406,7 @@ export async function startHooklane(opts) {
     baseUrl,
     adminToken,
     tree,
+    persistDir,
     logs: svc.logs,
     queueStats: svc.queueStats,
     reloads: svc.reloads,

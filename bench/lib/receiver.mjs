@@ -8,6 +8,9 @@
  * `hold(bucket)` parks the answers to a bucket's requests until released: the local queue
  * consumer handles one batch at a time, so a parked batch lets a backlog build up for a clean
  * drain measurement (see docs/BENCHMARKS.md).
+ *
+ * `respond(path, fn)` lets a phase choose how one path answers (a status, a delay); a request
+ * that comes again after a non-2xx answer counts as a retry, not as a duplicate.
  */
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -20,13 +23,21 @@ import { sleep } from "./stats.mjs";
  *   arrivals: Arrival[],
  *   unique: Set<string>,
  *   duplicates: number,
+ *   retries: number,
  *   invalid: number,
  *   invalidSamples: string[],
  *   verified: number,
  *   firstAt: number,
  *   lastAt: number,
  *   byId: Map<string, number>,
+ *   byKey: Map<string, number>,
  * }} Bucket
+ * `byId`: first arrival per webhook-id; `byKey`: per path + webhook-id (one per delivery).
+ */
+
+/**
+ * How a path answers one request, given its webhook-id: status (default 200) and delay.
+ * @typedef {(id: string) => { status?: number, delayMs?: number }} Responder
  */
 
 /** @param {string} path */
@@ -51,6 +62,10 @@ export async function startReceiver() {
   const buckets = new Map();
   /** @type {Map<string, (() => void)[]>} */
   const held = new Map();
+  /** @type {Map<string, Responder>} */
+  const responders = new Map();
+  /** Path + webhook-id of requests answered with a non-2xx status, until they come again. */
+  const failedKeys = new Set();
 
   /** @param {string} name */
   const bucket = (name) => {
@@ -60,12 +75,14 @@ export async function startReceiver() {
         arrivals: [],
         unique: new Set(),
         duplicates: 0,
+        retries: 0,
         invalid: 0,
         invalidSamples: [],
         verified: 0,
         firstAt: Number.NaN,
         lastAt: Number.NaN,
         byId: new Map(),
+        byKey: new Map(),
       };
       buckets.set(name, b);
     }
@@ -99,20 +116,33 @@ export async function startReceiver() {
         }
       }
       const key = `${path}\u0000${id}`;
-      if (b.unique.has(key)) {
+      if (failedKeys.delete(key)) {
+        b.retries++;
+      } else if (b.unique.has(key)) {
         b.duplicates++;
       } else {
         b.unique.add(key);
+        b.byKey.set(key, at);
         if (!b.byId.has(id)) b.byId.set(id, at);
       }
       b.arrivals.push({ id, path, at, valid });
       if (Number.isNaN(b.firstAt)) b.firstAt = at;
       b.lastAt = at;
-      const answer = () => {
+      const how = responders.get(path)?.(id);
+      const status = how?.status ?? 200;
+      if (status < 200 || status > 299) failedKeys.add(key);
+      const send = () => {
         if (res.destroyed) return;
-        res.writeHead(200, { "content-type": "text/plain" });
-        res.end("ok");
+        res.writeHead(status, { "content-type": "text/plain" });
+        res.end(status === 200 ? "ok" : "failing on purpose");
       };
+      const delayMs = how?.delayMs ?? 0;
+      const answer =
+        delayMs > 0
+          ? () => {
+              setTimeout(send, delayMs);
+            }
+          : send;
       const parked = held.get(bucketOf(path));
       if (parked) parked.push(answer);
       else answer();
@@ -138,6 +168,10 @@ export async function startReceiver() {
     /** @param {string} path @param {string} secret */
     setSecret(path, secret) {
       verifiers.set(path, new Webhook(secret));
+    },
+    /** How `path` answers from now on (see Responder). @param {string} path @param {Responder} fn */
+    respond(path, fn) {
+      responders.set(path, fn);
     },
     /** @param {string} name */
     bucket,
@@ -184,6 +218,7 @@ export async function startReceiver() {
       let invalid = 0;
       let verified = 0;
       let duplicates = 0;
+      let retries = 0;
       /** @type {string[]} */
       const samples = [];
       for (const [name, b] of buckets) {
@@ -191,9 +226,10 @@ export async function startReceiver() {
         invalid += b.invalid;
         verified += b.verified;
         duplicates += b.duplicates;
+        retries += b.retries;
         samples.push(...b.invalidSamples);
       }
-      return { invalid, verified, duplicates, samples: samples.slice(0, 5) };
+      return { invalid, verified, duplicates, retries, samples: samples.slice(0, 5) };
     },
     close() {
       for (const parked of held.values()) for (const answer of parked) answer();
