@@ -2,7 +2,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { receiver, runConsumer, seedDeliveries } from "../delivery/fixtures";
 import { call, newApp, newEndpoint } from "../helpers";
-import { type AppBody, allPages, countFor, expectProblem, type Page } from "./support";
+import {
+  type AppBody,
+  allPages,
+  attemptCountFor,
+  countFor,
+  expectProblem,
+  type Page,
+  spyOnDeliveries,
+} from "./support";
 
 const uid = (label: string) => `${label}-${crypto.randomUUID()}`;
 
@@ -135,13 +143,18 @@ describe("PATCH /v1/apps/{appId}", () => {
 
 describe("DELETE /v1/apps/{appId}", () => {
   it("deletes an app with everything in it", async () => {
+    spyOnDeliveries({ stub: true });
     const { appId, key } = await newApp("doomed");
     await newEndpoint(appId);
+    await newEndpoint(appId, { url: "https://fifo.example.com/hook", ordering: "fifo" });
     const msg = await call("POST", `/v1/apps/${appId}/messages`, {
       token: key,
       body: { eventType: "invoice.paid", payload: {} },
+      headers: { "idempotency-key": "doomed-1" },
     });
     expect(msg.status).toBe(202);
+    expect(await countFor("idempotency_keys", appId)).toBe(1);
+    expect(await countFor("open_deliveries", appId)).toBe(1);
     const res = await call("DELETE", `/v1/apps/${appId}`);
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
@@ -151,7 +164,7 @@ describe("DELETE /v1/apps/{appId}", () => {
       "endpoints",
       "auth_profiles",
       "messages",
-      "deliveries",
+      "open_deliveries",
       "idempotency_keys",
     ]) {
       expect(await countFor(table, appId)).toBe(0);
@@ -159,25 +172,34 @@ describe("DELETE /v1/apps/{appId}", () => {
   });
 
   it("removes the app's messages, deliveries, attempts and dead letters, and no other app's", async () => {
-    // Each app: one message to two endpoints, delivered by the real consumer; one receiver
-    // answers 200, the other 410 Gone, so each app has two attempts and one dead letter.
-    receiver((req) => new Response("", { status: req.url.includes("gone.") ? 410 : 200 }));
+    // Each app: one message to three endpoints, delivered by the real consumer; one receiver
+    // answers 200, one 410 Gone (dead at once), one 500 (failed, its open row waits for a retry):
+    // three attempts, one dead letter and one open row per app.
+    receiver(
+      (req) =>
+        new Response("", {
+          status: req.url.includes("gone.") ? 410 : req.url.includes("flaky.") ? 500 : 200,
+        }),
+    );
     const deliver = async (name: string) => {
       const { appId } = await newApp(name);
       const ok = await newEndpoint(appId, { url: "https://ok.example.com/hook" });
       const gone = await newEndpoint(appId, { url: "https://gone.example.com/hook" });
-      const tasks = await seedDeliveries(appId, [ok.id, gone.id]);
-      await runConsumer(tasks);
+      const flaky = await newEndpoint(appId, { url: "https://flaky.example.com/hook" });
+      const tasks = await seedDeliveries(appId, [ok.id, gone.id, flaky.id]);
+      // A retry far away: nothing moves while the test looks.
+      await runConsumer(tasks, { RETRY_SCHEDULE: "3600" });
       return { appId, messageId: tasks[0]?.messageId ?? "" };
     };
     const doomed = await deliver("doomed");
     const kept = await deliver("kept");
-    const TABLES = ["messages", "deliveries", "attempts", "dead_letters"];
-    const counts = async (appId: string) =>
-      Object.fromEntries(
-        await Promise.all(TABLES.map(async (t) => [t, await countFor(t, appId)] as const)),
-      );
-    const filled = { messages: 1, deliveries: 2, attempts: 2, dead_letters: 1 };
+    const counts = async (appId: string) => ({
+      messages: await countFor("messages", appId),
+      open: await countFor("open_deliveries", appId),
+      attempts: await attemptCountFor(appId),
+      dead_letters: await countFor("dead_letters", appId),
+    });
+    const filled = { messages: 1, open: 1, attempts: 3, dead_letters: 1 };
     expect(await counts(doomed.appId)).toEqual(filled);
     expect(await counts(kept.appId)).toEqual(filled);
 
@@ -185,17 +207,27 @@ describe("DELETE /v1/apps/{appId}", () => {
 
     expect(await counts(doomed.appId)).toEqual({
       messages: 0,
-      deliveries: 0,
+      open: 0,
       attempts: 0,
       dead_letters: 0,
     });
+    expect(await countFor("attempt_log", doomed.appId)).toBe(0);
     expect(await counts(kept.appId)).toEqual(filled);
     const message = await call<{ deliveries: { status: string }[] }>(
       "GET",
       `/v1/apps/${kept.appId}/messages/${kept.messageId}`,
     );
     expect(message.status).toBe(200);
-    expect(message.body.deliveries.map((d) => d.status).sort()).toEqual(["dead", "succeeded"]);
+    expect(message.body.deliveries.map((d) => d.status).sort()).toEqual([
+      "dead",
+      "failed",
+      "succeeded",
+    ]);
+    const attempts = await call<Page<{ messageId: string }>>(
+      "GET",
+      `/v1/apps/${kept.appId}/messages/${kept.messageId}/attempts`,
+    );
+    expect(attempts.body.data).toHaveLength(3);
   });
 
   it("revokes the app's keys at once, even one this isolate has cached", async () => {

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { receiver, runConsumer } from "../delivery/fixtures";
 import { call, newApp, newEndpoint } from "../helpers";
 import {
   allPages,
   countFor,
-  deliveryRows,
   type EndpointBody,
   expectProblem,
   type MessageBody,
@@ -425,29 +425,52 @@ describe("DELETE /v1/apps/{appId}/endpoints/{endpointId}", () => {
   });
 
   it("cancels the endpoint's pending deliveries and leaves other endpoints' alone", async () => {
-    // Keep the tasks off the queue so no consumer can move the rows on before we look.
-    spyOnDeliveries({ stub: true });
+    // Keep the tasks off the queue so no consumer can move the deliveries on before we look.
+    const { sent } = spyOnDeliveries({ stub: true });
     const { appId, key } = await newApp();
-    const doomed = await newEndpoint(appId);
-    const kept = await newEndpoint(appId);
+    const doomed = await newEndpoint(appId, { url: "https://doomed.example.com/hook" });
+    const doomedFifo = await newEndpoint(appId, {
+      url: "https://doomed-fifo.example.com/hook",
+      ordering: "fifo",
+    });
+    const kept = await newEndpoint(appId, { url: "https://kept.example.com/hook" });
     const msg = await call<MessageBody>("POST", `/v1/apps/${appId}/messages`, {
       token: key,
       body: { eventType: "invoice.paid", payload: { n: 1 } },
     });
     expect(msg.status).toBe(202);
-    expect((await call("DELETE", `${base(appId)}/${doomed.id}`, { token: key })).status).toBe(204);
-    const rows = await deliveryRows(msg.body.id);
-    expect(rows.find((r) => r.endpoint_id === doomed.id)?.status).toBe("cancelled");
-    expect(rows.find((r) => r.endpoint_id === kept.id)?.status).toBe("pending");
-    const { results } = await env.DB.prepare(
-      "SELECT status, last_error FROM deliveries WHERE endpoint_id = ?",
-    )
-      .bind(doomed.id)
-      .all<{ status: string; last_error: string | null }>();
-    expect(results).toEqual([{ status: "cancelled", last_error: expect.any(String) }]);
-    const got = await call<MessageBody>("GET", `/v1/apps/${appId}/messages/${msg.body.id}`, {
-      token: key,
+    const openRows = async (endpointId: string) =>
+      (
+        await env.DB.prepare("SELECT COUNT(*) AS n FROM open_deliveries WHERE endpoint_id = ?")
+          .bind(endpointId)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await openRows(doomedFifo.id)).toBe(1);
+
+    for (const ep of [doomed, doomedFifo]) {
+      expect((await call("DELETE", `${base(appId)}/${ep.id}`, { token: key })).status).toBe(204);
+    }
+    expect(await openRows(doomedFifo.id)).toBe(0);
+    const statuses = async () => {
+      const got = await call<MessageBody>("GET", `/v1/apps/${appId}/messages/${msg.body.id}`, {
+        token: key,
+      });
+      return Object.fromEntries(got.body.deliveries.map((d) => [d.endpointId, d.status]));
+    };
+    expect(await statuses()).toEqual({
+      [doomed.id]: "cancelled",
+      [doomedFifo.id]: "cancelled",
+      [kept.id]: "pending",
     });
-    expect(got.body.deliveries.find((d) => d.endpointId === doomed.id)?.status).toBe("cancelled");
+
+    // The tasks ingest sent still arrive: only the kept endpoint is called.
+    const seen = receiver(() => new Response("ok"));
+    await runConsumer(sent());
+    expect(seen.map((r) => r.url)).toEqual(["https://kept.example.com/hook"]);
+    expect(await statuses()).toEqual({
+      [doomed.id]: "cancelled",
+      [doomedFifo.id]: "cancelled",
+      [kept.id]: "succeeded",
+    });
   });
 });

@@ -1,8 +1,13 @@
+import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { deliveryId } from "../../src/lib/ids";
+import { rawMember } from "../../src/lib/raw-json";
+import { INLINE_PAYLOAD_MAX } from "../../src/schemas/queue";
+import { receiver, runConsumer } from "../delivery/fixtures";
 import { call, ingestCounts, newApp, newEndpoint } from "../helpers";
 import {
   countFor,
-  deliveryRows,
+  deliveriesOf,
   expectProblem,
   type MessageBody,
   type QueuedTask,
@@ -27,29 +32,38 @@ afterEach(() => {
 
 describe("accepting a message", () => {
   it("answers 202 with the message id, type, time and one pending delivery per endpoint", async () => {
+    // Kept off the queue: no consumer may move the deliveries on before GET looks at them.
+    spyOnDeliveries({ stub: true });
     const { appId, key } = await newApp();
-    const ep = await newEndpoint(appId);
+    const one = await newEndpoint(appId);
+    const two = await newEndpoint(appId, { url: "https://two.example.com/hook" });
     const res = await call<MessageBody>("POST", messagesOf(appId), {
       token: key,
       body: { eventType: "invoice.paid", payload: { amount: 1200, currency: "EUR" } },
     });
     expect(res.status).toBe(202);
     expect(res.headers.get("idempotent-replayed")).toBeNull();
+    const pending = [one.id, two.id].sort().map((endpointId) => ({
+      id: deliveryId(res.body.id, endpointId),
+      endpointId,
+      status: "pending",
+      attempts: 0,
+    }));
     expect(res.body).toEqual({
       id: expect.stringMatching(/^msg_[0-9A-Z]{26}$/),
       eventType: "invoice.paid",
       createdAt: expect.any(String),
-      deliveries: [
-        { id: expect.stringMatching(/^dlv_/), endpointId: ep.id, status: "pending", attempts: 0 },
-      ],
+      deliveries: expect.arrayContaining(pending),
     });
-    // Durable before the answer: the rows are there as soon as the 202 is.
-    const rows = await deliveryRows(res.body.id);
-    expect(rows.map((r) => r.endpoint_id)).toEqual([ep.id]);
+    expect(res.body.deliveries).toHaveLength(2);
+    // Durable before the answer: GET shows the message and its deliveries as soon as the 202 is.
     const got = await call<MessageBody>("GET", `${messagesOf(appId)}/${res.body.id}`, {
       token: key,
     });
+    expect(got.status).toBe(200);
     expect(got.body.payload).toEqual({ amount: 1200, currency: "EUR" });
+    expect(got.body.createdAt).toBe(res.body.createdAt);
+    expect(await deliveriesOf(appId, res.body.id)).toEqual(pending);
   });
 
   it("accepts a message no endpoint wants, writing no delivery and enqueueing nothing", async () => {
@@ -63,8 +77,9 @@ describe("accepting a message", () => {
     expect(res.status).toBe(202);
     expect(res.body.deliveries).toEqual([]);
     expect(await countFor("messages", appId)).toBe(1);
-    expect(await countFor("deliveries", appId)).toBe(0);
-    expect(sent(res.body.id)).toEqual([]);
+    expect(await countFor("open_deliveries", appId)).toBe(0);
+    expect(await deliveriesOf(appId, res.body.id)).toEqual([]);
+    expect(sent()).toEqual([]);
   });
 
   it("still answers 202 and keeps the deliveries pending when the queue refuses the send", async () => {
@@ -72,15 +87,17 @@ describe("accepting a message", () => {
     spy.mockRejectedValue(new Error("queue unavailable"));
     vi.spyOn(console, "error").mockImplementation(() => {});
     const { appId, key } = await newApp();
-    await newEndpoint(appId);
+    const ep = await newEndpoint(appId);
     const res = await call<MessageBody>("POST", messagesOf(appId), {
       token: key,
       body: { eventType: "invoice.paid", payload: {} },
     });
     expect(res.status).toBe(202);
     expect(spy).toHaveBeenCalled();
-    const rows = await deliveryRows(res.body.id);
-    expect(rows.map((r) => r.status)).toEqual(["pending"]);
+    // The message is durable and names its delivery; the sweeper hands it out later.
+    expect(await deliveriesOf(appId, res.body.id)).toEqual([
+      { id: deliveryId(res.body.id, ep.id), endpointId: ep.id, status: "pending", attempts: 0 },
+    ]);
   });
 
   it("accepts an event type name of exactly 128 characters", async () => {
@@ -124,6 +141,51 @@ describe("accepting a message", () => {
     });
     expectProblem(res, 404);
     expect(await ingestCounts()).toEqual(before);
+  });
+});
+
+describe("the payload as the sender wrote it", () => {
+  // Numbers JSON.parse would change (a 23-digit integer, 1e999, a 38-digit decimal, -0.0, 1E+2)
+  // and whitespace a serializer would drop: all of it must reach the receiver unchanged.
+  const odd =
+    '{ "big" : 12345678901234567890123,\t"huge":1e999 ,\n  "dec": 0.10000000000000000000000000000000000001,' +
+    ' "neg": -0.0, "exp": 1E+2,\r\n "nested" : { "list" : [ 1 , 2.50 ,3e-7 ] } ,' +
+    ' "text": "caf\\u00e9 \\"quoted\\"" }';
+
+  it.each([
+    { why: "small enough to ride in the queue task", payload: odd, inline: true },
+    {
+      why: "too large for the task, read back from D1",
+      payload: odd.replace(/ }$/, `, "pad": "${"p".repeat(INLINE_PAYLOAD_MAX)}" }`),
+      inline: false,
+    },
+  ])("is stored and delivered byte for byte when $why", async ({ payload, inline }) => {
+    const { sent } = spyOnDeliveries({ stub: true });
+    const { appId, key } = await newApp();
+    const ep = await newEndpoint(appId);
+    const res = await call<MessageBody>("POST", messagesOf(appId), {
+      token: key,
+      raw: `{ "eventType" : "numbers.odd" ,\n  "payload" :  ${payload}  }`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(202);
+    const stored = await env.DB.prepare("SELECT payload FROM messages WHERE app_id = ? AND id = ?")
+      .bind(appId, res.body.id)
+      .first<{ payload: string }>();
+    expect(stored?.payload).toBe(payload);
+    const tasks = sent(res.body.id) as QueuedTask[];
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]?.payload).toBe(inline ? payload : undefined);
+
+    const seen = receiver(() => new Response("ok"));
+    await runConsumer(tasks);
+    expect(seen.map((r) => r.url)).toEqual(["https://receiver.example.com/hook"]);
+    const body = seen[0]?.body ?? "";
+    expect(rawMember(body, "data")).toBe(payload);
+    expect(rawMember(body, "type")).toBe('"numbers.odd"');
+    expect(await deliveriesOf(appId, res.body.id)).toEqual([
+      { id: deliveryId(res.body.id, ep.id), endpointId: ep.id, status: "succeeded", attempts: 1 },
+    ]);
   });
 });
 
@@ -377,7 +439,9 @@ describe("idempotency", () => {
     expect(second.body.id).toBe(first.body.id);
     expect(second.body.deliveries.map((d) => d.id)).toEqual(first.body.deliveries.map((d) => d.id));
     expect(await countFor("messages", appId)).toBe(1);
-    expect(await countFor("deliveries", appId)).toBe(1);
+    expect((await deliveriesOf(appId, first.body.id)).map((d) => d.id)).toEqual(
+      first.body.deliveries.map((d) => d.id),
+    );
     expect(await countFor("idempotency_keys", appId)).toBe(1);
     const got = await call<MessageBody>("GET", `${messagesOf(appId)}/${first.body.id}`, {
       token: key,
@@ -446,52 +510,66 @@ describe("idempotency", () => {
     expect(answers.filter((a) => a.headers.get("idempotent-replayed") === null)).toHaveLength(1);
     expect(await countFor("messages", appId)).toBe(1);
     expect(await countFor("idempotency_keys", appId)).toBe(1);
-    expect((await deliveryRows(id ?? "")).map((r) => r.endpoint_id)).toEqual([ep.id]);
-    expect(sent(id)).toHaveLength(1);
+    expect((await deliveriesOf(appId, id ?? "")).map((d) => d.endpointId)).toEqual([ep.id]);
+    expect(sent()).toEqual([expect.objectContaining({ messageId: id, endpointId: ep.id })]);
   });
 });
 
 describe("fan-out", () => {
   it("writes and enqueues exactly one delivery per matching enabled endpoint", async () => {
-    const { sent } = spyOnDeliveries();
+    const { sent } = spyOnDeliveries({ stub: true });
     const { appId, key } = await newApp();
     const exact = await newEndpoint(appId, { eventTypes: ["invoice.paid"] });
     await newEndpoint(appId, { eventTypes: ["customer.created", "invoice.voided"] });
     const wildcard = await newEndpoint(appId, { eventTypes: ["invoice.*"] });
     const everything = await newEndpoint(appId, { eventTypes: [] });
+    const fifo = await newEndpoint(appId, { eventTypes: ["invoice.paid"], ordering: "fifo" });
     await newEndpoint(appId, { eventTypes: ["invoice.paid"], disabled: true });
     const countsBefore = await ingestCounts();
 
+    const raw = '{"eventType":"invoice.paid","payload":{"marker":"payload-marker-7f3a"}}';
     const res = await call<MessageBody>("POST", messagesOf(appId), {
       token: key,
-      body: { eventType: "invoice.paid", payload: { secretish: "payload-marker-7f3a" } },
+      raw,
+      headers: { "content-type": "application/json" },
     });
     expect(res.status).toBe(202);
 
-    const matched = [exact.id, wildcard.id, everything.id].sort();
+    const firstTry = [exact.id, wildcard.id, everything.id].sort();
+    const matched = [...firstTry, fifo.id].sort();
     expect(res.body.deliveries.map((d) => d.endpointId).sort()).toEqual(matched);
-    const rows = await deliveryRows(res.body.id);
-    expect(rows.map((r) => r.endpoint_id)).toEqual(matched);
+    expect((await deliveriesOf(appId, res.body.id)).map((d) => [d.endpointId, d.status])).toEqual(
+      matched.map((id) => [id, "pending"]),
+    );
+    // One message row; only the FIFO delivery gets an open row (it orders the endpoint's queue).
     expect(await ingestCounts()).toEqual({
       messages: countsBefore.messages + 1,
-      deliveries: countsBefore.deliveries + 3,
+      deliveries: countsBefore.deliveries + 1,
       idempotency: countsBefore.idempotency,
     });
 
-    const tasks = sent(res.body.id);
-    expect(tasks).toHaveLength(3);
+    // One task per matching endpoint: a first-try delivery carrying the message's facts and its
+    // payload as sent, or a wake for the FIFO endpoint, which hands out its open rows in order.
+    const tasks = sent();
+    expect(tasks).toHaveLength(matched.length);
     expect(tasks).toEqual(
-      expect.arrayContaining(
-        rows.map((r) => ({ deliveryId: r.id, endpointId: r.endpoint_id, messageId: res.body.id })),
-      ),
+      expect.arrayContaining([
+        ...firstTry.map((endpointId) => ({
+          kind: "delivery",
+          appId,
+          messageId: res.body.id,
+          endpointId,
+          eventType: "invoice.paid",
+          createdAt: Date.parse(res.body.createdAt),
+          payload: '{"marker":"payload-marker-7f3a"}',
+        })),
+        { kind: "wake", endpointId: fifo.id },
+      ]),
     );
-    for (const task of tasks) {
-      expect(Object.keys(task as object).sort()).toEqual(["deliveryId", "endpointId", "messageId"]);
-    }
+    // Never a secret.
     const text = JSON.stringify(tasks);
-    expect(text).not.toContain("payload-marker-7f3a");
     expect(text).not.toContain("whsec_");
-    expect(text).not.toContain(exact.secret);
+    for (const ep of [exact, wildcard, everything, fifo]) expect(text).not.toContain(ep.secret);
   });
 
   it("matches a wildcard on deeper names but not on the bare prefix", async () => {
@@ -549,7 +627,7 @@ describe("fan-out wider than one queue batch (sendBatch takes at most 100)", () 
     endpointIds.sort();
   });
 
-  it("accepts 150 matching endpoints when MAX_FANOUT allows it: one message, 150 deliveries, 150 tasks in two sends", async () => {
+  it("accepts 150 matching endpoints when MAX_FANOUT allows it: one message naming 150 deliveries, 150 tasks in two sends", async () => {
     // Stubbed: the test counts what was sent; 150 real deliveries would only slow the file down.
     const { spy, sent } = spyOnDeliveries({ stub: true });
     const before = await ingestCounts();
@@ -560,20 +638,16 @@ describe("fan-out wider than one queue batch (sendBatch takes at most 100)", () 
     });
     expect(res.status).toBe(202);
     expect(res.body.deliveries.map((d) => d.endpointId).sort()).toEqual(endpointIds);
-    expect(await ingestCounts()).toEqual({
-      ...before,
-      messages: before.messages + 1,
-      deliveries: before.deliveries + WIDE,
-    });
-    const rows = await deliveryRows(res.body.id);
-    expect(rows.map((r) => r.endpoint_id)).toEqual(endpointIds);
+    // One message row names all 150 deliveries: no row per delivery.
+    expect(await ingestCounts()).toEqual({ ...before, messages: before.messages + 1 });
+    expect((await deliveriesOf(appId, res.body.id)).map((d) => d.endpointId)).toEqual(endpointIds);
 
-    // Two sendBatch calls of at most 100, together one task per delivery row, none twice.
+    // Two sendBatch calls of at most 100, together one task per delivery, none twice.
     expect(spy.mock.calls.map(([batch]) => Array.from(batch).length).sort()).toEqual([100, 50]);
     const tasks = sent(res.body.id) as QueuedTask[];
     expect(tasks).toHaveLength(WIDE);
-    expect(tasks.map((t) => t.deliveryId).sort()).toEqual(rows.map((r) => r.id).sort());
-    expect(tasks.every((t) => t.messageId === res.body.id)).toBe(true);
+    expect(tasks.map((t) => t.endpointId).sort()).toEqual(endpointIds);
+    expect(tasks.every((t) => t.kind === "delivery" && t.messageId === res.body.id)).toBe(true);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import type { ApiResult } from "../helpers";
+import type { DeliveryTask } from "../../src/schemas/queue";
+import { type ApiResult, call } from "../helpers";
 
 /** RFC 9457 body as the API answers it. */
 export interface Problem {
@@ -113,23 +114,29 @@ export async function countFor(table: string, appId: string): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** Deliveries written for one message: endpoint id and status, by endpoint id. */
-export async function deliveryRows(
+/** A message's deliveries as GET message shows them (admin token), by endpoint id. */
+export async function deliveriesOf(
+  appId: string,
   messageId: string,
-): Promise<{ id: string; endpoint_id: string; status: string }[]> {
-  const { results } = await env.DB.prepare(
-    "SELECT id, endpoint_id, status FROM deliveries WHERE message_id = ? ORDER BY endpoint_id",
-  )
-    .bind(messageId)
-    .all<{ id: string; endpoint_id: string; status: string }>();
-  return results;
+): Promise<MessageBody["deliveries"]> {
+  const res = await call<MessageBody>("GET", `/v1/apps/${appId}/messages/${messageId}`);
+  expect(res.status).toBe(200);
+  return [...res.body.deliveries].sort((x, y) => (x.endpointId < y.endpointId ? -1 : 1));
 }
 
-export interface QueuedTask {
-  deliveryId: string;
-  endpointId: string;
-  messageId: string;
+/** HTTP attempts logged for one app (entries of its attempt-log rows that made a request). */
+export async function attemptCountFor(appId: string): Promise<number> {
+  const row = await env.DB.prepare(
+    `SELECT COUNT(*) AS n FROM attempt_log l, json_each(l.entries) j
+     WHERE l.app_id = ? AND j.value ->> 1 > 0`,
+  )
+    .bind(appId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }
+
+/** A first-try task as ingest sends it to `DELIVERIES`. */
+export type QueuedTask = DeliveryTask;
 
 /** Spies on the real DELIVERIES binding; `stub` keeps messages off the queue entirely. */
 export function spyOnDeliveries(opts: { stub?: boolean } = {}) {

@@ -1,6 +1,12 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deliveryRow, receiver, runConsumer, seedDeliveries } from "../delivery/fixtures";
+import {
+  deliveryRow,
+  logEntries,
+  receiver,
+  runConsumer,
+  seedDeliveries,
+} from "../delivery/fixtures";
 import { ADMIN, call, ingestCounts, newApp, newEndpoint } from "../helpers";
 import {
   type ApiKeyBody,
@@ -98,14 +104,19 @@ async function bravoState() {
       "SELECT id, secret_enc, expires_at FROM auth_profile_secrets WHERE profile_id = ? ORDER BY id",
       b.profileId,
     ),
-    deadLetter: await one("SELECT * FROM dead_letters WHERE delivery_id = ?", b.deadDeliveryId),
-    deadDelivery: await one(
-      "SELECT status, attempts, total_attempts, last_error FROM deliveries WHERE id = ?",
-      b.deadDeliveryId,
+    deadLetter: await one(
+      "SELECT * FROM dead_letters WHERE message_id = ? AND endpoint_id = ?",
+      b.deadMessageId,
+      b.deadEndpointId,
     ),
-    attempts: await one(
-      "SELECT id FROM attempts WHERE delivery_id = ? ORDER BY id",
-      b.deadDeliveryId,
+    // Status and counters of B's dead delivery, from its message, log and open row.
+    deadDelivery: await deliveryRow(b.deadDeliveryId),
+    // Every logged attempt of that delivery (a replay or a recover would add some).
+    attempts: await logEntries(b.deadDeliveryId),
+    // Open rows of B's endpoints: a replay or a recover would revive one.
+    open: await one(
+      "SELECT endpoint_id, message_id, state, attempts, due_at FROM open_deliveries WHERE app_id = ? ORDER BY endpoint_id, message_id",
+      b.appId,
     ),
     audit: await one("SELECT id FROM audit_log WHERE app_id = ? ORDER BY id", b.appId),
     keys: await one("SELECT id FROM api_keys WHERE app_id = ? ORDER BY id", b.appId),
@@ -297,6 +308,26 @@ async function expectBravoIntact(): Promise<void> {
 }
 
 describe("app A's key on app B", () => {
+  it("reaches for B's real resources: B's own key finds each of them", async () => {
+    const get = <T>(path: string) =>
+      call<T>("GET", `/v1/apps/${b.appId}/${path}`, { token: b.key });
+    const attempts = await get<Page<{ deliveryId: string }>>(
+      `messages/${b.deadMessageId}/attempts`,
+    );
+    expect(attempts.body.data.map((x) => x.deliveryId)).toEqual([b.deadDeliveryId]);
+    const byEndpoint = await get<Page<{ deliveryId: string }>>(
+      `endpoints/${b.deadEndpointId}/attempts`,
+    );
+    expect(byEndpoint.body.data.map((x) => x.deliveryId)).toEqual([b.deadDeliveryId]);
+    const dead = await get<Page<{ deliveryId: string; reason: string }>>("dead-letters");
+    expect(dead.body.data.map((x) => x.deliveryId)).toEqual([b.deadDeliveryId]);
+    const msg = await get<MessageBody>(`messages/${b.messageId}`);
+    expect(msg.body.deliveries.map((d) => d.id)).toEqual([b.deliveryId]);
+    expect(bravoBefore.deadLetter).toHaveLength(1);
+    expect(bravoBefore.deadDelivery).toMatchObject({ status: "dead", total_attempts: 1 });
+    expect(bravoBefore.attempts).toHaveLength(1);
+  });
+
   it.each(appRoutes)("%s answers 404", async (_name, route) => {
     const before = await ingestCounts();
     const res = await call(route.method, route.path(b), { token: a.key, body: route.body });

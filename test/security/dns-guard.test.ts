@@ -1,7 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { checkResolvedHost, judgeAnswers } from "../../src/security/dns-guard";
-import { deliveryRow, runConsumer, seedDeliveries } from "../delivery/fixtures";
+import {
+  attemptRows,
+  deadLetterOf,
+  deliveryRow,
+  runConsumer,
+  seedDeliveries,
+} from "../delivery/fixtures";
 import { call, newApp, newEndpoint } from "../helpers";
 
 /** Production settings with the DNS check on (the test config turns it off by default). */
@@ -124,7 +130,7 @@ describe("the DNS check on the create and send paths", () => {
     expect(res.status).toBe(201);
   });
 
-  it("refuses on the send path a name that has moved into a private network since creation", async () => {
+  it("refuses on the send path a name that has moved into a private network since creation, as a failed attempt that retries", async () => {
     const { appId } = await newApp();
     const moved = await newEndpoint(appId, { url: "https://moved.example.com/hook" });
     const stays = await newEndpoint(appId, { url: "https://stays.example.com/hook" });
@@ -133,13 +139,32 @@ describe("the DNS check on the create and send paths", () => {
       "stays.example.com": ["93.184.216.34"],
     });
     const tasks = await seedDeliveries(appId, [moved.id, stays.id]);
+    const before = Date.now();
     await runConsumer(tasks, { ...PROD, RETRY_SCHEDULE: "300" });
     expect(posts).toEqual(["https://stays.example.com/hook"]);
     const [toMoved, toStays] = tasks;
-    expect(await deliveryRow(toMoved?.deliveryId ?? "")).toMatchObject({
-      status: "dead",
+    // DNS answers change (a rebinding name may point back out): not a dead letter at once but a
+    // failed attempt, waiting for its retry on the schedule.
+    const refused = await deliveryRow(toMoved?.deliveryId ?? "");
+    expect(refused).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      state: "waiting",
+      last_status_code: null,
       last_error: expect.stringContaining("resolves to 192.168.1.20"),
     });
+    // The schedule's 300 s, give or take its 20% jitter.
+    expect(refused?.next_attempt_at).toBeGreaterThanOrEqual(before + 240_000);
+    expect(refused?.next_attempt_at).toBeLessThanOrEqual(Date.now() + 360_000);
+    expect(await attemptRows(toMoved?.deliveryId ?? "")).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: "failed",
+        status_code: null,
+        error: expect.stringContaining("target_refused"),
+      }),
+    ]);
+    expect(await deadLetterOf(toMoved?.deliveryId ?? "")).toBeNull();
     expect(await deliveryRow(toStays?.deliveryId ?? "")).toMatchObject({ status: "succeeded" });
   });
 });

@@ -375,8 +375,14 @@ describe("malformed ingest (property-based)", () => {
 
   beforeAll(async () => {
     ({ appId, key } = await newApp("fuzz"));
-    // An endpoint that takes every event type: an accepted message would write a delivery too.
+    // Endpoints that take every event type: an accepted message would be fanned out, and the
+    // FIFO one would get an open row as well.
     await newEndpoint(appId, { eventTypes: [] });
+    await newEndpoint(appId, {
+      url: "https://fifo.example.com/hook",
+      eventTypes: [],
+      ordering: "fifo",
+    });
   });
 
   it("the generators only make bodies the API must refuse", () => {
@@ -421,7 +427,8 @@ describe("malformed ingest (property-based)", () => {
     );
     expect(await ingestCounts()).toEqual(before);
     expect(await countFor("messages", appId)).toBe(0);
-    expect(await countFor("deliveries", appId)).toBe(0);
+    expect(await countFor("open_deliveries", appId)).toBe(0);
+    expect(await countFor("idempotency_keys", appId)).toBe(0);
     // Every family was exercised (weights make each near-certain in 1,000 runs).
     expect([...kinds.keys()].sort()).toEqual(
       [
@@ -453,5 +460,9 @@ describe("malformed ingest (property-based)", () => {
       headers: { "idempotency-key": "fine-key" },
     });
     expect(res.status).toBe(202);
+    // The counts above would have seen a write: this one shows up in each of them.
+    expect(await countFor("messages", appId)).toBe(1);
+    expect(await countFor("idempotency_keys", appId)).toBe(1);
+    expect((res.body as { deliveries: unknown[] }).deliveries).toHaveLength(2);
   });
 });

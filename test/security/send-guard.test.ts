@@ -7,6 +7,7 @@ import { newId } from "../../src/lib/ids";
 import { expectProblem, type Problem } from "../api/support";
 import {
   attemptRows,
+  deadLetterOf,
   deliveryRow,
   receiver,
   runConsumer,
@@ -126,10 +127,9 @@ async function expectRefusedOnSend(url: string, vars: Record<string, string>): P
   expect(row?.last_error).toMatch(/^target_refused: /);
   expect(row?.attempts).toBe(0);
   expect(await attemptRows(task.deliveryId)).toEqual([]);
-  const dead = await env.DB.prepare("SELECT reason FROM dead_letters WHERE delivery_id = ?")
-    .bind(task.deliveryId)
-    .first<{ reason: string }>();
-  expect(dead?.reason).toMatch(/^target_refused: /);
+  expect(row?.state).toBeNull();
+  const dead = await deadLetterOf(task.deliveryId);
+  expect(dead).toMatchObject({ reason: expect.stringMatching(/^target_refused: /), attempts: 0 });
 }
 
 async function expectSent(url: string, vars: Record<string, string>): Promise<void> {
