@@ -50,7 +50,8 @@ export function endpointsOf(row: Pick<MessageRow, "endpoints">): string[] {
 /**
  * Each delivery's status, from what the log says happened and what is still open: an open row
  * means it waits (`failed` once it has tried); otherwise its last log entry says how it ended;
- * with neither it was just accepted (`pending`), or its endpoint is gone (`cancelled`).
+ * with neither it was just accepted (`pending`). Unfinished deliveries of a deleted endpoint
+ * are `cancelled`.
  */
 export function deliveryStatuses(
   row: MessageRow,
@@ -65,9 +66,11 @@ export function deliveryStatuses(
     const openRow = open.find((o) => o.endpoint_id === endpointId && o.message_id === row.id);
     const last = entries[entries.length - 1]?.entry[2];
     let status: DeliveryStatus;
-    if (openRow) status = openRow.attempts > 0 ? "failed" : "pending";
+    const live = liveEndpoints.has(endpointId);
+    // An open row of a deleted endpoint is only waiting for the background purge.
+    if (openRow && live) status = openRow.attempts > 0 ? "failed" : "pending";
     else if (last === "succeeded" || last === "dead" || last === "cancelled") status = last;
-    else if (!liveEndpoints.has(endpointId)) status = "cancelled";
+    else if (!live) status = "cancelled";
     else status = last ?? "pending";
     return { id: deliveryId(row.id, endpointId), endpointId, status, attempts };
   });
