@@ -1,10 +1,17 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { OpenRow } from "../../src/db/open-deliveries";
 import { retryWindowMs } from "../../src/delivery/retry";
-import type { GateOutcome } from "../../src/gate/types";
+import { EndpointGate } from "../../src/gate/endpoint-gate";
+import type { BacklogNote, GateOutcome } from "../../src/gate/types";
+import { parseDeliveryId } from "../../src/lib/ids";
 import { readOps, resetOps } from "../../src/lib/ops";
+import { sweep } from "../../src/sweeper/sweep";
 import { call, newApp, newEndpoint } from "../helpers";
 import {
+  attemptRows,
+  deadLetterOf,
   deliveryRow,
   operatorEvents,
   operatorNotices,
@@ -14,8 +21,9 @@ import {
 } from "./fixtures";
 
 /**
- * The consumer and each endpoint's gate together: how often the gate is asked, what waits and
- * for how long, expiry of the retry window, pauses, auto-disable and its reset.
+ * The consumer and each endpoint's gate together: how often the gate is asked, what waits (as
+ * an open row, acked from the queue) and for how long, what the gate is told so it wakes it,
+ * expiry of the retry window, pauses, auto-disable and its reset.
  */
 
 const LONG = { RETRY_SCHEDULE: "300,600" };
@@ -37,30 +45,82 @@ async function pause(endpointId: string, ms: number): Promise<void> {
   await gate(endpointId).report([outcome]);
 }
 
-/** Catches re-enqueued tasks instead of letting the test runtime's consumer take them. */
-function catchRequeues() {
-  const sent: { deliveryId: string; delaySeconds: number | undefined }[] = [];
-  vi.spyOn(env.DELIVERIES, "sendBatch").mockImplementation(async (messages) => {
-    for (const m of messages) {
-      sent.push({
-        deliveryId: (m.body as { deliveryId: string }).deliveryId,
-        delaySeconds: m.delaySeconds,
-      });
-    }
-    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
-  });
-  return sent;
+/**
+ * When an endpoint's pause ends, as its gate says (the consumer's note can be a few ms earlier:
+ * it counts from the batch's start).
+ */
+async function pauseEnd(endpointId: string): Promise<number> {
+  const { pausedUntil } = await gate(endpointId).health();
+  if (pausedUntil === null) throw new Error("the endpoint is not paused");
+  return Date.parse(pausedUntil);
 }
 
-/** Marks a delivery as already attempted once, its first attempt `agoMs` ago. */
-async function attemptedAgo(deliveryId: string, agoMs: number): Promise<void> {
-  const at = Date.now() - agoMs;
+/** The wakes the gates sent, caught instead of being consumed by the test runtime. */
+let wakes: unknown[] = [];
+
+beforeEach(() => {
+  wakes = [];
+  vi.spyOn(env.DELIVERIES, "send").mockImplementation(async (body) => {
+    wakes.push(body);
+    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
+  });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** The wake an endpoint's gate sends when its parked deliveries are due, run through the consumer. */
+function wake(endpointId: string, vars: Partial<Record<keyof Env, string>> = {}) {
+  return runConsumer([{ kind: "wake", endpointId }], vars);
+}
+
+/** What the consumer told an endpoint's gate about what it left parked, one note per report. */
+function gateNotes(): (endpointId: string) => BacklogNote[] {
+  const report = vi.spyOn(EndpointGate.prototype, "report");
+  return (endpointId) =>
+    report.mock.calls.flatMap(([, , note]) => (note?.endpointId === endpointId ? [note] : []));
+}
+
+function pairOf(deliveryId: string) {
+  const pair = parseDeliveryId(deliveryId);
+  if (!pair) throw new Error(`not a delivery id: ${deliveryId}`);
+  return pair;
+}
+
+/** A delivery's open row, or null (on the first-try path, or ended). */
+async function openRow(deliveryId: string): Promise<OpenRow | null> {
+  const { endpointId, messageId } = pairOf(deliveryId);
+  return env.DB.prepare("SELECT * FROM open_deliveries WHERE endpoint_id = ? AND message_id = ?")
+    .bind(endpointId, messageId)
+    .first<OpenRow>();
+}
+
+/** Lets time pass for an open delivery: it is due now. */
+async function makeDue(deliveryId: string): Promise<void> {
+  const { endpointId, messageId } = pairOf(deliveryId);
   await env.DB.prepare(
-    `UPDATE deliveries SET status = 'failed', attempts = 1, total_attempts = 1,
-       first_attempt_at = ?, last_error = 'HTTP 500', next_attempt_at = ? WHERE id = ?`,
+    "UPDATE open_deliveries SET due_at = ? WHERE endpoint_id = ? AND message_id = ?",
   )
-    .bind(at, Date.now() - 1000, deliveryId)
+    .bind(Date.now() - 1000, endpointId, messageId)
     .run();
+}
+
+/** Moves a delivery's first attempt `agoMs` back (one attempt made), its retry due now. */
+async function triedOnceAgo(deliveryId: string, agoMs: number): Promise<void> {
+  const { endpointId, messageId } = pairOf(deliveryId);
+  const changed = await env.DB.prepare(
+    `UPDATE open_deliveries SET attempts = 1, total_attempts = 1, first_attempt_at = ?,
+       last_error = 'HTTP 500', due_at = ? WHERE endpoint_id = ? AND message_id = ?`,
+  )
+    .bind(Date.now() - agoMs, Date.now() - 1000, endpointId, messageId)
+    .run();
+  if (changed.meta.changes !== 1) throw new Error("the delivery has no open row");
+}
+
+/** The `n` a request's payload was seeded with. */
+function nOf(req: { body: string }): number {
+  return (JSON.parse(req.body) as { data: { n: number } }).data.n;
 }
 
 async function seedMany(appId: string, endpointId: string, n: number) {
@@ -69,9 +129,13 @@ async function seedMany(appId: string, endpointId: string, n: number) {
   return tasks;
 }
 
-afterEach(() => {
-  vi.useRealTimers();
-});
+/** Messages to a FIFO endpoint as ingest writes them: an open row each, in message order. */
+async function seedFifo(appId: string, endpointId: string, n: number) {
+  const tasks = [];
+  for (let i = 0; i < n; i++)
+    tasks.push(...(await seedDeliveries(appId, [endpointId], { n: i }, Date.now(), [endpointId])));
+  return tasks;
+}
 
 describe("consumer and gate", () => {
   it("asks each endpoint's gate once for all its slots and reports once per batch", async () => {
@@ -92,34 +156,85 @@ describe("consumer and gate", () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId, { ordering: "fifo" });
     const seen = receiver(() => new Response("ok"));
-    const requeued = catchRequeues();
+    const notes = gateNotes();
     await pause(ep.id, 60_000);
-    const tasks = await seedMany(appId, ep.id, 3);
-    await runConsumer(tasks, LONG);
+    const tasks = await seedFifo(appId, ep.id, 3);
+    const before = Date.now();
+    const woken = await wake(ep.id, LONG);
+    const after = Date.now();
+
+    expect(woken.explicitAcks).toEqual(["q0"]);
     expect(seen).toHaveLength(0);
-    expect(requeued).toHaveLength(3);
-    for (const r of requeued) {
-      expect(r.delaySeconds).toBeGreaterThanOrEqual(58);
-      expect(r.delaySeconds).toBeLessThanOrEqual(60);
-      expect(await deliveryRow(r.deliveryId)).toMatchObject({ status: "pending", attempts: 0 });
+    for (const t of tasks) {
+      expect(await openRow(t.deliveryId)).toMatchObject({ state: "waiting", attempts: 0 });
+      expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "pending", attempts: 0 });
+    }
+    // The gate is told to wake the endpoint when its pause ends.
+    const parkedUntil = notes(ep.id).at(-1)?.parkedUntil ?? 0;
+    expect(parkedUntil).toBeGreaterThanOrEqual(before + 58_000);
+    expect(parkedUntil).toBeLessThanOrEqual(after + 60_000);
+    const resume = await pauseEnd(ep.id);
+    expect(resume - parkedUntil).toBeLessThan(1000);
+
+    // Then it does, and the wake sends the backlog in message order.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(resume);
+    expect(wakes).toEqual([]);
+    await runDurableObjectAlarm(gate(ep.id));
+    expect(wakes).toEqual([{ kind: "wake", endpointId: ep.id }]);
+    await runConsumer(wakes, LONG);
+    expect(seen.map(nOf)).toEqual([0, 1, 2]);
+    for (const t of tasks) {
+      expect(await attemptRows(t.deliveryId)).toMatchObject([{ attempt: 1, status: "succeeded" }]);
     }
   });
 
   it("what waits behind a failing FIFO head comes back with the head's retry", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId, { ordering: "fifo" });
-    const seen = receiver(() => new Response("down", { status: 500 }));
-    const requeued = catchRequeues();
-    const tasks = await seedMany(appId, ep.id, 3);
-    await runConsumer(tasks, LONG);
+    let up = false;
+    const seen = receiver(() => (up ? new Response("ok") : new Response("down", { status: 500 })));
+    const notes = gateNotes();
+    const tasks = await seedFifo(appId, ep.id, 3);
+    const [head, ...behind] = tasks;
+    if (!head) throw new Error("seeding failed");
+    const before = Date.now();
+    await wake(ep.id, LONG);
+    const after = Date.now();
+
     // The head is tried once and fails; the two behind it are never sent.
-    expect(seen).toHaveLength(1);
-    const head = requeued.find((r) => r.deliveryId === tasks[0]?.deliveryId);
-    expect(head?.delaySeconds).toBeGreaterThanOrEqual(240);
-    for (const t of tasks.slice(1)) {
-      const behind = requeued.find((r) => r.deliveryId === t.deliveryId);
-      expect(behind?.delaySeconds).toBe(head?.delaySeconds);
+    expect(seen.map(nOf)).toEqual([0]);
+    const headRow = await openRow(head.deliveryId);
+    expect(headRow).toMatchObject({ state: "waiting", attempts: 1, last_error: "HTTP 500" });
+    expect(headRow?.due_at).toBeGreaterThanOrEqual(before + 240_000);
+    expect(headRow?.due_at).toBeLessThanOrEqual(after + 360_000);
+    for (const t of behind) {
+      expect(await openRow(t.deliveryId)).toMatchObject({
+        state: "waiting",
+        attempts: 0,
+        due_at: headRow?.due_at,
+      });
       expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "pending", attempts: 0 });
+    }
+    // The gate wakes the endpoint for the head's retry, not before.
+    expect(notes(ep.id).at(-1)?.parkedUntil).toBe(headRow?.due_at);
+
+    // A wake before then sends nothing.
+    up = true;
+    await wake(ep.id, LONG);
+    expect(seen).toHaveLength(1);
+
+    // Once it is due: the head first, then the rest, in order.
+    await makeDue(head.deliveryId);
+    await wake(ep.id, LONG);
+    expect(seen.map(nOf)).toEqual([0, 0, 1, 2]);
+    expect(await attemptRows(head.deliveryId)).toMatchObject([
+      { attempt: 1, status: "failed" },
+      { attempt: 2, status: "succeeded" },
+    ]);
+    for (const t of behind) {
+      expect(await attemptRows(t.deliveryId)).toMatchObject([{ attempt: 1, status: "succeeded" }]);
+      expect(await openRow(t.deliveryId)).toBeNull();
     }
   });
 
@@ -127,62 +242,88 @@ describe("consumer and gate", () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId, { ordering: "fifo" });
     const seen = receiver((req) =>
-      JSON.parse(req.body).data.n === 0
-        ? new Response("down", { status: 500 })
-        : new Response("ok"),
+      nOf(req) === 0 ? new Response("down", { status: 500 }) : new Response("ok"),
     );
-    catchRequeues();
-    const [head, second, third] = await seedMany(appId, ep.id, 3);
+    const [head, second, third] = await seedFifo(appId, ep.id, 3);
     if (!head || !second || !third) throw new Error("seeding failed");
     // One retry in the schedule, and the head has used its first try: this failure is its last.
-    await attemptedAgo(head.deliveryId, 1000);
-    await runConsumer([head, second, third], { RETRY_SCHEDULE: "1" });
-    expect(await deliveryRow(head.deliveryId)).toMatchObject({ status: "dead" });
-    expect(await deliveryRow(second.deliveryId)).toMatchObject({ status: "pending" });
-    expect(seen).toHaveLength(1);
+    await triedOnceAgo(head.deliveryId, 1000);
+    const woken = await wake(ep.id, { RETRY_SCHEDULE: "1" });
 
-    await runConsumer([second, third], { RETRY_SCHEDULE: "1" });
+    expect(woken.explicitAcks).toEqual(["q0"]);
+    // The same walk goes on past the dead head.
+    expect(seen.map(nOf)).toEqual([0, 1, 2]);
+    expect(await deliveryRow(head.deliveryId)).toMatchObject({ status: "dead" });
+    expect(await deadLetterOf(head.deliveryId)).toMatchObject({
+      reason: "exhausted",
+      attempts: 2,
+    });
+    expect(await attemptRows(head.deliveryId)).toMatchObject([{ attempt: 2, status: "dead" }]);
     expect(await deliveryRow(second.deliveryId)).toMatchObject({ status: "succeeded" });
     expect(await deliveryRow(third.deliveryId)).toMatchObject({ status: "succeeded" });
-    expect(seen.map((s) => JSON.parse(s.body).data.n)).toEqual([0, 1, 2]);
+    for (const t of [head, second, third]) expect(await openRow(t.deliveryId)).toBeNull();
   });
 
   it("a deferral past the retry window dead-letters the delivery as expired", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
     const seen = receiver(() => new Response("ok"));
-    catchRequeues();
-    const [task] = await seedDeliveries(appId, [ep.id]);
-    if (!task) throw new Error("seeding failed");
-    // Its first attempt was almost a whole window ago; the gate now says wait a minute.
+    const dlq = vi.spyOn(env.DEAD_LETTERS, "sendBatch");
+    // Accepted almost a whole window ago and never sent; the gate now says wait a minute.
     const window = retryWindowMs([300, 600], 15_000);
-    await attemptedAgo(task.deliveryId, window - 30_000);
+    const [task] = await seedDeliveries(appId, [ep.id], { n: 1 }, Date.now() - window + 30_000);
+    if (!task) throw new Error("seeding failed");
     await pause(ep.id, 60_000);
-    await runConsumer([task], LONG);
+    const result = await runConsumer([task], LONG);
+
+    expect(result.explicitAcks).toEqual(["q0"]);
     expect(seen).toHaveLength(0);
+    expect(await openRow(task.deliveryId)).toBeNull();
     expect(await deliveryRow(task.deliveryId)).toMatchObject({
       status: "dead",
-      attempts: 1,
+      attempts: 0,
       last_error: "expired",
     });
-    const dead = await env.DB.prepare("SELECT reason FROM dead_letters WHERE delivery_id = ?")
-      .bind(task.deliveryId)
-      .first<{ reason: string }>();
-    expect(dead?.reason).toBe("expired");
+    expect(await deadLetterOf(task.deliveryId)).toMatchObject({ reason: "expired", attempts: 0 });
+    expect(dlq.mock.calls.flatMap(([m]) => [...m]).map((m) => m.body)).toEqual([
+      { kind: "dead", deliveryId: task.deliveryId, reason: "expired" },
+    ]);
   });
 
   it("a deferral inside the retry window waits without using an attempt", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
-    receiver(() => new Response("ok"));
-    const requeued = catchRequeues();
+    const seen = receiver((_req, n) => new Response("x", { status: n === 1 ? 500 : 200 }));
+    const notes = gateNotes();
     const [task] = await seedDeliveries(appId, [ep.id]);
     if (!task) throw new Error("seeding failed");
-    await attemptedAgo(task.deliveryId, 1000 * (300 + 600));
-    await pause(ep.id, 60_000);
     await runConsumer([task], LONG);
+    // Its first attempt was 15 minutes ago and its retry is due, but the gate is paused.
+    await triedOnceAgo(task.deliveryId, 1000 * (300 + 600));
+    const waiting = await openRow(task.deliveryId);
+    await pause(ep.id, 60_000);
+    const before = Date.now();
+    const woken = await wake(ep.id, LONG);
+    const after = Date.now();
+
+    expect(woken.explicitAcks).toEqual(["q0"]);
+    expect(seen).toHaveLength(1);
+    expect(await openRow(task.deliveryId)).toEqual(waiting);
     expect(await deliveryRow(task.deliveryId)).toMatchObject({ status: "failed", attempts: 1 });
-    expect(requeued).toEqual([{ deliveryId: task.deliveryId, delaySeconds: expect.any(Number) }]);
+    const parkedUntil = notes(ep.id).at(-1)?.parkedUntil ?? 0;
+    expect(parkedUntil).toBeGreaterThanOrEqual(before + 58_000);
+    expect(parkedUntil).toBeLessThanOrEqual(after + 60_000);
+
+    // After the pause it goes as its second attempt: waiting used none.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(await pauseEnd(ep.id));
+    await wake(ep.id, LONG);
+    expect(seen).toHaveLength(2);
+    expect(await deliveryRow(task.deliveryId)).toMatchObject({ status: "succeeded" });
+    expect(await attemptRows(task.deliveryId)).toMatchObject([
+      { attempt: 1, status: "failed" },
+      { attempt: 2, status: "succeeded" },
+    ]);
   });
 
   it("pauses the endpoint on a 429 with an HTTP-date Retry-After, no longer than the retry", async () => {
@@ -190,18 +331,53 @@ describe("consumer and gate", () => {
     const ep = await newEndpoint(appId);
     const retryAt = new Date(Date.now() + 3_600_000).toUTCString();
     receiver(() => new Response("slow down", { status: 429, headers: { "retry-after": retryAt } }));
-    const requeued = catchRequeues();
+    const notes = gateNotes();
     const [task] = await seedDeliveries(appId, [ep.id]);
+    if (!task) throw new Error("seeding failed");
+    const before = Date.now();
     await runConsumer([task], { RETRY_SCHEDULE: "20" });
+    const after = Date.now();
+
     // The receiver asked for an hour; the retry is clamped to 2x the scheduled 20 s (+-20%),
     // and the endpoint is paused just as long.
-    const delay = requeued[0]?.delaySeconds ?? 0;
-    expect(delay).toBeGreaterThanOrEqual(32);
-    expect(delay).toBeLessThanOrEqual(48);
+    const dueAt = (await openRow(task.deliveryId))?.due_at ?? 0;
+    expect(dueAt).toBeGreaterThanOrEqual(before + 32_000);
+    expect(dueAt).toBeLessThanOrEqual(after + 48_000);
     const health = await gate(ep.id).health();
-    const pausedMs = Date.parse(health.pausedUntil ?? "") - Date.now();
-    expect(pausedMs).toBeGreaterThan((delay - 5) * 1000);
-    expect(pausedMs).toBeLessThanOrEqual(delay * 1000);
+    const pausedUntil = Date.parse(health.pausedUntil ?? "");
+    expect(Math.abs(pausedUntil - dueAt)).toBeLessThanOrEqual(1000);
+    expect(notes(ep.id)).toEqual([expect.objectContaining({ parkedUntil: dueAt })]);
+  });
+
+  it("parks what waits for a slot without using an attempt, 30 s as the backstop", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { maxConcurrency: 2 });
+    const seen = receiver(() => new Response("ok"));
+    const notes = gateNotes();
+    const tasks = await seedMany(appId, ep.id, 4);
+    const before = Date.now();
+    const result = await runConsumer(tasks, LONG);
+    const after = Date.now();
+
+    // A new endpoint's two slots carry one request each; the other two wait for a slot.
+    expect(result.explicitAcks).toHaveLength(4);
+    expect(seen.map(nOf).sort()).toEqual([0, 1]);
+    for (const t of tasks.slice(2)) {
+      const open = await openRow(t.deliveryId);
+      expect(open).toMatchObject({ state: "waiting", attempts: 0, total_attempts: 0 });
+      expect(open?.due_at).toBeGreaterThanOrEqual(before + 30_000);
+      expect(open?.due_at).toBeLessThanOrEqual(after + 30_000);
+    }
+    const parkedUntil = notes(ep.id).at(-1)?.parkedUntil ?? 0;
+    expect(parkedUntil).toBeGreaterThanOrEqual(before + 30_000);
+    expect(parkedUntil).toBeLessThanOrEqual(after + 30_000);
+
+    for (const t of tasks.slice(2)) await makeDue(t.deliveryId);
+    await wake(ep.id, LONG);
+    expect(seen.map(nOf).sort()).toEqual([0, 1, 2, 3]);
+    for (const t of tasks) {
+      expect(await attemptRows(t.deliveryId)).toMatchObject([{ attempt: 1, status: "succeeded" }]);
+    }
   });
 
   it("a lane starts no request that could outlive its lease; the rest wait unattempted", async () => {
@@ -214,18 +390,33 @@ describe("consumer and gate", () => {
       vi.setSystemTime(Date.now() + 10_000);
       return new Response("ok");
     });
-    const requeued = catchRequeues();
+    const notes = gateNotes();
     // A first success ends slow start, so the one slot is reused for the batch.
     const [warm] = await seedDeliveries(appId, [ep.id]);
     await runConsumer([warm], LONG);
     expect(seen).toHaveLength(1);
 
     const tasks = await seedMany(appId, ep.id, 6);
-    await runConsumer(tasks, LONG);
-    expect(seen).toHaveLength(1 + 3);
-    expect(requeued).toHaveLength(3);
-    for (const r of requeued) {
-      expect(await deliveryRow(r.deliveryId)).toMatchObject({ status: "pending", attempts: 0 });
+    const result = await runConsumer(tasks, LONG);
+    expect(result.explicitAcks).toHaveLength(6);
+    expect(seen.slice(1).map(nOf)).toEqual([0, 1, 2]);
+    const left = tasks.slice(3);
+    const dues: number[] = [];
+    for (const t of left) {
+      const open = await openRow(t.deliveryId);
+      expect(open).toMatchObject({ state: "waiting", attempts: 0, first_attempt_at: null });
+      dues.push(open?.due_at ?? 0);
+      expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "pending", attempts: 0 });
+    }
+    // They go next: the gate wakes the endpoint as soon as they are due.
+    expect(notes(ep.id).at(-1)?.parkedUntil).toBe(Math.min(...dues));
+
+    // The next wake takes them, each as its first attempt.
+    for (const t of left) await makeDue(t.deliveryId);
+    await wake(ep.id, LONG);
+    expect(seen.slice(1).map(nOf)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const t of left) {
+      expect(await attemptRows(t.deliveryId)).toMatchObject([{ attempt: 1, status: "succeeded" }]);
     }
   });
 
@@ -246,9 +437,11 @@ describe("consumer and gate", () => {
     await stub.report(nine, t0 + 1000);
     // Past the breaker's cool-down, so the consumer's request is a probe.
     receiver(() => new Response("down", { status: 500 }));
-    catchRequeues();
     const [task] = await seedDeliveries(appId, [ep.id]);
-    await runConsumer([task], { ...LONG, OPERATOR_APP_ID: operator.appId });
+    const operatorEnv = { ...LONG, OPERATOR_APP_ID: operator.appId };
+    await runConsumer([task], operatorEnv);
+    // The sweeper sends the operator event on to the operator's app.
+    await sweep({ ...env, ...operatorEnv } as Env);
 
     const got = await call<{ disabled: boolean; disabledReason: string; disabledAt: string }>(
       "GET",
@@ -262,7 +455,8 @@ describe("consumer and gate", () => {
     expect(await operatorEvents(ep.id)).toEqual([
       { type: "endpoint.disabled", detail: got.body.disabledReason },
     ]);
-    expect(await operatorNotices(operator.appId)).toEqual([
+    const notices = await operatorNotices(operator.appId);
+    expect(notices.filter((n) => n.payload.endpointId === ep.id)).toEqual([
       expect.objectContaining({
         eventType: "endpoint.disabled",
         payload: expect.objectContaining({ endpointId: ep.id, reason: got.body.disabledReason }),
@@ -275,7 +469,6 @@ describe("consumer and gate", () => {
     const a = await newEndpoint(appId, { url: "https://gone-a.example.com/" });
     const b = await newEndpoint(appId, { url: "https://gone-b.example.com/" });
     receiver(() => new Response("gone", { status: 410 }));
-    catchRequeues();
     await runConsumer(await seedDeliveries(appId, [a.id]), LONG);
     await runConsumer(await seedDeliveries(appId, [b.id]), LONG);
 
@@ -328,7 +521,6 @@ describe("consumer and gate", () => {
     const ep = await newEndpoint(appId, { rateLimit: 5 });
     let n = 0;
     receiver(() => new Response("x", { status: ++n <= 2 ? 200 : 500 }));
-    catchRequeues();
     const tasks = await seedMany(appId, ep.id, 4);
     await runConsumer(tasks, LONG);
     const res = await call<Record<string, unknown>>(
