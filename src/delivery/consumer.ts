@@ -31,11 +31,6 @@ const LANE_SLACK_MS = 5_000;
 const WAKE_BATCH = 100;
 /** Most FIFO deliveries one wake hands out (walked in order under the single slot). */
 const FIFO_RUN = 50;
-/**
- * A delivery parked for want of a slot is woken when a report frees one; this is only the
- * backstop, should that wake be lost.
- */
-const SLOT_BACKSTOP_MS = 30_000;
 /** What a lane left for lack of time waits before the next wake. */
 const LEFTOVER_WAIT_MS = 1_000;
 
@@ -302,8 +297,7 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
         if (lane.nextDue !== null) note.parkedUntil = lane.nextDue;
         else if (grant?.parkSeq !== undefined) note.drained = grant.parkSeq;
       } else if (lane.woken && grant && grant.leases.length === 0) {
-        note.parkedUntil =
-          grant.waitFor === "slot" ? now + SLOT_BACKSTOP_MS : now + grant.retryAfterMs;
+        note.parkedUntil = grant.waitFor === "slot" ? now : now + grant.retryAfterMs;
       }
       if (!grant) return;
       const fifo = lane.endpoint?.ordering === "fifo";
@@ -333,12 +327,13 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
       rest.forEach((r, k) => {
         const dueAt =
           grant.waitFor === "slot"
-            ? now + SLOT_BACKSTOP_MS
+            ? now
             : now + Math.max(LEFTOVER_WAIT_MS, grant.retryAfterMs + k * spacingMs);
         results.push(waitFor(r.item, dueAt, now, windowMs));
       });
       if (rest.length > 0) {
-        const until = grant.waitFor === "slot" ? now + SLOT_BACKSTOP_MS : now + grant.retryAfterMs;
+        // Waiting for a slot, it is due now: the gate wakes it when a report frees one.
+        const until = grant.waitFor === "slot" ? now : now + grant.retryAfterMs;
         note.parkedUntil = Math.min(note.parkedUntil ?? until, until);
       }
     }),

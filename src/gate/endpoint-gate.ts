@@ -63,10 +63,15 @@ interface GateState {
   waiters: boolean;
   /** Counts parkings, so a wake that drained an older backlog does not clear a newer one. */
   parkSeq: number;
-  /** When to send the next wake (a parked delivery's time, or at once when a slot freed). */
+  /**
+   * When the earliest parked delivery may go. A wake goes out once that time has come and the
+   * gate would let it through (not paused, breaker passing, a slot free): see `wakeTime`.
+   */
   wakeAt: number | null;
   /** When the last wake went out; another waits for its answer (or WAKE_STALE_MS). */
   wakeSentAt: number | null;
+  /** When the last wake send failed: the next try waits WAKE_RETRY_MS. */
+  wakeFailedAt: number | null;
   /** `maxConcurrency` of the last admit: whether a report freed a usable slot. */
   maxInFlight: number;
 }
@@ -251,7 +256,7 @@ export class EndpointGate extends DurableObject<Env> {
       }
     }
     if (s.pausedUntil !== null && s.pausedUntil <= now) s.pausedUntil = null;
-    if (note) this.noteBacklog(s, note, now, cfg.breaker);
+    if (note) this.noteBacklog(s, note);
 
     const cells = tally(outcomes);
     for (const c of cells) {
@@ -319,28 +324,40 @@ export class EndpointGate extends DurableObject<Env> {
   }
 
   /**
-   * Keeps track of the endpoint's parked deliveries and decides when to wake them: at their
-   * time, or at once when a slot is free and nothing holds them back. One wake at a time, so
-   * waiting costs nothing per parked delivery.
+   * Keeps track of the endpoint's parked deliveries: whether any wait, and when the earliest
+   * may go. `wakeTime` turns that into one wake at a time, so waiting costs nothing per parked
+   * delivery.
    */
-  private noteBacklog(s: GateState, note: BacklogNote, now: number, breaker: BreakerConfig): void {
+  private noteBacklog(s: GateState, note: BacklogNote): void {
     s.endpointId = note.endpointId;
     if (note.woke) s.wakeSentAt = null;
     if (note.parkedUntil !== undefined) {
       s.waiters = true;
       s.parkSeq += 1;
-      const at = Math.max(note.parkedUntil, now);
-      s.wakeAt = s.wakeAt === null ? at : Math.min(s.wakeAt, at);
+      // A wake's note knows the endpoint's earliest waiting delivery; others only add to it.
+      s.wakeAt =
+        note.woke || s.wakeAt === null ? note.parkedUntil : Math.min(s.wakeAt, note.parkedUntil);
     } else if (note.drained !== undefined && note.drained === s.parkSeq) {
       s.waiters = false;
       s.wakeAt = null;
     }
-    if (!s.waiters) return;
-    const inFlightNow = inFlight(s.leases, now);
-    const open = s.pausedUntil === null || s.pausedUntil <= now;
-    const passes = canPass(s.breaker, now, breaker).allowed;
-    const unanswered = s.wakeSentAt !== null && now - s.wakeSentAt < WAKE_STALE_MS;
-    if (open && passes && inFlightNow < s.maxInFlight && !unanswered) s.wakeAt = now;
+  }
+
+  /**
+   * When the next wake should go out, or null: once the earliest parked delivery is due, and
+   * then only when the gate would let something through. A wait for a slot has no time: the
+   * report (or lease expiry) that frees one brings the wake. One wake is out at a time.
+   */
+  private wakeTime(s: GateState, now: number): number | null {
+    if (!s.waiters || s.wakeAt === null || !s.endpointId) return null;
+    let at = s.wakeAt;
+    if (s.wakeSentAt !== null) at = Math.max(at, s.wakeSentAt + WAKE_STALE_MS);
+    if (s.wakeFailedAt !== null) at = Math.max(at, s.wakeFailedAt + WAKE_RETRY_MS);
+    if (s.pausedUntil !== null) at = Math.max(at, s.pausedUntil);
+    const pass = canPass(s.breaker, Math.max(at, now), this.config().breaker);
+    if (!pass.allowed) at = Math.max(at, pass.retryAt);
+    else if (inFlight(s.leases, Math.max(at, now)) >= s.maxInFlight) return null;
+    return at;
   }
 
   /**
@@ -350,9 +367,9 @@ export class EndpointGate extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     const due = this.ctx.storage.kv.get<GateState>(STATE_KEY);
-    if (due && due.wakeAt !== null && due.wakeAt <= now && due.endpointId) {
+    const at = due ? this.wakeTime(due, now) : null;
+    if (due?.endpointId && at !== null && at <= now) {
       const endpointId = due.endpointId;
-      due.wakeAt = null;
       due.wakeSentAt = now;
       due.alarmAt = null;
       this.save(due, now);
@@ -361,8 +378,8 @@ export class EndpointGate extends DurableObject<Env> {
       } catch (err) {
         // The parked deliveries stay parked; try again shortly (the sweeper is the backstop).
         const again = this.load(now);
-        again.wakeAt = now + WAKE_RETRY_MS;
         again.wakeSentAt = null;
+        again.wakeFailedAt = now;
         this.save(again, now);
         console.log(JSON.stringify({ msg: "wake send failed", endpointId, error: String(err) }));
       }
@@ -409,9 +426,12 @@ export class EndpointGate extends DurableObject<Env> {
 
   /** Writes the state and moves the alarm to the earliest lease expiry or purge, if it changed. */
   private save(s: GateState, now: number): void {
-    const times = [nextExpiry(s.leases, now), s.purgeAt ?? undefined, s.wakeAt ?? undefined].filter(
-      (t): t is number => t !== undefined,
-    );
+    if (s.wakeFailedAt !== null && now - s.wakeFailedAt >= WAKE_RETRY_MS) s.wakeFailedAt = null;
+    const times = [
+      nextExpiry(s.leases, now),
+      s.purgeAt ?? undefined,
+      this.wakeTime(s, now) ?? undefined,
+    ].filter((t): t is number => t !== undefined);
     const next = times.length > 0 ? Math.min(...times) : null;
     if (next !== s.alarmAt) {
       s.alarmAt = next;
@@ -467,6 +487,7 @@ function initialState(now: number, cfg: BreakerConfig): GateState {
     parkSeq: 0,
     wakeAt: null,
     wakeSentAt: null,
+    wakeFailedAt: null,
     maxInFlight: DEFAULT_MAX_IN_FLIGHT,
   };
 }

@@ -1,7 +1,21 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sweep } from "../../src/sweeper/sweep";
 import { receiver, runConsumer, seedDeliveries } from "../delivery/fixtures";
 import { call, newApp, newEndpoint } from "../helpers";
+
+/** Runs the sweeper until every background purge (deleted apps and endpoints) is done. */
+async function purgeAll() {
+  for (let i = 0; i < 10; i++) {
+    const left = await env.DB.prepare("SELECT COUNT(*) AS n FROM purge_jobs").first<{
+      n: number;
+    }>();
+    if (left?.n === 0) return;
+    await sweep(env);
+  }
+  throw new Error("purge jobs left after 10 sweeps");
+}
+
 import {
   type AppBody,
   allPages,
@@ -159,16 +173,17 @@ describe("DELETE /v1/apps/{appId}", () => {
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
     expectProblem(await call("GET", `/v1/apps/${appId}`), 404);
-    for (const table of [
-      "api_keys",
-      "endpoints",
-      "auth_profiles",
-      "messages",
-      "open_deliveries",
-      "idempotency_keys",
-    ]) {
+    // At once: what the app is configured with.
+    for (const table of ["api_keys", "endpoints", "auth_profiles", "event_types"]) {
       expect(await countFor(table, appId)).toBe(0);
     }
+    // In the background: what grew with its traffic.
+    expect(await countFor("messages", appId)).toBe(1);
+    await purgeAll();
+    for (const table of ["messages", "open_deliveries", "idempotency_keys"]) {
+      expect(await countFor(table, appId)).toBe(0);
+    }
+    expect(await env.DB.prepare("SELECT id FROM apps WHERE id = ?").bind(appId).first()).toBeNull();
   });
 
   it("removes the app's messages, deliveries, attempts and dead letters, and no other app's", async () => {
@@ -204,6 +219,7 @@ describe("DELETE /v1/apps/{appId}", () => {
     expect(await counts(kept.appId)).toEqual(filled);
 
     expect((await call("DELETE", `/v1/apps/${doomed.appId}`)).status).toBe(204);
+    await purgeAll();
 
     expect(await counts(doomed.appId)).toEqual({
       messages: 0,

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { deleteApp } from "../../src/db/apps";
+import { sweep } from "../../src/sweeper/sweep";
 import { call, newApp, newEndpoint } from "../helpers";
 import { countFor, expectProblem, streamOf } from "./support";
 
@@ -223,9 +224,11 @@ describe("problem+json for every error", () => {
 describe("errors without a mapping of their own", () => {
   it("answers 409 problem+json when the app is deleted under a request (a foreign key fails), writing nothing", async () => {
     const { appId } = await newApp(); // this isolate now caches that the app exists
-    // Another isolate deletes the app: this one's cache still lets the next request through,
-    // and D1's foreign key on event_types.app_id refuses the insert.
-    expect(await deleteApp(env.DB, appId)).not.toBeNull();
+    // Another isolate deletes the app and the sweeper purges it: this one's cache still lets
+    // the next request through, and D1's foreign key on event_types.app_id refuses the insert.
+    expect(await deleteApp(env.DB, appId, Date.now())).not.toBeNull();
+    await sweep(env);
+    expect(await env.DB.prepare("SELECT id FROM apps WHERE id = ?").bind(appId).first()).toBeNull();
     const auditBefore = await countFor("audit_log", appId);
     const error = vi.spyOn(console, "error");
 
