@@ -129,7 +129,8 @@ export async function deliveryRow(id: string): Promise<DeliveryState | null> {
     total_attempts: attempts.length,
     next_attempt_at: open?.due_at ?? null,
     state: open?.state ?? null,
-    last_status_code: [...attempts].reverse().find((a) => a.status_code !== null)?.status_code ?? null,
+    last_status_code:
+      [...attempts].reverse().find((a) => a.status_code !== null)?.status_code ?? null,
     last_error: open ? open.last_error : (last?.error ?? null),
   };
 }

@@ -314,7 +314,12 @@ describe("e2e delivery: healthy, flaky and failing endpoints, dead letters, bulk
       expect(bad, `${path}: ${what} (wrangler reloads: ${reloaded})`).toEqual([]);
     };
     const flakyShape = (id: string) => (flakyFails(id, 1) ? "500,200" : "200");
-    expectShapes("/healthy", () => "200", () => /^200(,200)*$/, "one 200 per message");
+    expectShapes(
+      "/healthy",
+      () => "200",
+      () => /^200(,200)*$/,
+      "one 200 per message",
+    );
     expectShapes(
       "/flaky",
       flakyShape,
