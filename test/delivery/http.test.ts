@@ -53,6 +53,7 @@ describe("postWebhook", () => {
     expect(outcome).toMatchObject({ statusCode: 429, excerpt: "slow down", retryAfter: "30" });
     expect(outcome.error).toBeUndefined();
     expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
+    expect(outcome.durationMs).toBeLessThan(1_000);
     const [url, init] = fetcher.mock.calls[0] ?? [];
     expect(url).toBe(REQ.url);
     expect(init).toMatchObject({ method: "POST", body: REQ.body, headers: REQ.headers });

@@ -18,15 +18,23 @@ describe("nextDelaySeconds", () => {
   });
 
   it("keeps every delay within ±20% of the schedule", () => {
-    SCHEDULE.forEach((base, i) => {
-      expect(nextDelaySeconds(i + 1, SCHEDULE, () => 0)).toBe(Math.round(base * 0.8));
-      expect(nextDelaySeconds(i + 1, SCHEDULE, () => 1)).toBe(Math.round(base * 1.2));
+    // The extremes, written out: 0.8x and 1.2x of 5, 300, 1800, 7200, 18000, 36000, 36000 s.
+    const lowest = [4, 240, 1440, 5760, 14400, 28800, 28800];
+    const highest = [6, 360, 2160, 8640, 21600, 43200, 43200];
+    expect(SCHEDULE.map((_, i) => nextDelaySeconds(i + 1, SCHEDULE, () => 0))).toEqual(lowest);
+    expect(SCHEDULE.map((_, i) => nextDelaySeconds(i + 1, SCHEDULE, () => 1))).toEqual(highest);
+    SCHEDULE.forEach((_, i) => {
       for (let n = 0; n < 50; n++) {
         const d = nextDelaySeconds(i + 1, SCHEDULE) ?? Number.NaN;
-        expect(d).toBeGreaterThanOrEqual(Math.floor(base * 0.8));
-        expect(d).toBeLessThanOrEqual(Math.ceil(base * 1.2));
+        expect(d).toBeGreaterThanOrEqual(lowest[i] ?? Number.NaN);
+        expect(d).toBeLessThanOrEqual(highest[i] ?? Number.NaN);
       }
     });
+  });
+
+  it("spreads a burst: a quarter of the way into the jitter is 10% early", () => {
+    expect(nextDelaySeconds(2, SCHEDULE, () => 0.25)).toBe(270);
+    expect(nextDelaySeconds(3, SCHEDULE, () => 0.75)).toBe(1980);
   });
 
   it("returns null once the schedule is exhausted", () => {
@@ -137,12 +145,9 @@ describe("retryWindowMs", () => {
     );
   });
 
-  it("for the default schedule lies between its sum (1.15 days) and 2.4x that, the 12 h cap binding", () => {
-    const sumMs = SCHEDULE.reduce((a, b) => a + b, 0) * 1000;
-    // 5, 300, 1800, 7200 and 18000 s stretched 2.4x, 36000 s twice capped at 12 h, 7 x 15 s.
-    const expected = (12 + 720 + 4320 + 17280 + 43200 + 43200 + 43200) * 1000 + 7 * 15_000;
-    expect(retryWindowMs(SCHEDULE, 15_000)).toBe(expected);
-    expect(expected).toBeGreaterThan(sumMs);
-    expect(expected).toBeLessThan(2.4 * sumMs);
+  it("for the default schedule is 1 d 18 h 13 min 57 s: each delay at its longest, the 12 h cap binding", () => {
+    // 5, 300, 1800, 7200 and 18000 s stretched 2.4x (12, 720, 4320, 17280, 43200: the last one
+    // at the cap), 36000 s twice at the 12 h cap, plus 7 attempts of 15 s.
+    expect(retryWindowMs(SCHEDULE, 15_000)).toBe(((24 + 18) * 3600 + 13 * 60 + 57) * 1000);
   });
 });
