@@ -11,7 +11,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { cp, mkdtemp, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -99,6 +99,8 @@ function waitForExit(child, ms) {
  * @property {() => number} openFiles file descriptors its workerd processes hold now
  * @property {() => boolean} alive whether its launcher process is still running
  * @property {() => Promise<void>} stop
+ * @property {() => Promise<void>} kill SIGKILLs all of its processes at once, like a crash (no
+ * graceful stop, nothing removed); `stop()` afterwards does nothing more to the processes
  */
 
 /**
@@ -108,8 +110,10 @@ function waitForExit(child, ms) {
  * @param {NodeJS.ProcessEnv} env
  * @param {RegExp} pgidPattern how the child announces the process group that holds workerd
  * @param {string} [cwd]
+ * @param {(line: string) => void} [onLine] called with every output line (colours stripped),
+ * for a caller that keeps more than the last MAX_LOG_CHARS or reads it as it comes
  */
-function spawnService(name, args, env, pgidPattern, cwd = ROOT) {
+function spawnService(name, args, env, pgidPattern, cwd = ROOT, onLine) {
   const child = spawn(process.execPath, args, {
     cwd,
     env: {
@@ -144,6 +148,7 @@ function spawnService(name, args, env, pgidPattern, cwd = ROOT) {
     for (const raw of lines) {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
       const line = raw.replace(/\u001b\[[0-9;]*m/g, "");
+      onLine?.(line);
       if (innerPgid === undefined) {
         const m = pgidPattern.exec(line);
         if (m?.[1] !== undefined) {
@@ -191,6 +196,19 @@ function spawnService(name, args, env, pgidPattern, cwd = ROOT) {
     })();
     return stopped;
   };
+  const kill = () => {
+    stopped ??= (async () => {
+      killGroup(leader, "SIGKILL");
+      if (innerPgid !== undefined) killGroup(innerPgid, "SIGKILL");
+      await waitForExit(child, 5_000);
+      for (const pgid of [leader, innerPgid]) {
+        if (pgid === undefined) continue;
+        for (let i = 0; i < 50 && groupAlive(pgid); i++) await sleep(100);
+        liveGroups.delete(pgid);
+      }
+    })();
+    return stopped;
+  };
   return {
     child,
     logs: () => log,
@@ -200,6 +218,7 @@ function spawnService(name, args, env, pgidPattern, cwd = ROOT) {
     openFiles: () => (innerPgid === undefined ? 0 : groupOpenFiles(innerPgid)),
     alive: () => child.exitCode === null && child.signalCode === null,
     stop,
+    kill,
   };
 }
 
@@ -305,8 +324,9 @@ export function openFileLimit() {
  * @param {string} name
  * @param {string} url
  * @param {ReturnType<typeof spawnService>} svc
+ * @param {(status: number) => boolean} [up] which answers mean ready (default: any 2xx)
  */
-async function waitReady(name, url, svc) {
+async function waitReady(name, url, svc, up = (status) => status >= 200 && status < 300) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last = "";
   for (;;) {
@@ -319,7 +339,7 @@ async function waitReady(name, url, svc) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
-      if (res.ok) return;
+      if (up(res.status)) return;
       last = `HTTP ${res.status}`;
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
@@ -351,25 +371,47 @@ const SNAPSHOT_ENTRIES = [
  * wrangler.toml, package.json, tsconfig.json copied to a temp dir, node_modules linked): `wrangler
  * dev` watches its sources and reloads the Worker on every edit, which would reset the isolate
  * (caches, ops counters, in-flight batches) mid-measurement. `live: true` runs from the repo.
- * @param {{ vars: Record<string, string>, sweepTickS: string, live?: boolean }} opts
+ *
+ * `commit`: run that commit's files (`git archive`) instead of the working tree's, so edits
+ * others have in progress are not measured.
+ *
+ * `reuse`: start again on what an earlier start (typically `kill()`ed, a crash) left behind: its
+ * directory (state, snapshot, `.dev.vars`), port and secrets; then /healthz answering 503 also
+ * means up (the last sweep before the crash may have seen the service degraded).
+ * `onLine` gets every line the service prints, as it comes.
+ * @param {{ vars: Record<string, string>, sweepTickS: string, live?: boolean, commit?: string,
+ *   reuse?: { dir: string, tree: string, port: number, adminToken: string, encryptionKey: string },
+ *   onLine?: (line: string) => void }} opts
  * `persistDir` is its `--persist-to` directory (the local D1 database lives under `v3/d1`).
- * @returns {Promise<Service & { adminToken: string, tree: string, persistDir: string }>}
+ * @returns {Promise<Service & { adminToken: string, encryptionKey: string, tree: string,
+ *   dir: string, port: number, persistDir: string }>}
  */
 export async function startHooklane(opts) {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), "hooklane-bench-"));
-  let tree = ROOT;
-  if (!opts.live) {
+  const reuse = opts.reuse;
+  const port = reuse ? reuse.port : await freePort();
+  const dir = reuse ? reuse.dir : await mkdtemp(join(tmpdir(), "hooklane-bench-"));
+  let tree = reuse ? reuse.tree : ROOT;
+  if (!opts.live && !reuse) {
     tree = join(dir, "tree");
-    for (const entry of SNAPSHOT_ENTRIES) {
-      await cp(join(ROOT, entry), join(tree, entry), { recursive: true });
+    if (opts.commit) {
+      const tar = join(dir, "tree.tar");
+      /** @type {import("node:child_process").ExecFileSyncOptions} */
+      const o = { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] };
+      execFileSync("git", ["archive", "-o", tar, opts.commit, "--", ...SNAPSHOT_ENTRIES], o);
+      await mkdir(tree);
+      execFileSync("tar", ["-xf", tar, "-C", tree], o);
+    } else {
+      for (const entry of SNAPSHOT_ENTRIES) {
+        await cp(join(ROOT, entry), join(tree, entry), { recursive: true });
+      }
     }
     await symlink(join(ROOT, "node_modules"), join(tree, "node_modules"), "dir");
   }
-  const adminToken = `hladm_${randomBytes(32).toString("base64url")}`;
+  const adminToken = reuse ? reuse.adminToken : `hladm_${randomBytes(32).toString("base64url")}`;
+  const encryptionKey = reuse ? reuse.encryptionKey : randomBytes(32).toString("base64");
   const vars = {
     ADMIN_TOKEN: adminToken,
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    ENCRYPTION_KEY: encryptionKey,
     ...opts.vars,
   };
   const persistDir = join(dir, "state");
@@ -394,18 +436,27 @@ export async function startHooklane(opts) {
     },
     /\[dev\] wrangler dev started: pid (\d+)/,
     tree,
+    opts.onLine,
   );
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await svc.stop();
     await rm(dir, { recursive: true, force: true });
   };
-  await waitReady("Hooklane", `${baseUrl}/healthz`, { ...svc, stop });
+  await waitReady(
+    "Hooklane",
+    `${baseUrl}/healthz`,
+    { ...svc, stop },
+    reuse ? (status) => (status >= 200 && status < 300) || status === 503 : undefined,
+  );
   return {
     name: "hooklane",
     baseUrl,
     adminToken,
+    encryptionKey,
     tree,
+    dir,
+    port,
     persistDir,
     logs: svc.logs,
     queueStats: svc.queueStats,
@@ -414,6 +465,7 @@ export async function startHooklane(opts) {
     openFiles: svc.openFiles,
     alive: svc.alive,
     stop,
+    kill: svc.kill,
   };
 }
 
@@ -499,5 +551,6 @@ export async function startFloor(opts) {
     openFiles: svc.openFiles,
     alive: svc.alive,
     stop,
+    kill: svc.kill,
   };
 }
