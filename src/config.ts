@@ -1,6 +1,6 @@
 /**
  * Every tunable of Hooklane in one place: read from Worker vars (wrangler.toml `[vars]`,
- * `.dev.vars`, `--var`, test bindings) with the defaults of DESIGN.md.
+ * `.dev.vars`, `--var`, test bindings) with the defaults the README's "Settings" lists.
  */
 export interface Settings {
   /** Seconds before each retry; its length is the number of retries. */

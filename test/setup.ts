@@ -21,7 +21,7 @@ afterEach(() => {
   defaultReceiver();
 });
 
-// Secrets are never logged (DESIGN.md, "Safety"). Everything written through console during
+// Secrets are never logged (README, "Safe by default"). Everything written through console during
 // this test file (tests, the Worker's handlers and its queue consumers share this isolate) is
 // captured, still printed, and scanned once the file is done.
 const CONSOLE_METHODS = ["log", "info", "warn", "error", "debug"] as const;

@@ -144,6 +144,8 @@ function judged(
   const s = series(item);
   const verdict = decide(outcome, endpoint.success_rule, s.attempts + 1, schedule, Date.now());
   const error = verdict.kind === "succeeded" ? null : describeFailure(outcome);
+  // The attempt records its status code, or the transport error when there was no answer; the
+  // open row keeps a one-line reason either way.
   const entry = (status: LogEntry[2]): LogEntry => [
     item.messageId,
     s.total + 1,
@@ -151,7 +153,7 @@ function judged(
     startedAt,
     outcome.durationMs,
     outcome.statusCode ?? null,
-    error,
+    outcome.error ?? null,
     outcome.excerpt ?? null,
   ];
   const common = { item, ...(gate ? { gate } : {}) };

@@ -4,7 +4,7 @@
  * request (ingest). Endpoint sends happen after their grant, so the gate paces them by send
  * time instead (pacer.ts).
  *
- * Why not a token bucket or GCRA, despite the file name DESIGN.md gives the capability: a
+ * Why not a token bucket or GCRA, despite this file keeping the capability's usual name: a
  * limiter that remembers only one number (tokens, or a theoretical arrival time) lets
  * `rate + burst` through some one-second window unless its burst is 1, i.e. unless grants are
  * spaced exactly 1000/rate ms apart. Strict spacing is correct but starves this caller: a

@@ -1,5 +1,5 @@
 /**
- * Target URL guard: decides whether Hooklane may deliver to a URL (DESIGN.md, "Safety").
+ * Target URL guard: decides whether Hooklane may deliver to a URL (README, "Safe by default").
  *
  * Parsing is left to WHATWG `URL`, which is what `fetch` uses: it canonicalises every IPv4
  * spelling (`127.1`, `2130706433`, `0x7f000001`, `0177.0.0.1`) to dotted form and IPv6 to

@@ -96,6 +96,9 @@ describe("e2e delivery: healthy, flaky and failing endpoints, dead letters, bulk
     hooklane = await startHooklane({
       vars: {
         RETRY_SCHEDULE,
+        // Receivers answer at once; a 5 s deadline keeps the retry window (the schedule at its
+        // longest plus each attempt's deadline: 26 s) in proportion to the schedule.
+        REQUEST_TIMEOUT_MS: "5000",
         BREAKER_COOLDOWN_S: String(COOLDOWN_S),
         BREAKER_COOLDOWN_MAX_S: String(COOLDOWN_MAX_S),
         // wrangler dev reloads the Worker when a source file changes and drops the queue's

@@ -15,7 +15,7 @@ import { call, ingestCounts, newApp, newEndpoint } from "../helpers";
 
 const RUNS = 1000;
 const MAX_BODY = 256 * 1024;
-/** DESIGN.md: ASCII letters, digits, `_`, `-`, dot-separated, at most 128 chars. */
+/** Event type names: ASCII letters, digits, `_`, `-`, dot-separated, at most 128 chars. */
 const EVENT_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 

@@ -6,7 +6,7 @@ import { call, newApp } from "../helpers";
 
 /**
  * Secrets are returned on create, rotate and reveal only: never by a list or get, never in the
- * audit log, and never stored in plaintext (DESIGN.md "Safety"; issue 5, "Secrets at rest").
+ * audit log, and never stored in plaintext (README, "Safe by default").
  */
 
 const PREFIXES = ["whsec_", "whsk_", "hlb_"];
