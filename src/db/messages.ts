@@ -30,12 +30,19 @@ export interface DeliverySummary {
   attempts: number;
 }
 
-/** Row to API shape, with the message's per-endpoint delivery status. */
-export function toMessage(row: MessageRow, deliveries: DeliverySummary[], withPayload = true) {
+/**
+ * Row to API shape, with the message's per-endpoint delivery status. `payload` says how to put
+ * the stored payload text in (see api/exact-json.ts); without it the payload is left out.
+ */
+export function toMessage(
+  row: MessageRow,
+  deliveries: DeliverySummary[],
+  payload?: (raw: string) => Record<string, unknown>,
+) {
   return {
     id: row.id,
     eventType: row.event_type,
-    ...(withPayload ? { payload: JSON.parse(row.payload) as Record<string, unknown> } : {}),
+    ...(payload ? { payload: payload(row.payload) } : {}),
     ...(row.event_id ? { eventId: row.event_id } : {}),
     createdAt: iso(row.created_at),
     deliveries,

@@ -1,6 +1,9 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
 import { deliveryId } from "../../src/lib/ids";
-import { call, newApp, newEndpoint } from "../helpers";
+import { ADMIN, call, newApp, newEndpoint } from "../helpers";
 import { allPages, expectProblem, type MessageBody, type Page } from "./support";
 
 async function send(
@@ -118,5 +121,39 @@ describe("GET /v1/apps/{appId}/messages", () => {
     const { appId, key } = await newApp();
     const res = await call("GET", `/v1/apps/${appId}/messages${query}`, { token: key });
     expectProblem(res, 400, field);
+  });
+});
+
+describe("reading a message back", () => {
+  it("shows the payload as it was sent: big integers, 1e999 and long decimals keep their spelling", async () => {
+    const { appId } = await newApp();
+    const payload =
+      '{ "big": 12345678901234567890123, "n": 1e999, "d": 0.1000000000000000055511151231257827 }';
+    const posted = await worker.fetch(
+      new Request(`https://hooklane.test/v1/apps/${appId}/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        body: `{"eventType":"order.created","payload":${payload}}`,
+      }),
+      env,
+      createExecutionContext(),
+    );
+    expect(posted.status).toBe(202);
+    const { id } = (await posted.json()) as { id: string };
+    for (const path of [`/v1/apps/${appId}/messages/${id}`, `/v1/apps/${appId}/messages`]) {
+      const res = await worker.fetch(
+        new Request(`https://hooklane.test${path}`, {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        }),
+        env,
+        createExecutionContext(),
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      const text = await res.text();
+      expect(text).toContain(`"payload":${payload}`);
+      // Still one JSON document.
+      expect(() => JSON.parse(text)).not.toThrow();
+    }
   });
 });

@@ -15,6 +15,7 @@ import {
 import { IdempotencyHeader, Message, MessageCreate, MessageParams } from "../../schemas/messages";
 import type { AppEnv } from "../context";
 import { decodeCursor, toPage } from "../cursor";
+import { exactJson } from "../exact-json";
 import { notFound } from "../problem";
 import { validationHook } from "../validation";
 
@@ -53,7 +54,7 @@ messages.openapi(
       idempotencyKey: headerKey ?? body.eventId,
     });
     if (accepted.replayed) c.header("idempotent-replayed", "true");
-    return c.json(toMessage(accepted.row, accepted.deliveries, false), 202);
+    return c.json(toMessage(accepted.row, accepted.deliveries), 202);
   },
 );
 
@@ -83,13 +84,15 @@ messages.openapi(
       decodeCursor(cursor),
       eventType ?? null,
     );
-    return c.json(
-      toPage(
-        rows,
-        limit,
-        (r) => r.row.id,
-        (r) => toMessage(r.row, r.deliveries),
-      ),
+    // Payloads as their senders wrote them: big integers and long decimals intact.
+    return exactJson(
+      (payload) =>
+        toPage(
+          rows,
+          limit,
+          (r) => r.row.id,
+          (r) => toMessage(r.row, r.deliveries, payload),
+        ),
       200,
     );
   },
@@ -108,6 +111,6 @@ messages.openapi(
     const { appId, messageId } = c.req.valid("param");
     const found = await getMessage(c.env.DB, appId, messageId);
     if (!found) throw notFound("Message");
-    return c.json(toMessage(found.row, found.deliveries), 200);
+    return exactJson((payload) => toMessage(found.row, found.deliveries, payload), 200);
   },
 );
