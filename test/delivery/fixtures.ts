@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import type { LogEntry } from "../../src/db/attempt-log";
+import { unpackEntry } from "../../src/db/attempt-log";
 import { acceptStatements, getMessage, type MessageRow } from "../../src/db/messages";
 import type { OpenRow } from "../../src/db/open-deliveries";
 import worker from "../../src/index";
@@ -155,7 +155,9 @@ export async function logEntries(id: string): Promise<LoggedRow[]> {
     .bind(bucketOf(pair.messageId), pair.endpointId, pair.messageId)
     .all<{ entry: string }>();
   return results.map((r) => {
-    const [, attempt, status, , , statusCode, error, excerpt] = JSON.parse(r.entry) as LogEntry;
+    const [, attempt, status, , , statusCode, error, excerpt] = unpackEntry(
+      JSON.parse(r.entry) as unknown[],
+    );
     return { attempt, status, status_code: statusCode, error, response_excerpt: excerpt };
   });
 }
