@@ -26,8 +26,11 @@ import { type Item, type Ready, type Result, waitFor } from "./results";
 
 /** A lane starts no request that could still be running this close to its lease's expiry. */
 const LANE_SLACK_MS = 5_000;
-/** Most open deliveries one wake hands out for an endpoint. */
-const WAKE_BATCH = 100;
+/**
+ * Most open deliveries one wake hands out for an endpoint: reusable lanes walk them within the
+ * lease (a backlog after an outage drains at the endpoint's own pace, one wake at a time).
+ */
+const WAKE_BATCH = 500;
 /** Most FIFO deliveries one wake hands out (walked in order under the single slot). */
 const FIFO_RUN = 50;
 /** What a lane left for lack of time waits before the next wake. */

@@ -33,6 +33,8 @@ import { forwardOperatorEvents } from "./notices";
 
 /** Most messages checked for lost first tries per pass. */
 const CHECK_BATCH = 1000;
+/** Clock slack between a message's creation and its queue task's timestamp. */
+const QUEUE_SLACK_MS = 10_000;
 /** Most overdue open rows handled per pass. */
 const OVERDUE_BATCH = 1000;
 /**
@@ -111,8 +113,11 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const wake = new Set<string>();
 
   let behind = false;
+  // A first try still waiting in the queue is not lost: only messages older than the queue's
+  // oldest are (a backlog can hold first tries far longer than the grace).
+  const lostBefore = Math.min(now - graceMs, (await oldestQueued(env)) - QUEUE_SLACK_MS);
   for (;;) {
-    const checked = await checkFirstTries(env.DB, now, graceMs, windowMs, wake);
+    const checked = await checkFirstTries(env.DB, now, lostBefore, windowMs, wake);
     report.requeued += checked.requeued;
     report.expired += checked.expired;
     if (checked.scanned < CHECK_BATCH) break;
@@ -237,18 +242,40 @@ function ending(
 }
 
 /**
- * One pass over messages past their apps' marks: a first try with neither an outcome nor an
- * open row was lost on its way to the queue (or in it). It becomes an open row and its endpoint
+ * When the oldest message still in the delivery queue was sent (ms), or +infinity when the
+ * queue is empty or cannot say.
+ */
+async function oldestQueued(env: Env): Promise<number> {
+  try {
+    const m = await env.DELIVERIES.metrics();
+    const at = m.oldestMessageTimestamp;
+    if (m.backlogCount === 0 || at === undefined) return Number.POSITIVE_INFINITY;
+    const ms = at instanceof Date ? at.getTime() : Number(at);
+    return Number.isFinite(ms) && ms > 0 ? ms : Number.POSITIVE_INFINITY;
+  } catch (err) {
+    log("queue metrics unavailable; judging lost first tries by the grace alone", {
+      error: String(err),
+    });
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * One pass over messages past their apps' marks (older than `lostBefore`, or than the retry
+ * window): a first try with neither an outcome nor an open row was lost on its way to the queue
+ * (or in it). It becomes an open row and its endpoint
  * is woken, or, past its retry window, it ends `expired`. The marks then move past the pass.
  */
 async function checkFirstTries(
   db: D1Database,
   now: number,
-  graceMs: number,
+  lostBefore: number,
   windowMs: number,
   wake: Set<string>,
 ) {
-  const messages = await uncheckedMessages(db, now - graceMs, CHECK_BATCH);
+  // Past their window, first tries end whatever the queue holds; a stuck queue must not keep
+  // them open for ever.
+  const messages = await uncheckedMessages(db, Math.max(lostBefore, now - windowMs), CHECK_BATCH);
   if (messages.length === 0) return { scanned: 0, requeued: 0, expired: 0 };
   const pairs = messages.flatMap((m) =>
     endpointsOf(m).map((endpointId) => ({ appId: m.app_id, messageId: m.id, endpointId, m })),
