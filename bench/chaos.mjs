@@ -20,7 +20,9 @@
  *    started again on the same state directory and port, and ingest goes on (requests that
  *    failed meanwhile are sent again with the same key);
  *  - then every 20 s the message list is read (every delivery's status) with the dead letters
- *    and /healthz, until no delivery is pending or failed, or the timeout.
+ *    and /healthz, until no delivery is pending or failed, or the timeout;
+ *  - at the end Hooklane's statuses are checked against what the receiver saw: deliveries it
+ *    answered 2xx that Hooklane holds dead or open, successes it never answered.
  *
  * Prints a table and writes it to bench/results/chaos-latest.json; the Worker's output (both
  * lives) goes to bench/results/chaos-hooklane.log (gitignored). Method and results:
@@ -46,16 +48,21 @@ const { values: opts } = parseArgs({
     "timeout-min": { type: "string", default: "45" },
     seed: { type: "string", default: "1" },
     "working-tree": { type: "boolean", default: false },
+    "retry-schedule": { type: "string", default: "1,5,15,30,60" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (opts.help) {
   console.log(`usage: node bench/chaos.mjs [--messages N] [--kill-after K] [--timeout-min M] [--seed S]
+                            [--retry-schedule S] [--working-tree]
   --messages     messages to ingest (default 10000), each fanned out to endpoints a, b and c
   --kill-after   SIGKILL Hooklane after this many accepted messages, then restart it on the
                  same state and port (default 500; 0 = no crash)
   --timeout-min  give up (NOT SETTLED) this many minutes after the first ingest (default 45)
   --seed         seed of the receiver's random answers (default 1)
+  --retry-schedule S
+                 RETRY_SCHEDULE of the run, seconds (default 1,5,15,30,60; its retry window,
+                 which also bounds how long a delivery may wait, is 342 s)
   --working-tree run the working tree's files (default: HEAD's, so edits in progress by others
                  are not what is measured)`);
   process.exit(0);
@@ -77,7 +84,24 @@ const SEED = intOption(opts.seed, "seed", 0);
 const WORKING_TREE = opts["working-tree"] === true;
 
 /** The Worker vars of this run; everything else is wrangler.toml's default. */
-const VARS = { ALLOW_INSECURE_TARGETS: "true", RETRY_SCHEDULE: "1,5,15,30,60" };
+const VARS = { ALLOW_INSECURE_TARGETS: "true", RETRY_SCHEDULE: opts["retry-schedule"] ?? "" };
+/**
+ * The retry window of a schedule as src/delivery/retry.ts computes it (each delay at its
+ * longest: +20% jitter, 2x for a Retry-After, at most 12 h; plus a 15 s timeout per retry): how
+ * long a delivery may stay open, waiting included, before it ends `expired`.
+ * @param {string} schedule
+ */
+function retryWindowS(schedule) {
+  const delays = schedule.split(",").map(Number);
+  if (delays.some((d) => !Number.isFinite(d) || d < 0)) {
+    console.error("--retry-schedule: comma-separated seconds");
+    process.exit(2);
+  }
+  return (
+    delays.reduce((a, d) => a + Math.min(43_200, Math.ceil(2 * d * 1.2)), 0) + delays.length * 15
+  );
+}
+const WINDOW_S = retryWindowS(VARS.RETRY_SCHEDULE);
 /** What `npm run dev` does by default: a sweep every 30 s. */
 const SWEEP_TICK_S = "30";
 const IN_FLIGHT = 16;
@@ -267,6 +291,8 @@ async function readStatuses(api, appId) {
   const byEndpoint = new Map();
   /** @type {Set<string>} */
   const messageIds = new Set();
+  /** Status per delivery, keyed `endpointId messageId`. @type {Map<string, string>} */
+  const statusOf = new Map();
   let deliveries = 0;
   let short = 0;
   let pages = 0;
@@ -287,11 +313,12 @@ async function readStatuses(api, appId) {
         const status = /** @type {keyof StatusCounts} */ (d.status);
         c[status] = (c[status] ?? 0) + 1;
         byEndpoint.set(d.endpointId, c);
+        statusOf.set(`${d.endpointId} ${m.id}`, d.status);
       }
     }
     cursor = res.body.nextCursor ?? null;
   } while (cursor);
-  return { byEndpoint, messages: messageIds.size, deliveries, short, pages };
+  return { byEndpoint, statusOf, messages: messageIds.size, deliveries, short, pages };
 }
 
 /**
@@ -302,6 +329,8 @@ async function readStatuses(api, appId) {
 async function readDeadLetters(api, appId) {
   /** @type {Map<string, Record<string, number>>} */
   const byEndpoint = new Map();
+  /** Reason per delivery, keyed `endpointId messageId`. @type {Map<string, string>} */
+  const reasonOf = new Map();
   let total = 0;
   /** @type {string | null} */
   let cursor = null;
@@ -315,10 +344,11 @@ async function readDeadLetters(api, appId) {
       const reasons = byEndpoint.get(d.endpointId) ?? {};
       reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
       byEndpoint.set(d.endpointId, reasons);
+      reasonOf.set(`${d.endpointId} ${d.messageId}`, d.reason);
     }
     cursor = res.body.nextCursor ?? null;
   } while (cursor);
-  return { byEndpoint, total };
+  return { byEndpoint, reasonOf, total };
 }
 
 /** GET /healthz: its status and JSON body (or the error). @param {string} base */
@@ -532,7 +562,7 @@ async function main() {
       .map(([k, v]) => `${k}=${v}`)
       .join(
         " ",
-      )} (seconds; the default schedule 5,300,...,36000 spans 27.6 h), sweeper every ${SWEEP_TICK_S} s, SWEEP_GRACE_S and the breaker at their defaults`,
+      )} (seconds, so retries end within minutes: the default schedule 5,300,...,36000 spans 27.6 h; retry window ${WINDOW_S} s, waiting included), sweeper every ${SWEEP_TICK_S} s, SWEEP_GRACE_S and the breaker at their defaults`,
   );
 
   const receiver = await startChaosReceiver(SEED);
@@ -689,6 +719,8 @@ async function main() {
   const pollErrors = [];
   /** @type {{ atS: number, open: number, health: number }[]} */
   const timeline = [];
+  /** Each reason /healthz gave (numbers as #): polls, first and last seen. @type {Record<string, { polls: number, firstS: number, lastS: number }>} */
+  const healthReasons = {};
   for (;;) {
     const p0 = performance.now();
     polls++;
@@ -700,6 +732,20 @@ async function main() {
       say(`poll ${polls}: ${String(err)}`);
     }
     health = await readHealth(hook.baseUrl);
+    const atS = round((p0 - ingest0) / 1000, 0) ?? 0;
+    const body = /** @type {{ reasons?: unknown }} */ (health.body ?? {});
+    const reasons = Array.isArray(body.reasons) ? body.reasons : [];
+    for (const r of health.status === 200
+      ? []
+      : reasons.length
+        ? reasons
+        : [`HTTP ${health.status}`]) {
+      const key = String(r).replace(/\d+(\.\d+)?/g, "#");
+      const h = healthReasons[key] ?? { polls: 0, firstS: atS, lastS: atS };
+      h.polls++;
+      h.lastS = atS;
+      healthReasons[key] = h;
+    }
     if (statuses) {
       let open = 0;
       const parts = [];
@@ -714,7 +760,7 @@ async function main() {
         open === 0 &&
         statuses.messages === MESSAGES &&
         statuses.deliveries === MESSAGES * PATHS.length;
-      timeline.push({ atS: round((p0 - ingest0) / 1000, 0) ?? 0, open, health: health.status });
+      timeline.push({ atS, open, health: health.status });
       say(
         `poll ${polls}: ${parts.join(" | ")}; ${statuses.messages} messages, ${statuses.deliveries} deliveries (read in ${((performance.now() - p0) / 1000).toFixed(1)} s)`,
       );
@@ -735,7 +781,8 @@ async function main() {
    * @typedef {{ endpointId: string, succeeded: number, dead: number,
    *   deadByReason: Record<string, number>, open: number, pending: number, failed: number,
    *   cancelled: number, requests: number, answers: Record<string, number>, ok2xx: number,
-   *   distinctIdsDelivered: number, duplicate2xx: number, invalidSignatures: number }} EndpointResult
+   *   distinctIdsDelivered: number, duplicate2xx: number, okButDead: Record<string, number>,
+   *   okButOpen: number, succeededWithout2xx: number, invalidSignatures: number }} EndpointResult
    */
   /** @type {Record<string, EndpointResult>} */
   const endpoints = {};
@@ -744,6 +791,24 @@ async function main() {
     const s = receiver.stats.get(p);
     const okAnswers = s?.ok ?? 0;
     const okDistinct = s?.okIds.size ?? 0;
+    // Hooklane's word against the receiver's: deliveries the receiver answered 2xx that
+    // Hooklane holds dead (by reason) or open, and successes the receiver never answered.
+    /** @type {Record<string, number>} */
+    const okButDead = {};
+    let okButOpen = 0;
+    for (const msgId of s?.okIds.keys() ?? []) {
+      const key = `${id} ${msgId}`;
+      const status = statuses?.statusOf.get(key);
+      if (status === "dead") {
+        const reason = dead?.reasonOf.get(key) ?? "unknown";
+        okButDead[reason] = (okButDead[reason] ?? 0) + 1;
+      } else if (status === "pending" || status === "failed") okButOpen++;
+    }
+    let succeededWithout2xx = 0;
+    for (const [key, status] of statuses?.statusOf ?? []) {
+      const [ep, msgId] = key.split(" ");
+      if (ep === id && status === "succeeded" && !s?.okIds.has(msgId ?? "")) succeededWithout2xx++;
+    }
     endpoints[p] = {
       endpointId: id,
       succeeded: c.succeeded,
@@ -758,6 +823,9 @@ async function main() {
       ok2xx: okAnswers,
       distinctIdsDelivered: okDistinct,
       duplicate2xx: okAnswers - okDistinct,
+      okButDead,
+      okButOpen,
+      succeededWithout2xx,
       invalidSignatures: s?.invalid ?? 0,
     };
   }
@@ -778,6 +846,7 @@ async function main() {
       vars: VARS,
       sweepTickS: Number(SWEEP_TICK_S),
       pollS: POLL_MS / 1000,
+      retryWindowS: WINDOW_S,
       note: "RETRY_SCHEDULE in seconds: the default (5,300,1800,7200,18000,36000,36000) spans 27.6 h; everything else default (breaker, maxConcurrency 10, SWEEP_GRACE_S 120)",
     },
     settled,
@@ -806,6 +875,7 @@ async function main() {
       firstSendAfterRestartS: worker.firstSendAfterRestartS,
     },
     healthzAtEnd: health,
+    healthReasons,
     healthzOk: health.status === 200,
     workerLog: {
       byMsg: worker.byMsg,
@@ -867,7 +937,10 @@ async function main() {
   }
   console.log(line);
   for (const p of PATHS) {
-    console.log(`answers ${p}: ${JSON.stringify(endpoints[p]?.answers ?? {})}`);
+    const e = endpoints[p];
+    console.log(
+      `${p}: answers ${JSON.stringify(e?.answers ?? {})}; 2xx at the receiver but dead in Hooklane ${JSON.stringify(e?.okButDead ?? {})}, but open ${e?.okButOpen ?? 0}; succeeded without a 2xx ${e?.succeededWithout2xx ?? 0}; duplicate 2xx ${e?.duplicate2xx ?? 0}`,
+    );
   }
   console.log(`invalid signatures: ${invalid}`);
   console.log(
@@ -879,6 +952,8 @@ async function main() {
       (crash ? `; first send after the restart at +${worker.firstSendAfterRestartS} s` : ""),
   );
   console.log(`healthz at the end: ${health.status} ${JSON.stringify(health.body)}`);
+  for (const [reason, h] of Object.entries(healthReasons))
+    console.log(`  degraded in ${h.polls} polls (${h.firstS}-${h.lastS} s): ${reason}`);
   console.log(
     `Worker log: ${worker.errorLines} error-looking lines (besides ${worker.wranglerOfflineLines} of wrangler's offline lookups); structured lines by msg ${JSON.stringify(worker.byMsg)}`,
   );

@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { newId } from "../../src/lib/ids";
 import { sweep } from "../../src/sweeper/sweep";
 import { deliveryRow, seedDeliveries } from "../delivery/fixtures";
 import { newApp, newEndpoint } from "../helpers";
