@@ -136,8 +136,12 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
   const sent = await sendPlans(run, plans);
   noteParked(run);
 
-  if (!(await recordOutcomes(run, ctx, tasks, sent))) return;
-  await reportAndDisable(run, ctx, sent);
+  // The gate hears of outcomes after they are written when something was parked (its wake
+  // must find the rows); otherwise both go side by side.
+  const parked = [...run.notes.values()].some((n) => n.parkedUntil !== undefined);
+  const reported = parked ? null : report(env, sent, run.notes);
+  if (!(await recordOutcomes(run, ctx, tasks, sent, reported))) return;
+  await reportAndDisable(run, ctx, sent, reported);
   await followUp(env, run.results, tasks.wakes);
   log("delivery batch", {
     messages: batch.length,
@@ -245,6 +249,7 @@ async function recordOutcomes(
   ctx: BatchContext,
   tasks: Tasks,
   sent: Result[],
+  reported: Promise<Map<string, string>> | null,
 ): Promise<boolean> {
   const { env, results } = run;
   const writeNow = Date.now();
@@ -277,7 +282,7 @@ async function recordOutcomes(
         item.message?.retry({ delaySeconds: Math.ceil(run.leaseMs / 1000) });
     }
     for (const list of tasks.wakes.values()) for (const m of list) m.ack();
-    await report(env, sent, run.notes).catch(() => undefined);
+    await (reported ?? report(env, sent, run.notes)).catch(() => undefined);
     return false;
   }
 }
@@ -287,9 +292,14 @@ async function recordOutcomes(
  * success for days) is disabled and recorded as an operator event, which the sweeper sends on
  * to OPERATOR_APP_ID.
  */
-async function reportAndDisable(run: BatchRun, ctx: BatchContext, sent: Result[]): Promise<void> {
+async function reportAndDisable(
+  run: BatchRun,
+  ctx: BatchContext,
+  sent: Result[],
+  early: Promise<Map<string, string>> | null,
+): Promise<void> {
   const { env } = run;
-  const reported = await report(env, sent, run.notes);
+  const reported = await (early ?? report(env, sent, run.notes));
   const already = new Set(
     run.results.flatMap((r) => (r.disableEndpoint ? [r.item.endpointId] : [])),
   );
