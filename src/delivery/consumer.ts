@@ -256,7 +256,7 @@ async function recordOutcomes(
   const gone = new Map<string, string>();
   for (const r of results) if (r.disableEndpoint) gone.set(r.item.endpointId, r.disableEndpoint);
   const statements = [
-    ...recordStatements(env.DB, results, writeNow),
+    ...recordStatements(env.DB, results, writeNow, run.now - run.cfg.sweepGraceS * 1000),
     ...disableStatements(env.DB, gone, ctx.endpoints, writeNow),
   ];
   try {

@@ -12,6 +12,7 @@ const WRITE_TRIES = 3;
 export type Recordable = Pick<Result, "entry" | "park" | "ended" | "dead"> & {
   item: Pick<Result["item"], "appId" | "messageId" | "endpointId"> & {
     open: { attempts: number } | null;
+    createdAt?: number;
   };
 };
 
@@ -20,11 +21,14 @@ export type Recordable = Pick<Result, "entry" | "park" | "ended" | "dead"> & {
  * (a row per endpoint and message second), one upsert for what is still open, one delete for
  * open rows that ended, one insert for dead letters. Writing them twice changes nothing a
  * reader sees (upserts, deletes, and the log keeps the first record of each attempt).
+ * `sweptBefore`: first tries of messages created before it may have been expired by the
+ * sweeper meanwhile; a success among them clears that dead letter.
  */
 export function recordStatements(
   db: D1Database,
   results: Recordable[],
   now: number,
+  sweptBefore = Number.POSITIVE_INFINITY,
 ): D1PreparedStatement[] {
   const groups = new Map<string, LogGroup>();
   for (const r of results) {
@@ -51,6 +55,24 @@ export function recordStatements(
         closed.map((r) => r.item),
       ),
     );
+  // A success that raced the sweeper (it expired the delivery while this send was out) ends
+  // succeeded: no dead letter may stay behind to be replayed. Only messages the sweeper may
+  // already have looked at (older than `sweptBefore`) can have one.
+  const succeeded = results.filter(
+    (r) => r.entry?.[2] === "succeeded" && !r.item.open && (r.item.createdAt ?? 0) < sweptBefore,
+  );
+  if (succeeded.length > 0) {
+    statements.push(
+      db
+        .prepare(
+          `DELETE FROM dead_letters WHERE (app_id, message_id, endpoint_id) IN
+             (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))`,
+        )
+        .bind(
+          JSON.stringify(succeeded.map((r) => [r.item.appId, r.item.messageId, r.item.endpointId])),
+        ),
+    );
+  }
   const dead = results.filter((r) => r.dead);
   if (dead.length > 0) {
     statements.push(

@@ -1,8 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { QueueTask } from "../../src/schemas/queue";
+import { sweep } from "../../src/sweeper/sweep";
 import { newApp, newEndpoint } from "../helpers";
-import { attemptRows, deliveryRow, receiver, runConsumer, seedDeliveries } from "./fixtures";
+import {
+  attemptRows,
+  deadLetterOf,
+  deliveryRow,
+  receiver,
+  runConsumer,
+  seedDeliveries,
+} from "./fixtures";
 
 /**
  * Faults around a consumer batch, injected into the real bindings (D1 and the queue answer
@@ -134,5 +142,24 @@ describe("faults in and around a batch", () => {
       throw new TypeError("Cannot read properties of undefined");
     });
     await expect(runConsumer(tasks)).rejects.toThrow("Cannot read properties");
+  });
+
+  it("a success that races the sweeper's expiry ends succeeded, with no dead letter left to replay", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { url: "https://faults.example.com/hook" });
+    // An old first try, still in flight when the sweeper gives up on it.
+    const [task] = await seedDeliveries(appId, [ep.id], { n: 1 }, Date.now() - 10 * 60_000);
+    if (!task) throw new Error("seeding failed");
+    const muchLater = Date.now() + 3 * 86_400_000;
+    const seen = receiver(async () => {
+      const report = await sweep(env, muchLater);
+      expect(report.expired).toBeGreaterThanOrEqual(1);
+      expect(await deadLetterOf(task.deliveryId)).toMatchObject({ reason: "expired" });
+      return new Response("ok");
+    });
+    await runConsumer([task]);
+    expect(seen).toHaveLength(1);
+    expect(await deadLetterOf(task.deliveryId)).toBeNull();
+    expect(await deliveryRow(task.deliveryId)).toMatchObject({ status: "succeeded" });
   });
 });
