@@ -773,6 +773,21 @@ async function main() {
     if (performance.now() > deadline) break;
     await sleep(Math.max(0, POLL_MS - (performance.now() - p0)));
   }
+  // /healthz reports what the last sweep saw, which may predate the settling: read it again
+  // once a sweep has run since (the launcher sweeps every 30 s).
+  const healthAtSettle = health;
+  const sweptAt = (/** @type {{ status: number, body: unknown }} */ h) =>
+    /** @type {{ sweptAt?: string } | null} */ (h.body)?.sweptAt ?? "";
+  if (settled) {
+    const before = sweptAt(health);
+    const until = performance.now() + 75_000;
+    while (performance.now() < until) {
+      await sleep(5_000);
+      health = await readHealth(hook.baseUrl);
+      if (sweptAt(health) !== before) break;
+    }
+    say(`healthz after the next sweep: ${health.status} ${JSON.stringify(health.body)}`);
+  }
 
   const crash = crashes[0] ?? null;
   // --- results --------------------------------------------------------------------------------
@@ -782,7 +797,8 @@ async function main() {
    *   deadByReason: Record<string, number>, open: number, pending: number, failed: number,
    *   cancelled: number, requests: number, answers: Record<string, number>, ok2xx: number,
    *   distinctIdsDelivered: number, duplicate2xx: number, okButDead: Record<string, number>,
-   *   okButOpen: number, succeededWithout2xx: number, invalidSignatures: number }} EndpointResult
+   *   okButOpen: number, succeededWithout2xx: number, deadLetterStatus: Record<string, number>,
+   *   invalidSignatures: number }} EndpointResult
    */
   /** @type {Record<string, EndpointResult>} */
   const endpoints = {};
@@ -809,6 +825,14 @@ async function main() {
       const [ep, msgId] = key.split(" ");
       if (ep === id && status === "succeeded" && !s?.okIds.has(msgId ?? "")) succeededWithout2xx++;
     }
+    // Every dead letter should belong to a delivery that reads dead.
+    /** @type {Record<string, number>} */
+    const deadLetterStatus = {};
+    for (const [key] of dead?.reasonOf ?? []) {
+      if (!key.startsWith(`${id} `)) continue;
+      const status = statuses?.statusOf.get(key) ?? "unknown";
+      deadLetterStatus[status] = (deadLetterStatus[status] ?? 0) + 1;
+    }
     endpoints[p] = {
       endpointId: id,
       succeeded: c.succeeded,
@@ -826,6 +850,7 @@ async function main() {
       okButDead,
       okButOpen,
       succeededWithout2xx,
+      deadLetterStatus,
       invalidSignatures: s?.invalid ?? 0,
     };
   }
@@ -874,6 +899,7 @@ async function main() {
       queues: worker.queues,
       firstSendAfterRestartS: worker.firstSendAfterRestartS,
     },
+    healthzAtSettle: healthAtSettle,
     healthzAtEnd: health,
     healthReasons,
     healthzOk: health.status === 200,
@@ -939,7 +965,7 @@ async function main() {
   for (const p of PATHS) {
     const e = endpoints[p];
     console.log(
-      `${p}: answers ${JSON.stringify(e?.answers ?? {})}; 2xx at the receiver but dead in Hooklane ${JSON.stringify(e?.okButDead ?? {})}, but open ${e?.okButOpen ?? 0}; succeeded without a 2xx ${e?.succeededWithout2xx ?? 0}; duplicate 2xx ${e?.duplicate2xx ?? 0}`,
+      `${p}: answers ${JSON.stringify(e?.answers ?? {})}; 2xx at the receiver but dead in Hooklane ${JSON.stringify(e?.okButDead ?? {})}, but open ${e?.okButOpen ?? 0}; succeeded without a 2xx ${e?.succeededWithout2xx ?? 0}; duplicate 2xx ${e?.duplicate2xx ?? 0}; dead letters by their delivery's status ${JSON.stringify(e?.deadLetterStatus ?? {})}`,
     );
   }
   console.log(`invalid signatures: ${invalid}`);
@@ -951,7 +977,9 @@ async function main() {
     `consumer: ${bt.batches} batches (${bt.firstTries ?? 0} first tries, ${bt.wakeOnly} wake-only batches of which ${bt.emptyWakes} released nothing), ${bt.sent ?? 0} sent, ${bt.parked ?? 0} parked, slowest batch ${bt.maxMs} ms; queues ${JSON.stringify(worker.queues)}` +
       (crash ? `; first send after the restart at +${worker.firstSendAfterRestartS} s` : ""),
   );
-  console.log(`healthz at the end: ${health.status} ${JSON.stringify(health.body)}`);
+  console.log(
+    `healthz at the end${settled ? " (after the first sweep since settling)" : ""}: ${health.status} ${JSON.stringify(health.body)}`,
+  );
   for (const [reason, h] of Object.entries(healthReasons))
     console.log(`  degraded in ${h.polls} polls (${h.firstS}-${h.lastS} s): ${reason}`);
   console.log(
