@@ -29,7 +29,7 @@
  * docs/BENCHMARKS.md, "Chaos soak".
  */
 import { execFileSync } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import os from "node:os";
@@ -509,6 +509,77 @@ function gitInfo() {
   }
 }
 
+/**
+ * Other work on this machine now, by kind (Linux /proc; empty elsewhere): another chaos soak or
+ * `npm run bench`, test runs, `wrangler dev`s not ours. The run measures a shared machine and
+ * says so.
+ * @returns {Record<string, number>}
+ */
+function otherWork() {
+  /** @type {Record<string, number>} */
+  const seen = {};
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid);
+  } catch {
+    return seen;
+  }
+  for (const pid of pids) {
+    let cmd;
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    } catch {
+      continue;
+    }
+    // Node processes only (argv[0] is node): not the shells and `timeout`s that started them.
+    const node = /^\S*node /.test(cmd);
+    const kind = !node
+      ? null
+      : /^\S+ \S*bench\/chaos\.mjs/.test(cmd)
+        ? "chaos soak"
+        : /^\S+ \S*bench\/run\.mjs/.test(cmd)
+          ? "npm run bench"
+          : /^\S+ \S*node_modules\/\.bin\/vitest/.test(cmd)
+            ? "vitest"
+            : /^\S+ \S*wrangler\.js dev/.test(cmd) && !cmd.includes("hooklane-bench-")
+              ? "other wrangler dev"
+              : null;
+    if (kind) seen[kind] = (seen[kind] ?? 0) + 1;
+  }
+  return seen;
+}
+
+/**
+ * One soak at a time: two at once share this machine's cores (each measures the other) and
+ * write the same result files. A lock file with our pid, taken over only from a dead process.
+ */
+const LOCK = join(os.tmpdir(), "hooklane-chaos.lock");
+function takeLock() {
+  for (let i = 0; i < 2; i++) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: "wx" });
+      process.on("exit", () => rmSync(LOCK, { force: true }));
+      return;
+    } catch {
+      const holder = Number(readFileSync(LOCK, "utf8"));
+      let alive = false;
+      try {
+        process.kill(holder, 0);
+        alive = holder > 0;
+      } catch {
+        alive = false;
+      }
+      if (alive) {
+        console.error(
+          `[chaos] another chaos soak is running (pid ${holder}; ${LOCK}): two at once would measure each other. Wait for it.`,
+        );
+        process.exit(2);
+      }
+      rmSync(LOCK, { force: true });
+    }
+  }
+}
+
 // --- cleanup -------------------------------------------------------------------------------------
 
 /** @type {(() => Promise<void>)[]} */
@@ -538,6 +609,15 @@ for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
 // --- the run -------------------------------------------------------------------------------------
 
 async function main() {
+  takeLock();
+  /** The most of each kind of other work seen at once (at the start, every 5 s of ingest, each poll). @type {Record<string, number>} */
+  const othersMax = {};
+  const noteOthers = () => {
+    for (const [k, n] of Object.entries(otherWork())) othersMax[k] = Math.max(othersMax[k] ?? 0, n);
+  };
+  noteOthers();
+  if (Object.keys(othersMax).length > 0)
+    say(`NOTE: other work on this machine: ${JSON.stringify(othersMax)} (it shares the cores)`);
   const git = gitInfo();
   const machine = {
     cpu: os.cpus()[0]?.model.trim() ?? "unknown",
@@ -650,6 +730,7 @@ async function main() {
     while (ticking) {
       await sleep(5_000);
       if (!ticking) break;
+      noteOthers();
       const r = [...receiver.stats.entries()].map(([p, s]) => `${p} ${s.okIds.size}`).join(", ");
       say(
         `ingest ${accepted}/${MESSAGES} accepted, ${Object.values(resent).reduce((a, b) => a + b, 0)} resent; delivered (distinct ids 2xx): ${r}`,
@@ -717,8 +798,9 @@ async function main() {
   let polls = 0;
   /** @type {string[]} */
   const pollErrors = [];
-  /** @type {{ atS: number, open: number, health: number }[]} */
+  /** @type {{ atS: number, open: number, health: number, load1: number | null }[]} */
   const timeline = [];
+
   /** Each reason /healthz gave (numbers as #): polls, first and last seen. @type {Record<string, { polls: number, firstS: number, lastS: number }>} */
   const healthReasons = {};
   for (;;) {
@@ -732,6 +814,7 @@ async function main() {
       say(`poll ${polls}: ${String(err)}`);
     }
     health = await readHealth(hook.baseUrl);
+    noteOthers();
     const atS = round((p0 - ingest0) / 1000, 0) ?? 0;
     const body = /** @type {{ reasons?: unknown }} */ (health.body ?? {});
     const reasons = Array.isArray(body.reasons) ? body.reasons : [];
@@ -760,7 +843,7 @@ async function main() {
         open === 0 &&
         statuses.messages === MESSAGES &&
         statuses.deliveries === MESSAGES * PATHS.length;
-      timeline.push({ atS, open, health: health.status });
+      timeline.push({ atS, open, health: health.status, load1: round(os.loadavg()[0], 2) });
       say(
         `poll ${polls}: ${parts.join(" | ")}; ${statuses.messages} messages, ${statuses.deliveries} deliveries (read in ${((performance.now() - p0) / 1000).toFixed(1)} s)`,
       );
@@ -902,6 +985,8 @@ async function main() {
     healthzAtSettle: healthAtSettle,
     healthzAtEnd: health,
     healthReasons,
+    otherWorkMax: othersMax,
+    loadAvgAtEnd: os.loadavg().map((x) => round(x, 2)),
     healthzOk: health.status === 200,
     workerLog: {
       byMsg: worker.byMsg,
@@ -982,6 +1067,13 @@ async function main() {
   );
   for (const [reason, h] of Object.entries(healthReasons))
     console.log(`  degraded in ${h.polls} polls (${h.firstS}-${h.lastS} s): ${reason}`);
+  if (Object.keys(othersMax).length > 0)
+    console.log(
+      `machine shared: most other work seen at once ${JSON.stringify(othersMax)}; load average at the end ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}`,
+    );
   console.log(
     `Worker log: ${worker.errorLines} error-looking lines (besides ${worker.wranglerOfflineLines} of wrangler's offline lookups); structured lines by msg ${JSON.stringify(worker.byMsg)}`,
   );
