@@ -316,7 +316,11 @@ describe("e2e gate: breaker, rate limit and FIFO under wrangler dev", () => {
       const atS = ((Date.now() - first) / 1000).toFixed(0);
       healthSeen.push(`${atS}s:${String(hb.breaker)}/${String(hb.waiting)}`);
       expect(["open", "half-open"], JSON.stringify(hb)).toContain(hb.breaker);
-      expect(hb.waiting, JSON.stringify(hb)).toBe(BREAKER_MESSAGES);
+      // `waiting` counts the deliveries parked in D1; a first try still on its way through a
+      // busy local queue is not parked yet, so the count reaches all of them once the queue
+      // has handed every first try out (well before the last look).
+      expect(hb.waiting, JSON.stringify(hb)).toBeLessThanOrEqual(BREAKER_MESSAGES);
+      if (offset === 55_000) expect(hb.waiting, JSON.stringify(hb)).toBe(BREAKER_MESSAGES);
     }
     await sleep(Math.max(0, first + BREAKER_OBSERVE_MS - Date.now()));
     const observedS = (Date.now() - first) / 1000;
