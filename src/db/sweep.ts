@@ -46,9 +46,9 @@ export function markSweptStatement(db: D1Database, marks: Map<string, string>) {
 }
 
 /**
- * Overdue open rows (due before `before`, an endpoint at a time through its due index) that
- * need settling: handed out and never answered (a lost consumer), or begun before
- * `startedBefore` (their retry window has closed).
+ * Open rows that need settling, an endpoint at a time: handed out and unanswered since before
+ * `before` (a lost consumer), or begun before `startedBefore` (their retry window has closed,
+ * whenever they are next due: a row the gate keeps re-parking must still end).
  */
 export async function overdueOpenRows(
   db: D1Database,
@@ -58,8 +58,8 @@ export async function overdueOpenRows(
 ): Promise<OpenRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT o.* FROM endpoints e JOIN open_deliveries o ON o.endpoint_id = e.id AND o.due_at < ?1
-       WHERE o.state = 'queued' OR coalesce(o.first_attempt_at, o.created_at) < ?2
+      `SELECT o.* FROM endpoints e JOIN open_deliveries o ON o.endpoint_id = e.id
+       WHERE (o.state = 'queued' AND o.due_at < ?1) OR coalesce(o.first_attempt_at, o.created_at) < ?2
        LIMIT ?3`,
     )
     .bind(before, startedBefore, limit)

@@ -59,7 +59,7 @@ export function recordStatements(
   // succeeded: no dead letter may stay behind to be replayed. Only messages the sweeper may
   // already have looked at (older than `sweptBefore`) can have one.
   const succeeded = results.filter(
-    (r) => r.entry?.[2] === "succeeded" && !r.item.open && (r.item.createdAt ?? 0) < sweptBefore,
+    (r) => r.entry?.[2] === "succeeded" && (r.item.createdAt ?? 0) < sweptBefore,
   );
   if (succeeded.length > 0) {
     statements.push(

@@ -192,7 +192,8 @@ async function recordHealth(
   behind: boolean,
 ): Promise<void> {
   const { open, oldest, previous } = await openBacklog(db);
-  const handedOut = report.requeued + report.lost + report.woken;
+  // Wakes are not hand-outs: every sweep wakes endpoints whose backlog is still draining.
+  const handedOut = report.requeued + report.lost;
   const stalled =
     handedOut > 0 && previous !== null && open >= previous.open_count
       ? previous.stalled_runs + 1
@@ -366,7 +367,7 @@ async function settleOverdue(
   windowMs: number,
   wake: Set<string>,
 ) {
-  const rows = await overdueOpenRows(db, now - graceMs, now - windowMs, OVERDUE_BATCH);
+  const rows = await overdueOpenRows(db, now - graceMs, now - windowMs - graceMs, OVERDUE_BATCH);
   const endings = [];
   const closed: OpenRow[] = [];
   const requeue: OpenRow[] = [];
@@ -374,7 +375,7 @@ async function settleOverdue(
   let expired = 0;
   for (const r of rows) {
     const start = r.first_attempt_at ?? r.created_at;
-    if (start + windowMs < now) {
+    if (start + windowMs + graceMs < now) {
       endings.push(ending(r.app_id, r.message_id, r.endpoint_id, "expired", r.attempts, now));
       closed.push(r);
       expired++;

@@ -62,15 +62,23 @@ describe("service health", () => {
   it("counts sweeps that hand out again while the backlog stays, and /healthz answers 503 then", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId, { url: "https://health.example.com/hook" });
-    // A first try the queue lost, long enough ago for the sweeper to hand it out (and keep
-    // handing it out: nothing in this test consumes its wake).
-    const now = Date.now() + 10 * 60_000;
-    await seedDeliveries(appId, [ep.id], { n: 1 }, now - 5 * 60_000);
+    const [task] = await seedDeliveries(appId, [ep.id], { n: 1 });
+    if (!task) throw new Error("seeding failed");
     await env.DB.prepare("DELETE FROM sweeper_state").run();
+    const now = Date.now();
     let last = 0;
     for (let run = 0; run <= STALLED_RUNS; run++) {
-      // Each sweep a few minutes later: the open row is overdue again, so its endpoint is woken.
-      await sweep(env, now + run * 5 * 60_000);
+      // A consumer takes the delivery and dies holding it, every time: each sweep finds the
+      // hand-out lost and hands it out again, and the backlog never falls.
+      await env.DB.prepare(
+        `INSERT INTO open_deliveries (endpoint_id, message_id, app_id, state, due_at, created_at)
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?4)
+         ON CONFLICT (endpoint_id, message_id) DO UPDATE SET state = 'queued', due_at = ?4`,
+      )
+        .bind(ep.id, task.messageId, appId, now)
+        .run();
+      const report = await sweep(env, now + (run + 1) * 5 * 60_000);
+      expect(report.lost).toBe(1);
       const row = await env.DB.prepare("SELECT stalled_runs FROM sweeper_state").first<{
         stalled_runs: number;
       }>();
@@ -82,6 +90,30 @@ describe("service health", () => {
     });
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ ok: false, status: "degraded" });
+    await env.DB.prepare("DELETE FROM sweeper_state").run();
+  });
+
+  it("does not count wakes of a backlog that is still draining as a stall", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { url: "https://health.example.com/hook" });
+    const [task] = await seedDeliveries(appId, [ep.id], { n: 1 });
+    if (!task) throw new Error("seeding failed");
+    await env.DB.prepare("DELETE FROM sweeper_state").run();
+    // Parked and waiting for its gate, long overdue: every sweep wakes its endpoint.
+    await env.DB.prepare(
+      `INSERT INTO open_deliveries (endpoint_id, message_id, app_id, state, due_at, created_at)
+       VALUES (?, ?, ?, 'waiting', ?, ?)`,
+    )
+      .bind(ep.id, task.messageId, appId, Date.now(), Date.now())
+      .run();
+    for (let run = 0; run <= STALLED_RUNS; run++) {
+      const report = await sweep(env, Date.now() + (run + 1) * 5 * 60_000);
+      expect(report.woken).toBeGreaterThanOrEqual(1);
+    }
+    const row = await env.DB.prepare("SELECT stalled_runs FROM sweeper_state").first<{
+      stalled_runs: number;
+    }>();
+    expect(row?.stalled_runs).toBe(0);
     await env.DB.prepare("DELETE FROM sweeper_state").run();
   });
 });
