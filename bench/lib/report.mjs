@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * From the phases' measurements to bench/results/latest.json (the shape issue 6 asks for, plus
+ * From the phases' measurements to bench/results/latest.json (the summary shape docs/BENCHMARKS.md describes, plus
  * the shapes added since), latest.details.json (everything else) and the printed table.
  */
 import { mkdir, writeFile } from "node:fs/promises";

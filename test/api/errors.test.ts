@@ -12,7 +12,7 @@ interface OpenApiDoc {
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 }
 
-/** The routes of issue 2 and the methods each answers (later issues may add more). */
+/** The management routes and the methods each answers. */
 const ROUTES: Record<string, string[]> = {
   "/v1/apps": ["get", "post"],
   "/v1/apps/{appId}": ["delete", "get", "patch"],

@@ -9,7 +9,7 @@ import {
 } from "./harness";
 
 /**
- * The EndpointGate end to end (issue 4, "Must show", end-to-end bullet): `wrangler dev` as the
+ * The EndpointGate end to end: `wrangler dev` as the
  * README starts it, a real receiver verifying every request with `standardwebhooks`, and three
  * endpoints of one Hooklane, exercised at the same time (each endpoint has its own gate, and
  * every bound below is an upper bound that load can only make easier to keep):
