@@ -20,7 +20,7 @@
  *
  * This file is the orchestrator: options, plan, starting and stopping the services, the phases
  * in order, the results (bench/lib/report.mjs). Writes bench/results/latest.json (the summary
- * the summary docs/BENCHMARKS.md describes, plus the new shapes) and latest.details.json (everything else measured).
+ * docs/BENCHMARKS.md describes) and latest.details.json (everything else measured).
  * Method and results: docs/BENCHMARKS.md.
  */
 import { execFileSync } from "node:child_process";
