@@ -117,6 +117,13 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
     notes: new Map(),
   };
 
+  const steps: Record<string, number> = {};
+  let mark = run.now;
+  const lap = (step: string) => {
+    const t = Date.now();
+    steps[step] = t - mark;
+    mark = t;
+  };
   const items = [...tasks.firstTries.values()];
   const ctx = await loadContext(
     env.DB,
@@ -125,15 +132,20 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
     items.filter((i) => i.payload === null),
     run.now,
   );
+  lap("load");
   await prepareFirstTries(run, ctx, items, tasks.wakes);
+  lap("prepare");
   await admitLanes(run);
+  lap("admit");
   const releasedRows = [...run.lanes.values()].flatMap((l) => l.released);
   const releasedMessages = await readMessages(
     env.DB,
     releasedRows.map((r) => ({ appId: r.app_id, messageId: r.message_id })),
   );
   const plans = await planLanes(run, ctx.secrets, releasedMessages);
+  lap("plan");
   const sent = await sendPlans(run, plans);
+  lap("send");
   noteParked(run);
 
   // The gate hears of outcomes after they are written when something was parked (its wake
@@ -141,7 +153,9 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
   const parked = [...run.notes.values()].some((n) => n.parkedUntil !== undefined);
   const reported = parked ? null : report(env, sent, run.notes);
   if (!(await recordOutcomes(run, ctx, tasks, sent, reported))) return;
+  lap("record");
   await reportAndDisable(run, ctx, sent, reported);
+  lap("report");
   await followUp(env, run.results, tasks.wakes);
   log("delivery batch", {
     messages: batch.length,
@@ -153,6 +167,7 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
     parked: run.results.filter((r) => r.park).length,
     dead: run.results.filter((r) => r.dead).length,
     ms: Date.now() - run.now,
+    steps,
   });
 }
 
