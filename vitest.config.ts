@@ -21,6 +21,9 @@ export default defineConfig(async () => {
             DNS_CHECK: "false",
             RETRY_SCHEDULE: "5,300,1800,7200,18000,36000,36000",
           },
+          // A second delivery queue (no consumer here): topology tests hand it to the code as
+          // `DELIVERIES_1`, a deployment's second queue, without changing every other test's shape.
+          queueProducers: { TEST_DELIVERIES_B: { queueName: "hooklane-test-deliveries-b" } },
         },
       }),
     ],

@@ -25,12 +25,20 @@
  *    such as the e2e harness, so a crashed test run cannot leave a server running.
  *  - `WRANGLER_SEND_METRICS` is forced to `false` (telemetry cannot reach the network here).
  *
+ * Options of its own (everything else goes to wrangler):
+ *  - `--shards N`: N D1 databases (`DB`, `DB_1`, ... `DB_{N-1}`), each migrated.
+ *  - `--delivery-queues N`: N delivery queues (`DELIVERIES`, `DELIVERIES_1`, ...), each with
+ *    its consumer and the one dead-letter queue.
+ *  With either above 1, the launcher writes `.wrangler/topology/s<N>-q<M>.toml` (wrangler.toml
+ *  plus the numbered bindings) and runs wrangler with it, exactly as a deployment with that
+ *  wrangler.toml would run.
+ *
  * Plain Node ESM on purpose: no build step and no dependency beyond the installed wrangler.
  */
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -137,9 +145,105 @@ async function answers(url, timeoutMs) {
   }
 }
 
+/**
+ * Takes `--name N` / `--name=N` (a count from 1 to 16) out of the arguments.
+ * @param {string[]} args mutated: the option is removed
+ * @param {string} name
+ * @returns {number} 1 when absent
+ */
+function takeCount(args, name) {
+  let value = "1";
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    if (arg === name) {
+      value = args[i + 1] ?? "";
+      args.splice(i, 2);
+      i--;
+    } else if (arg.startsWith(`${name}=`)) {
+      value = arg.slice(name.length + 1);
+      args.splice(i, 1);
+      i--;
+    }
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16) {
+    console.error(`[dev] ${name} takes a whole number from 1 to 16 (got "${value}").`);
+    process.exit(2);
+  }
+  return n;
+}
+
+/**
+ * wrangler.toml plus the numbered shard and queue bindings, with `main` and `migrations_dir`
+ * made absolute so the file works from `.wrangler/topology/`. Written atomically: launchers
+ * started at once with the same shape write the same bytes.
+ * @param {number} shards
+ * @param {number} queues
+ * @returns {string} the path of the written config
+ */
+function writeTopologyConfig(shards, queues) {
+  const base = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8")
+    .replace(/^main = "([^"]+)"$/m, (_, main) => `main = ${JSON.stringify(resolve(ROOT, main))}`)
+    .replace(
+      /^migrations_dir = "([^"]+)"$/m,
+      (_, dir) => `migrations_dir = ${JSON.stringify(resolve(ROOT, dir))}`,
+    );
+  const consumer =
+    /\[\[queues\.consumers\]\]\nqueue = "hooklane-deliveries"\n((?:[a-z_]+ = .*\n)+)/.exec(base);
+  if (!consumer) throw new Error("wrangler.toml has no hooklane-deliveries consumer to copy");
+  const blocks = [];
+  for (let k = 1; k < shards; k++) {
+    blocks.push(
+      "[[d1_databases]]",
+      `binding = "DB_${k}"`,
+      `database_name = "hooklane-${k}"`,
+      `database_id = "00000000-0000-0000-0000-${String(k).padStart(12, "0")}"`,
+      `migrations_dir = ${JSON.stringify(resolve(ROOT, "migrations"))}`,
+      "",
+    );
+  }
+  for (let k = 1; k < queues; k++) {
+    blocks.push(
+      "[[queues.producers]]",
+      `binding = "DELIVERIES_${k}"`,
+      `queue = "hooklane-deliveries-${k}"`,
+      "",
+      "[[queues.consumers]]",
+      `queue = "hooklane-deliveries-${k}"`,
+      consumer[1] ?? "",
+    );
+  }
+  const text = `# Written by scripts/dev.mjs for --shards ${shards} --delivery-queues ${queues}; do not edit.\n${base}\n${blocks.join("\n")}`;
+  const dir = resolve(ROOT, ".wrangler", "topology");
+  mkdirSync(dir, { recursive: true });
+  const path = resolve(dir, `s${shards}-q${queues}.toml`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+  return path;
+}
+
 async function main() {
   const userArgs = process.argv.slice(2);
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+  const shards = takeCount(userArgs, "--shards");
+  const queues = takeCount(userArgs, "--delivery-queues");
+  /** @type {string | undefined} */
+  let topologyConfig;
+  if (shards > 1 || queues > 1) {
+    if (optionValue(userArgs, ["--config", "-c"]) !== undefined) {
+      console.error("[dev] --shards / --delivery-queues build their own config; drop --config.");
+      process.exit(2);
+    }
+    topologyConfig = writeTopologyConfig(shards, queues);
+    console.log(
+      `[dev] ${shards} D1 shard(s), ${queues} delivery queue(s): ${relative(ROOT, topologyConfig)}`,
+    );
+    userArgs.push("--config", topologyConfig);
+    // The config lives under .wrangler/, but secrets and local state stay where they always are.
+    if (optionValue(userArgs, ["--persist-to"]) === undefined)
+      userArgs.push("--persist-to", resolve(ROOT, ".wrangler", "state"));
+  }
 
   // 1. Secrets. When the user points wrangler at their own --env-file, wrangler ignores
   // .dev.vars entirely, so creating one would only mislead.
@@ -151,7 +255,12 @@ async function main() {
     // wrangler reads `.dev.vars` next to its config file (the repo root unless `-c` says otherwise).
     const config = optionValue(userArgs, ["--config", "-c"]);
     const defaultVarsPath = resolve(config ? dirname(resolve(ROOT, config)) : ROOT, ".dev.vars");
-    const varsPath = overridePath ? resolve(overridePath) : defaultVarsPath;
+    // A generated topology config still uses the repository's own `.dev.vars`.
+    const varsPath = overridePath
+      ? resolve(overridePath)
+      : topologyConfig
+        ? resolve(ROOT, ".dev.vars")
+        : defaultVarsPath;
     const shown = relative(process.cwd(), varsPath) || varsPath;
     const { created, adminToken } = ensureDevVars(varsPath);
     if (created) {
@@ -180,10 +289,14 @@ async function main() {
     const value = optionValue(userArgs, aliases);
     if (value !== undefined) migrateArgs.push(name, value);
   }
-  const migrateCode = await runWrangler(migrateArgs, env);
-  if (migrateCode !== 0) {
-    console.error(`[dev] D1 migrations failed (exit ${migrateCode}); not starting the server.`);
-    process.exit(migrateCode);
+  for (let k = 0; k < shards; k++) {
+    // Every shard gets the same schema (see docs/ARCHITECTURE.md, "Shards").
+    if (k > 0) migrateArgs[3] = `DB_${k}`;
+    const migrateCode = await runWrangler(migrateArgs, env);
+    if (migrateCode !== 0) {
+      console.error(`[dev] D1 migrations failed (exit ${migrateCode}); not starting the server.`);
+      process.exit(migrateCode);
+    }
   }
 
   // 3. The server.

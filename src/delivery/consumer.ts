@@ -4,6 +4,7 @@ import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import { operatorEventStatement } from "../db/operator-events";
 import { deliveryId } from "../lib/ids";
 import { log } from "../lib/log";
+import { deliveryQueues, queueIndexOf } from "../lib/topology";
 import { QueueTask, type RecordTask } from "../schemas/queue";
 import { report } from "./gating";
 import { admitLanes, type BatchRun, laneOf, noteParked, planLanes, sendPlans } from "./lanes";
@@ -19,7 +20,7 @@ const LEASE_MARGIN_MS = 30_000;
 const OUTAGE_RETRY_S = 30;
 
 /**
- * The `DELIVERIES` consumer. Per queue batch: read what it needs from D1 in one round trip
+ * The delivery queues' consumer (`DELIVERIES` and its numbered siblings). Per queue batch: read what it needs from D1 in one round trip
  * (no claim is written), skip deliveries that already have an outcome, ask each endpoint's gate
  * once for slots, hand out the open deliveries of woken endpoints, sign and POST what was
  * granted, write every outcome in one D1 batch, report outcomes and parked backlogs to each
@@ -44,13 +45,7 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       error: String(err),
     });
     try {
-      await env.DELIVERIES.sendBatch(
-        open.map((m) => ({
-          body: m.body,
-          contentType: "json" as const,
-          delaySeconds: OUTAGE_RETRY_S,
-        })),
-      );
+      await sendBack(env, open);
       for (const m of open) m.ack();
     } catch (sendErr) {
       // The queue is down too: the queue's own retry is all that is left.
@@ -61,6 +56,23 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       for (const m of open) m.retry({ delaySeconds: OUTAGE_RETRY_S });
     }
   }
+}
+
+/** Queue messages handed back after an outage, each to its endpoint's queue, delayed. */
+async function sendBack(env: Env, messages: Message<unknown>[]): Promise<void> {
+  const queues = deliveryQueues(env);
+  const byQueue = new Map<number, MessageSendRequest[]>();
+  for (const m of messages) {
+    const body = m.body as { endpointId?: unknown } | null;
+    const endpointId = typeof body?.endpointId === "string" ? body.endpointId : "";
+    const index = queueIndexOf(endpointId, queues.length);
+    const list = byQueue.get(index) ?? [];
+    list.push({ body: m.body, contentType: "json", delaySeconds: OUTAGE_RETRY_S });
+    byQueue.set(index, list);
+  }
+  await Promise.all(
+    [...byQueue].map(([index, list]) => (queues[index] ?? env.DELIVERIES).sendBatch(list)),
+  );
 }
 
 /** A queue message whose ack or retry is remembered. */

@@ -1,23 +1,33 @@
 import { LIMITS } from "../config";
 import { log } from "../lib/log";
+import { deliveryQueues, queueIndexOf } from "../lib/topology";
 import type { QueueTask } from "../schemas/queue";
 
 /**
- * Sends tasks to `DELIVERIES` in chunks of 100 (the sendBatch limit). Never throws: what they
- * hand out is already durable in D1, so a failed send only delays it until the sweeper finds
- * it; returns how many tasks could not be sent.
+ * Sends tasks to their endpoints' delivery queues in chunks of 100 (the sendBatch limit).
+ * Never throws: what they hand out is already durable in D1, so a failed send only delays it
+ * until the sweeper finds it; returns how many tasks could not be sent.
  */
 export async function enqueueTasks(env: Env, tasks: QueueTask[]): Promise<number> {
   let failed = 0;
-  const chunks: QueueTask[][] = [];
-  for (let i = 0; i < tasks.length; i += LIMITS.queueBatch)
-    chunks.push(tasks.slice(i, i + LIMITS.queueBatch));
+  const queues = deliveryQueues(env);
+  const byQueue = new Map<number, QueueTask[]>();
+  for (const task of tasks) {
+    const index = "endpointId" in task ? queueIndexOf(task.endpointId, queues.length) : 0;
+    const list = byQueue.get(index);
+    if (list) list.push(task);
+    else byQueue.set(index, [task]);
+  }
+  const chunks: { queue: Queue; tasks: QueueTask[] }[] = [];
+  for (const [index, list] of byQueue) {
+    const queue = queues[index] ?? env.DELIVERIES;
+    for (let i = 0; i < list.length; i += LIMITS.queueBatch)
+      chunks.push({ queue, tasks: list.slice(i, i + LIMITS.queueBatch) });
+  }
   await Promise.all(
-    chunks.map(async (chunk) => {
+    chunks.map(async ({ queue, tasks: chunk }) => {
       try {
-        await env.DELIVERIES.sendBatch(
-          chunk.map((body) => ({ body, contentType: "json" as const })),
-        );
+        await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
       } catch (err) {
         failed += chunk.length;
         log("enqueue failed; the sweeper will hand these out", {

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Settings, settings } from "../config";
+import { queueFor } from "../lib/topology";
 import {
   type BreakerConfig,
   type BreakerState,
@@ -374,7 +375,10 @@ export class EndpointGate extends DurableObject<Env> {
       due.alarmAt = null;
       this.save(due, now);
       try {
-        await this.env.DELIVERIES.send({ kind: "wake", endpointId }, { contentType: "json" });
+        await queueFor(this.env, endpointId).send(
+          { kind: "wake", endpointId },
+          { contentType: "json" },
+        );
       } catch (err) {
         // The parked deliveries stay parked; try again shortly (the sweeper is the backstop).
         const again = this.load(now);

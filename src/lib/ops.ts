@@ -56,13 +56,17 @@ export function instrument(env: Env): Env {
   enabled = true;
   let out = wrapped.get(env);
   if (!out) {
-    out = {
+    const bag: Record<string, unknown> = {
       ...env,
-      DB: countingD1(env.DB),
-      DELIVERIES: countingQueue(env.DELIVERIES),
       DEAD_LETTERS: countingQueue(env.DEAD_LETTERS),
       ENDPOINT_GATE: countingNamespace(env.ENDPOINT_GATE),
     };
+    // Every shard and delivery queue, numbered or not (see lib/topology.ts).
+    for (const [name, value] of Object.entries(env)) {
+      if (/^DB(_\d+)?$/.test(name)) bag[name] = countingD1(value as D1Database);
+      else if (/^DELIVERIES(_\d+)?$/.test(name)) bag[name] = countingQueue(value as Queue);
+    }
+    out = bag as unknown as Env;
     wrapped.set(env, out);
   }
   return out;

@@ -29,6 +29,7 @@ import { enqueueTasks, wakeTasks } from "../delivery/enqueue";
 import { retryWindowMs } from "../delivery/retry";
 import { deliveryId, newId } from "../lib/ids";
 import { log } from "../lib/log";
+import { deliveryQueues } from "../lib/topology";
 import { forwardOperatorEvents } from "./notices";
 
 /** Most messages checked for lost first tries per pass. */
@@ -243,16 +244,20 @@ function ending(
 }
 
 /**
- * When the oldest message still in the delivery queue was sent (ms), or +infinity when the
- * queue is empty or cannot say.
+ * When the oldest message still in any delivery queue was sent (ms), or +infinity when the
+ * queues are empty or cannot say.
  */
 async function oldestQueued(env: Env): Promise<number> {
   try {
-    const m = await env.DELIVERIES.metrics();
-    const at = m.oldestMessageTimestamp;
-    if (m.backlogCount === 0 || at === undefined) return Number.POSITIVE_INFINITY;
-    const ms = at instanceof Date ? at.getTime() : Number(at);
-    return Number.isFinite(ms) && ms > 0 ? ms : Number.POSITIVE_INFINITY;
+    const all = await Promise.all(deliveryQueues(env).map((q) => q.metrics()));
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const m of all) {
+      const at = m.oldestMessageTimestamp;
+      if (m.backlogCount === 0 || at === undefined) continue;
+      const ms = at instanceof Date ? at.getTime() : Number(at);
+      if (Number.isFinite(ms) && ms > 0) oldest = Math.min(oldest, ms);
+    }
+    return oldest;
   } catch (err) {
     log("queue metrics unavailable; judging lost first tries by the grace alone", {
       error: String(err),
