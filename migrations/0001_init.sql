@@ -93,7 +93,7 @@ CREATE INDEX endpoints_profile ON endpoints(auth_profile_id);
 -- batch, nothing else: a delivery is the pair (message, endpoint), its status is read from the
 -- log. Only deliveries off that path (retrying, waiting on the gate, FIFO) get a row of their
 -- own in `open_deliveries` while they are open. Retention works on the ids, which start with
--- their creation time.
+-- their creation time; so does a message's `createdAt`, which is read from its id, not stored.
 CREATE TABLE messages (
   app_id           TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
   id               TEXT NOT NULL,
@@ -102,9 +102,9 @@ CREATE TABLE messages (
   payload          TEXT NOT NULL,
   event_id         TEXT,
   idempotency_key  TEXT,
-  -- JSON array of the endpoint ids the message fans out to: one delivery each.
+  -- JSON array of the endpoints the message fans out to, one delivery each: their ids without
+  -- the `ep_` prefix they all share.
   endpoints        TEXT NOT NULL,
-  created_at       INTEGER NOT NULL,
   PRIMARY KEY (app_id, id)
 ) WITHOUT ROWID;
 
@@ -117,12 +117,14 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (app_id, key)
 ) WITHOUT ROWID;
 
--- What happened to deliveries, one row per consumer batch, endpoint and message second:
+-- What happened to deliveries, one row per consumer batch, endpoint and two message seconds:
 -- `entries` is a JSON array of [message_id, attempt, status, at, duration_ms, status_code,
--- error, response_excerpt] (attempt 0: settled without a request). `bucket` is the messages'
--- creation second (the first 12 characters of their ids), so a message's history is one key
--- range; the index serves an endpoint's history by time. An attempt's public id is the row id
--- followed by its two-character index in `entries`.
+-- error, response_excerpt] (attempt 0: settled without a request), packed (src/db/attempt-log.ts:
+-- ids without `msg_`, one-letter statuses, times relative to the message's). `bucket` is the
+-- creation second (the first 12 characters of the ids) of the row's earliest message; the row
+-- also holds the next second's messages of its batch, so a message's history is two key ranges.
+-- The index serves an endpoint's history by time. An attempt's public id is the row id followed
+-- by its two-character index in `entries`.
 CREATE TABLE attempt_log (
   app_id       TEXT NOT NULL,
   bucket       TEXT NOT NULL,

@@ -1,4 +1,4 @@
-import { bucketOf, deliveryId } from "../lib/ids";
+import { bucketAfter, bucketOf, deliveryId, timeOfId } from "../lib/ids";
 import { iso } from "./page";
 
 /** The state a delivery was left in by one log entry. */
@@ -30,25 +30,23 @@ const STATUS_CODES: Record<LoggedStatus, string> = {
 const STATUS_NAMES: Record<string, LoggedStatus> = Object.fromEntries(
   Object.entries(STATUS_CODES).map(([name, code]) => [code, name as LoggedStatus]),
 );
-const ULID_TIME_CHARS = 10;
-const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const MESSAGE_PREFIX = "msg_";
 
-/** The creation time (ms) a message id carries in its ULID. */
-function timeOfId(messageId: string): number {
-  let t = 0;
-  for (const ch of messageId.slice(4, 4 + ULID_TIME_CHARS)) t = t * 32 + CROCKFORD.indexOf(ch);
-  return t;
+/** A message id as log entries store it: without the `msg_` prefix every one of them shares. */
+export function storedMessageId(messageId: string): string {
+  return messageId.slice(MESSAGE_PREFIX.length);
 }
 
 /**
- * An entry as stored: the status as one letter, the time as milliseconds after the message's
- * creation (which its id carries), trailing empty fields left off. A first-try success is
- * about 50 bytes instead of 85: entries are most of what the log keeps per delivery.
+ * An entry as stored: the message id without its prefix, the status as one letter, the time as
+ * milliseconds after the message's creation (which its id carries), trailing empty fields left
+ * off. A first-try success is under 50 bytes instead of 85: entries are most of what the log
+ * keeps per delivery.
  */
 export function packEntry(e: LogEntry): unknown[] {
   const [messageId, attempt, status, at, durationMs, code, error, excerpt] = e;
   const packed: unknown[] = [
-    messageId,
+    storedMessageId(messageId),
     attempt,
     STATUS_CODES[status],
     at - timeOfId(messageId),
@@ -61,9 +59,9 @@ export function packEntry(e: LogEntry): unknown[] {
   return packed;
 }
 
-/** The entry a stored tuple holds (also reads the long form: full status names, absolute times). */
+/** The entry a stored tuple holds (also reads full status names and absolute times). */
 export function unpackEntry(raw: unknown[]): LogEntry {
-  const [messageId, attempt, status, at, durationMs, code, error, excerpt] = raw as [
+  const [stored, attempt, status, at, durationMs, code, error, excerpt] = raw as [
     string,
     number,
     string,
@@ -73,6 +71,7 @@ export function unpackEntry(raw: unknown[]): LogEntry {
     string | null | undefined,
     string | null | undefined,
   ];
+  const messageId = `${MESSAGE_PREFIX}${stored}`;
   return [
     messageId,
     attempt,
@@ -116,9 +115,45 @@ export function parseAttemptId(id: string): { rowId: string; index: number } | n
 }
 
 /**
- * Writes a batch's log groups as rows, one per group and message second (its bucket), in one
- * statement whatever their number (the rows travel as one JSON parameter). `newRowId` mints
- * time-sortable `att_` ids.
+ * The buckets of the log rows that may hold a message's entries: a row's bucket is the second of
+ * the earliest message it names, and the row also takes the messages of the next second (see
+ * `rowBuckets`), so a message's entries are in rows of its own second or of the one before.
+ */
+export function logBucketsOf(messageId: string): string[] {
+  const bucket = bucketOf(messageId);
+  return [bucketAfter(bucket, -1), bucket];
+}
+
+/**
+ * The row each entry of a group goes to, by its message's second: a row starts at the earliest
+ * second not yet placed and takes the next second too. A batch drained from a backlog holds
+ * messages of one or two neighbouring seconds, so it writes one row instead of often two. That
+ * matters for bytes more than for rows: a row of more than ~1,000 bytes (about 20 entries) keeps
+ * its rest in an overflow page of its own, so each row of a full batch costs ~4.5 KB whatever it
+ * holds, and fuller rows cost fewer bytes per delivery.
+ */
+function rowBuckets(entries: LogEntry[]): Map<string, LogEntry[]> {
+  const seconds = [...new Set(entries.map((e) => bucketOf(e[0])))].sort();
+  const rowOf = new Map<string, string>();
+  let start: string | undefined;
+  for (const second of seconds) {
+    if (start === undefined || second !== bucketAfter(start, 1)) start = second;
+    rowOf.set(second, start);
+  }
+  const rows = new Map<string, LogEntry[]>();
+  for (const e of entries) {
+    const bucket = rowOf.get(bucketOf(e[0])) ?? bucketOf(e[0]);
+    const list = rows.get(bucket) ?? [];
+    list.push(e);
+    rows.set(bucket, list);
+  }
+  return rows;
+}
+
+/**
+ * Writes a batch's log groups as rows, one per group and pair of message seconds (its bucket,
+ * see `rowBuckets`), in one statement whatever their number (the rows travel as one JSON
+ * parameter). `newRowId` mints time-sortable `att_` ids.
  */
 export function insertLogStatement(
   db: D1Database,
@@ -127,14 +162,7 @@ export function insertLogStatement(
 ): D1PreparedStatement | null {
   const rows: [string, string, string, string, string][] = [];
   for (const g of groups) {
-    const byBucket = new Map<string, LogEntry[]>();
-    for (const e of g.entries) {
-      const b = bucketOf(e[0]);
-      const list = byBucket.get(b) ?? [];
-      list.push(e);
-      byBucket.set(b, list);
-    }
-    for (const [bucket, entries] of byBucket) {
+    for (const [bucket, entries] of rowBuckets(g.entries)) {
       for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_ROW) {
         const slice = entries.slice(i, i + MAX_ENTRIES_PER_ROW);
         rows.push([
@@ -176,11 +204,12 @@ function toLogged(r: EntryRow): LoggedEntry {
 }
 
 /**
- * Every entry about these messages of one app, oldest first: one key range per message second.
- * Returned as a statement so callers can put it in their own D1 batch.
+ * Every entry about these messages of one app, oldest first: two key ranges per message second
+ * (its own and the one before, see `logBucketsOf`). Returned as a statement so callers can put
+ * it in their own D1 batch.
  */
 export function entriesForMessagesStatement(db: D1Database, appId: string, messageIds: string[]) {
-  const buckets = [...new Set(messageIds.map(bucketOf))];
+  const buckets = [...new Set(messageIds.flatMap(logBucketsOf))];
   return db
     .prepare(
       `SELECT l.id AS row_id, l.endpoint_id, j.key AS idx, j.value AS entry
@@ -189,7 +218,7 @@ export function entriesForMessagesStatement(db: D1Database, appId: string, messa
          AND j.value ->> 0 IN (SELECT value FROM json_each(?3))
        ORDER BY l.id, j.key`,
     )
-    .bind(appId, JSON.stringify(buckets), JSON.stringify(messageIds));
+    .bind(appId, JSON.stringify(buckets), JSON.stringify(messageIds.map(storedMessageId)));
 }
 
 /** Every entry about these messages, across apps (a consumer batch may hold several). */
@@ -197,9 +226,9 @@ export function entriesForRefsStatement(
   db: D1Database,
   refs: { appId: string; messageId: string }[],
 ) {
-  const keys = [...new Set(refs.map((r) => `${r.appId}\u0000${bucketOf(r.messageId)}`))].map((k) =>
-    k.split("\u0000"),
-  );
+  const keys = [
+    ...new Set(refs.flatMap((r) => logBucketsOf(r.messageId).map((b) => `${r.appId}\u0000${b}`))),
+  ].map((k) => k.split("\u0000"));
   return db
     .prepare(
       `SELECT l.id AS row_id, l.endpoint_id, j.key AS idx, j.value AS entry
@@ -208,7 +237,10 @@ export function entriesForRefsStatement(
          AND j.value ->> 0 IN (SELECT value FROM json_each(?2))
        ORDER BY l.id, j.key`,
     )
-    .bind(JSON.stringify(keys), JSON.stringify([...new Set(refs.map((r) => r.messageId))]));
+    .bind(
+      JSON.stringify(keys),
+      JSON.stringify([...new Set(refs.map((r) => storedMessageId(r.messageId)))]),
+    );
 }
 
 /** Reads the result of `entriesForMessagesStatement` or `entriesForRefsStatement`. */

@@ -1,7 +1,7 @@
 import type { AuthType } from "../schemas/resources";
 import { entriesForRefsStatement, type LoggedEntry, loggedEntries } from "./attempt-log";
 import type { EndpointRow } from "./endpoints";
-import type { MessageRow } from "./messages";
+import { fromStored, type MessageRow, type StoredMessage } from "./messages";
 import type { OpenRow, Pair } from "./open-deliveries";
 
 export interface SecretForEndpoint {
@@ -82,7 +82,7 @@ export async function loadContext(
   const logged = firstTries.length > 0 ? loggedEntries(results[2]) : [];
   const open = firstTries.length > 0 ? ((results[3]?.results ?? []) as OpenRow[]) : [];
   const messageRows = readMessages
-    ? ((results[results.length - 1]?.results ?? []) as MessageRow[])
+    ? ((results[results.length - 1]?.results ?? []) as StoredMessage[]).map(fromStored)
     : [];
   return {
     endpoints: new Map(((endpoints?.results ?? []) as EndpointRow[]).map((r) => [r.id, r])),
@@ -109,6 +109,6 @@ export async function readMessages(
   refs: MessageRef[],
 ): Promise<Map<string, MessageRow>> {
   if (refs.length === 0) return new Map();
-  const { results } = await messagesStatement(db, refs).all<MessageRow>();
-  return new Map(results.map((r) => [r.id, r]));
+  const { results } = await messagesStatement(db, refs).all<StoredMessage>();
+  return new Map(results.map((r) => [r.id, fromStored(r)]));
 }

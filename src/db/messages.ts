@@ -1,4 +1,4 @@
-import { deliveryId } from "../lib/ids";
+import { deliveryId, timeOfId } from "../lib/ids";
 import type { DeliveryStatus } from "../schemas/messages";
 import {
   entriesForMessagesStatement,
@@ -9,7 +9,8 @@ import {
 import type { OpenRow } from "./open-deliveries";
 import { iso } from "./page";
 
-export interface MessageRow {
+/** A message as stored. */
+export interface StoredMessage {
   id: string;
   app_id: string;
   event_type: string;
@@ -17,9 +18,28 @@ export interface MessageRow {
   payload: string;
   event_id: string | null;
   idempotency_key: string | null;
-  /** JSON array of the endpoint ids it fans out to. */
+  /** The endpoints it fans out to, as stored: see `fanOutColumn`. */
   endpoints: string;
+}
+
+/** A message as read: `created_at` is not stored, it is the time its id carries. */
+export interface MessageRow extends StoredMessage {
   created_at: number;
+}
+
+/** A stored message with its creation time read from its id. */
+export function fromStored(row: StoredMessage): MessageRow {
+  return { ...row, created_at: timeOfId(row.id) };
+}
+
+const ENDPOINT_PREFIX = "ep_";
+
+/**
+ * The `endpoints` column: a JSON array of the endpoints' ULIDs without the `ep_` prefix that
+ * every one of them shares (3 bytes less per delivery; the sweeper's SQL adds it back).
+ */
+export function fanOutColumn(endpointIds: string[]): string {
+  return JSON.stringify(endpointIds.map((id) => id.slice(ENDPOINT_PREFIX.length)));
 }
 
 /** One endpoint's delivery of a message, as the API shows it. */
@@ -51,7 +71,7 @@ export function toMessage(
 
 /** The endpoint ids a message fans out to, in id order. */
 export function endpointsOf(row: Pick<MessageRow, "endpoints">): string[] {
-  return (JSON.parse(row.endpoints) as string[]).slice().sort();
+  return (JSON.parse(row.endpoints) as string[]).map((u) => `${ENDPOINT_PREFIX}${u}`).sort();
 }
 
 /**
@@ -87,12 +107,13 @@ export function deliveryStatuses(
  * The statements that accept a message, for one D1 batch (one transaction): the idempotency
  * record first, so a duplicate key aborts the whole batch before anything else is written;
  * then the message, which carries its fan-out; then an open row per FIFO endpoint, which
- * orders them.
+ * orders them (due at once: `acceptedAt`).
  */
 export function acceptStatements(
   db: D1Database,
-  msg: MessageRow,
+  msg: StoredMessage,
   fifoEndpoints: string[],
+  acceptedAt: number,
 ): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
   if (msg.idempotency_key !== null) {
@@ -105,8 +126,8 @@ export function acceptStatements(
   out.push(
     db
       .prepare(
-        `INSERT INTO messages (app_id, id, event_type, payload, event_id, idempotency_key, endpoints, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (app_id, id, event_type, payload, event_id, idempotency_key, endpoints)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         msg.app_id,
@@ -116,7 +137,6 @@ export function acceptStatements(
         msg.event_id,
         msg.idempotency_key,
         msg.endpoints,
-        msg.created_at,
       ),
   );
   if (fifoEndpoints.length > 0) {
@@ -126,7 +146,7 @@ export function acceptStatements(
           `INSERT INTO open_deliveries (endpoint_id, message_id, app_id, state, due_at, created_at)
            SELECT value, ?1, ?2, 'waiting', ?3, ?3 FROM json_each(?4)`,
         )
-        .bind(msg.id, msg.app_id, msg.created_at, JSON.stringify(fifoEndpoints)),
+        .bind(msg.id, msg.app_id, acceptedAt, JSON.stringify(fifoEndpoints)),
     );
   }
   return out;
@@ -182,10 +202,7 @@ async function withStatuses(db: D1Database, appId: string, rows: MessageRow[]) {
 
 /** One message of an app with its deliveries. */
 export async function getMessage(db: D1Database, appId: string, id: string) {
-  const row = await db
-    .prepare("SELECT * FROM messages WHERE app_id = ? AND id = ?")
-    .bind(appId, id)
-    .first<MessageRow>();
+  const row = await getMessageRow(db, appId, id);
   if (!row) return null;
   const [found] = await withStatuses(db, appId, [row]);
   return found ?? null;
@@ -206,14 +223,19 @@ export async function listMessages(
        ORDER BY id DESC LIMIT ?4`,
     )
     .bind(appId, before, eventType, limit + 1)
-    .all<MessageRow>();
-  return withStatuses(db, appId, results);
+    .all<StoredMessage>();
+  return withStatuses(db, appId, results.map(fromStored));
 }
 
 /** A message row of an app, or null. */
-export async function getMessageRow(db: D1Database, appId: string, id: string) {
-  return db
+export async function getMessageRow(
+  db: D1Database,
+  appId: string,
+  id: string,
+): Promise<MessageRow | null> {
+  const row = await db
     .prepare("SELECT * FROM messages WHERE app_id = ? AND id = ?")
     .bind(appId, id)
-    .first<MessageRow>();
+    .first<StoredMessage>();
+  return row ? fromStored(row) : null;
 }

@@ -4,6 +4,8 @@
  * when its delivery ends.
  */
 
+import { idFloor } from "../lib/ids";
+
 export interface OpenRow {
   endpoint_id: string;
   message_id: string;
@@ -187,10 +189,10 @@ export async function recoverablePairs(
          WHERE endpoint_id = ?1 AND app_id = ?2 AND state = 'waiting' AND attempts > 0 AND created_at >= ?3
        UNION
        SELECT d.message_id FROM dead_letters d JOIN messages m ON m.app_id = d.app_id AND m.id = d.message_id
-         WHERE d.endpoint_id = ?1 AND d.app_id = ?2 AND d.dead_at >= ?3 AND m.created_at >= ?3
+         WHERE d.endpoint_id = ?1 AND d.app_id = ?2 AND d.dead_at >= ?3 AND m.id >= ?5
        ORDER BY message_id LIMIT ?4`,
     )
-    .bind(endpointId, appId, since, limit)
+    .bind(endpointId, appId, since, limit, idFloor("msg", since))
     .all<{ message_id: string }>();
   return results.map((r) => ({ appId, messageId: r.message_id, endpointId }));
 }

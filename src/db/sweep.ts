@@ -3,14 +3,16 @@
  * and retention purges in bounded passes.
  */
 
-import { bucketOf, idFloor } from "../lib/ids";
+import { bucketAfter, bucketOf, idFloor, timeOfId } from "../lib/ids";
 import type { OpenRow } from "./open-deliveries";
 
 /** A message the sweeper checks: did each of its deliveries get handed to a consumer? */
 export interface UncheckedMessage {
   app_id: string;
   id: string;
+  /** As stored (see `fanOutColumn`). */
   endpoints: string;
+  /** Read from the id. */
   created_at: number;
 }
 
@@ -25,14 +27,14 @@ export async function uncheckedMessages(
 ): Promise<UncheckedMessage[]> {
   const { results } = await db
     .prepare(
-      `SELECT m.app_id, m.id, m.endpoints, m.created_at FROM apps a
+      `SELECT m.app_id, m.id, m.endpoints FROM apps a
          JOIN messages m ON m.app_id = a.id AND m.id > a.swept_to AND m.id < ?1
        WHERE a.deleted_at IS NULL
        ORDER BY m.app_id, m.id LIMIT ?2`,
     )
     .bind(idFloor("msg", before), limit)
-    .all<UncheckedMessage>();
-  return results;
+    .all<Omit<UncheckedMessage, "created_at">>();
+  return results.map((m) => ({ ...m, created_at: timeOfId(m.id) }));
 }
 
 /** Moves apps' marks: every first try of their messages up to that id is accounted for. */
@@ -112,7 +114,7 @@ export async function purgePass(db: D1Database, cutoff: number, limit: number) {
   const expired = `SELECT m.app_id, m.id, m.idempotency_key FROM apps a
     JOIN messages m ON m.app_id = a.id AND m.id < ?1 AND m.id <= a.swept_to
     WHERE NOT EXISTS (SELECT 1 FROM json_each(m.endpoints) e JOIN open_deliveries o
-      ON o.endpoint_id = e.value AND o.message_id = m.id)
+      ON o.endpoint_id = 'ep_' || e.value AND o.message_id = m.id)
     ORDER BY m.app_id, m.id LIMIT ?2`;
   const [keys, messages, log, letters] = await db.batch([
     db
@@ -130,7 +132,8 @@ export async function purgePass(db: D1Database, cutoff: number, limit: number) {
            (SELECT l.app_id, l.bucket, l.id FROM apps a
               JOIN attempt_log l ON l.app_id = a.id AND l.bucket < ?1 LIMIT ?2)`,
       )
-      .bind(bucketOf(floor), limit),
+      // A row of the second before the floor's may also hold entries of the floor's second.
+      .bind(bucketAfter(bucketOf(floor), -1), limit),
     db
       .prepare(
         `DELETE FROM dead_letters WHERE (app_id, message_id, endpoint_id) IN

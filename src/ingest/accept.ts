@@ -2,13 +2,14 @@ import { settings } from "../config";
 import {
   acceptStatements,
   type DeliverySummary,
+  fanOutColumn,
   getMessage,
   type MessageRow,
   messageIdForKey,
 } from "../db/messages";
 import { enqueueTasks } from "../delivery/enqueue";
 import { ApiError, invalid } from "../lib/errors";
-import { deliveryId, newId } from "../lib/ids";
+import { deliveryId, newId, timeOfId } from "../lib/ids";
 import { INLINE_PAYLOAD_MAX, type QueueTask } from "../schemas/queue";
 import { endpointsForIngest } from "./endpoint-cache";
 import { matchesEventType } from "./filters";
@@ -66,19 +67,21 @@ export async function acceptMessage(
     throw invalid(`The payload does not match the schema of "${input.eventType}".`, problems);
   }
 
+  const id = newId("msg", now);
   const msg: MessageRow = {
-    id: newId("msg", now),
+    id,
     app_id: input.appId,
     event_type: input.eventType,
     payload: input.rawPayload,
     event_id: input.eventId ?? null,
     idempotency_key: key,
-    endpoints: JSON.stringify(matched.map((e) => e.id)),
-    created_at: now,
+    endpoints: fanOutColumn(matched.map((e) => e.id)),
+    // Not stored: read back from the id, so it is the id's time here too.
+    created_at: timeOfId(id),
   };
   const fifo = matched.filter((e) => e.fifo).map((e) => e.id);
   try {
-    await db.batch(acceptStatements(db, msg, fifo));
+    await db.batch(acceptStatements(db, msg, fifo, now));
   } catch (err) {
     // A concurrent request with the same key won the race: its transaction committed and ours
     // rolled back whole, so answer with its message.

@@ -77,10 +77,28 @@ export function parseDeliveryId(id: string): { messageId: string; endpointId: st
   return { messageId: `msg_${id.slice(4, 30)}`, endpointId: `ep_${id.slice(30)}` };
 }
 
+/**
+ * The creation time (ms) an id carries in its ULID, so nothing has to store it beside the id
+ * (a message's `createdAt` is read this way).
+ */
+export function timeOfId(id: string): number {
+  const start = id.indexOf("_") + 1;
+  let t = 0;
+  for (const ch of id.slice(start, start + 10)) t = t * 32 + ALPHABET.indexOf(ch);
+  return t;
+}
+
 /** Characters of a message id that name its creation second (1.024 s): the attempt log's bucket. */
 const BUCKET_LENGTH = 12;
+/** The milliseconds one bucket spans: the ids' last two time characters. */
+const BUCKET_MS = 1024;
 
 /** The attempt-log bucket of a message: the messages created in the same second share it. */
 export function bucketOf(messageId: string): string {
   return messageId.slice(0, BUCKET_LENGTH);
+}
+
+/** The bucket `n` seconds after this one (before it when `n` is negative). */
+export function bucketAfter(bucket: string, n: number): string {
+  return bucketOf(idFloor("msg", timeOfId(`${bucket}00`) + n * BUCKET_MS));
 }

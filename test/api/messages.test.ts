@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { deliveryId } from "../../src/lib/ids";
+import { deliveryId, timeOfId } from "../../src/lib/ids";
 import { ADMIN, call, newApp, newEndpoint } from "../helpers";
 import { allPages, expectProblem, type MessageBody, type Page } from "./support";
 
@@ -38,6 +38,8 @@ describe("GET /v1/apps/{appId}/messages/{messageId}", () => {
       eventId: "evt-42",
       createdAt: sent.createdAt,
     });
+    // Not stored: the time the message's id carries.
+    expect(Date.parse(sent.createdAt)).toBe(timeOfId(sent.id));
     expect(res.body.deliveries.map((d) => d.endpointId).sort()).toEqual([one.id, two.id].sort());
     for (const d of res.body.deliveries) {
       // A delivery is the pair (message, endpoint): its id names both.

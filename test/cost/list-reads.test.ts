@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/api/cursor";
-import { attemptId } from "../../src/db/attempt-log";
+import { attemptId, packEntry } from "../../src/db/attempt-log";
+import { fanOutColumn } from "../../src/db/messages";
 import { bucketOf, deliveryId, newId } from "../../src/lib/ids";
 import { readOps, resetOps } from "../../src/lib/ops";
 import type { Page } from "../api/support";
@@ -133,12 +134,11 @@ const LISTS: { name: string; seed: () => Promise<Seeded> }[] = [
       const keys = ids("msg");
       // Each fans out to the endpoint: a page also reads its deliveries' history.
       await insertRows(
-        `INSERT INTO messages (app_id, id, event_type, payload, endpoints, created_at)
-         SELECT ?2, value ->> 0, 'seeded.event', '{}', ?4, ?3 FROM json_each(?1)`,
+        `INSERT INTO messages (app_id, id, event_type, payload, endpoints)
+         SELECT ?2, value ->> 0, 'seeded.event', '{}', ?3 FROM json_each(?1)`,
         keys.map((k) => [k]),
         appId,
-        now,
-        JSON.stringify([endpointId]),
+        fanOutColumn([endpointId]),
       );
       return { path: `/v1/apps/${appId}/messages`, keys: newestFirst(keys), keyOf: byId };
     },
@@ -150,17 +150,11 @@ const LISTS: { name: string; seed: () => Promise<Seeded> }[] = [
       const PER_ROW = 5;
       const rowIds = ids("att", ROWS / PER_ROW);
       const rows = rowIds.map((rowId) => {
-        const entries = Array.from({ length: PER_ROW }, () => [
-          newId("msg"),
-          1,
-          "failed",
-          now,
-          10,
-          500,
-          "HTTP 500",
-          null,
-        ]);
-        return [rowId, bucketOf(String(entries[0]?.[0])), JSON.stringify(entries)];
+        const messageIds = ids("msg", PER_ROW);
+        const entries = messageIds.map((m) =>
+          packEntry([m, 1, "failed", now, 10, 500, "HTTP 500", null]),
+        );
+        return [rowId, bucketOf(String(messageIds[0])), JSON.stringify(entries)];
       });
       await insertRows(
         `INSERT INTO attempt_log (app_id, bucket, id, endpoint_id, entries)

@@ -1,11 +1,16 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import { unpackEntry } from "../../src/db/attempt-log";
-import { acceptStatements, getMessage, type MessageRow } from "../../src/db/messages";
+import { logBucketsOf, storedMessageId, unpackEntry } from "../../src/db/attempt-log";
+import {
+  acceptStatements,
+  fanOutColumn,
+  getMessage,
+  type StoredMessage,
+} from "../../src/db/messages";
 import type { OpenRow } from "../../src/db/open-deliveries";
 import worker from "../../src/index";
-import { bucketOf, deliveryId, idFloor, newId, parseDeliveryId } from "../../src/lib/ids";
+import { deliveryId, idFloor, newId, parseDeliveryId, timeOfId } from "../../src/lib/ids";
 import type { DeliveryTask } from "../../src/schemas/queue";
 import { call } from "../helpers";
 
@@ -52,24 +57,24 @@ export async function seedDeliveries(
   // `newId` alone stays monotonic and would stamp a past time as the latest one.
   const messageId =
     at < Date.now() - 1000 ? `${idFloor("msg", at)}${newId("msg").slice(-16)}` : newId("msg", at);
-  const msg = {
+  const msg: StoredMessage = {
     id: messageId,
     app_id: appId,
     event_type: "order.created",
     payload: JSON.stringify(payload),
     event_id: null,
     idempotency_key: null,
-    endpoints: JSON.stringify(endpointIds),
-    created_at: at,
+    endpoints: fanOutColumn(endpointIds),
   };
-  await env.DB.batch(acceptStatements(env.DB, msg, fifoEndpoints));
+  await env.DB.batch(acceptStatements(env.DB, msg, fifoEndpoints, at));
   return endpointIds.map((endpointId) => ({
     kind: "delivery" as const,
     appId,
     messageId,
     endpointId,
     eventType: msg.event_type,
-    createdAt: at,
+    // What the message's createdAt reads: the time its id carries.
+    createdAt: timeOfId(messageId),
     payload: msg.payload,
     deliveryId: deliveryId(messageId, endpointId),
   }));
@@ -110,7 +115,7 @@ export async function deliveryRow(id: string): Promise<DeliveryState | null> {
   if (!pair) return null;
   const row = await env.DB.prepare("SELECT * FROM messages WHERE id = ?")
     .bind(pair.messageId)
-    .first<MessageRow>();
+    .first<StoredMessage>();
   if (!row) return null;
   const found = await getMessage(env.DB, row.app_id, row.id);
   const summary = found?.deliveries.find((d) => d.endpointId === pair.endpointId);
@@ -150,9 +155,14 @@ export async function logEntries(id: string): Promise<LoggedRow[]> {
   if (!pair) return [];
   const { results } = await env.DB.prepare(
     `SELECT j.value AS entry FROM attempt_log l, json_each(l.entries) j
-     WHERE l.bucket = ?1 AND l.endpoint_id = ?2 AND j.value ->> 0 = ?3 ORDER BY l.id, j.key`,
+     WHERE l.bucket IN (SELECT value FROM json_each(?1)) AND l.endpoint_id = ?2
+       AND j.value ->> 0 = ?3 ORDER BY l.id, j.key`,
   )
-    .bind(bucketOf(pair.messageId), pair.endpointId, pair.messageId)
+    .bind(
+      JSON.stringify(logBucketsOf(pair.messageId)),
+      pair.endpointId,
+      storedMessageId(pair.messageId),
+    )
     .all<{ entry: string }>();
   return results.map((r) => {
     const [, attempt, status, , , statusCode, error, excerpt] = unpackEntry(
@@ -203,4 +213,12 @@ export async function operatorNotices(operatorAppId: string) {
     `/v1/apps/${operatorAppId}/messages`,
   );
   return res.body.data;
+}
+
+/** The app of an endpoint (a wake names it); an id no endpoint has for a deleted one. */
+export async function appOfEndpoint(endpointId: string): Promise<string> {
+  const row = await env.DB.prepare("SELECT app_id FROM endpoints WHERE id = ?")
+    .bind(endpointId)
+    .first<{ app_id: string }>();
+  return row?.app_id ?? "app_deleted";
 }

@@ -27,9 +27,9 @@ async function bulk(appId: string, endpointId: string, n: number) {
   const id = `?2 || printf('%016d', i)`;
   await env.DB.batch([
     env.DB.prepare(
-      `${seq} INSERT INTO messages (app_id, id, event_type, payload, endpoints, idempotency_key, created_at)
-       SELECT ?1, ${id}, 'order.created', '{"n":1}', json_array(?4), 'k' || i, ?5 FROM s`,
-    ).bind(appId, floor, n, endpointId, at),
+      `${seq} INSERT INTO messages (app_id, id, event_type, payload, endpoints, idempotency_key)
+       SELECT ?1, ${id}, 'order.created', '{"n":1}', json_array(substr(?4, 4)), 'k' || i FROM s`,
+    ).bind(appId, floor, n, endpointId),
     env.DB.prepare(
       `${seq} INSERT INTO idempotency_keys (app_id, key, message_id) SELECT ?1, 'k' || i, ${id} FROM s`,
     ).bind(appId, floor, n),

@@ -431,10 +431,10 @@ describe("sweeper", () => {
     await env.DB.batch([
       env.DB.prepare(
         `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-         INSERT INTO messages (app_id, id, event_type, payload, event_id, idempotency_key, endpoints, created_at)
+         INSERT INTO messages (app_id, id, event_type, payload, event_id, idempotency_key, endpoints)
          SELECT ?1, ?2 || printf('%016d', i), 'order.created', '{"n":1}', NULL, 'key-' || i,
-           json_array(?3), ?4 FROM n`,
-      ).bind(appId, idFloor("msg", old), ep.id, old),
+           json_array(substr(?3, 4)) FROM n`,
+      ).bind(appId, idFloor("msg", old), ep.id),
       env.DB.prepare(
         `INSERT INTO idempotency_keys (app_id, key, message_id)
          SELECT app_id, idempotency_key, id FROM ${mine}`,
@@ -443,14 +443,14 @@ describe("sweeper", () => {
       env.DB.prepare(
         `INSERT INTO attempt_log (app_id, bucket, id, endpoint_id, entries)
          SELECT app_id, substr(id, 1, 12), 'att_' || substr(id, 5), ?2,
-           json_array(json_array(id, 1, 'succeeded', created_at, 5, 200, NULL, NULL)) FROM ${mine}`,
-      ).bind(appId, ep.id),
+           json_array(json_array(substr(id, 5), 1, 'succeeded', ?3, 5, 200, NULL, NULL)) FROM ${mine}`,
+      ).bind(appId, ep.id, old),
       // Every other one also dead-lettered (as after a replay that succeeded later).
       env.DB.prepare(
         `INSERT INTO dead_letters (app_id, message_id, endpoint_id, reason, attempts, dead_at)
-         SELECT app_id, id, ?2, 'exhausted', 7, created_at FROM ${mine}
+         SELECT app_id, id, ?2, 'exhausted', 7, ?3 FROM ${mine}
            AND CAST(substr(id, -4) AS INTEGER) % 2 = 0`,
-      ).bind(appId, ep.id),
+      ).bind(appId, ep.id, old),
       // The sweeper checked them all long ago.
       env.DB.prepare(`UPDATE apps SET swept_to = (SELECT max(id) FROM ${mine}) WHERE id = ?1`).bind(
         appId,
