@@ -21,9 +21,11 @@ export default defineConfig(async () => {
             DNS_CHECK: "false",
             RETRY_SCHEDULE: "5,300,1800,7200,18000,36000,36000",
           },
-          // A second delivery queue (no consumer here): topology tests hand it to the code as
-          // `DELIVERIES_1`, a deployment's second queue, without changing every other test's shape.
+          // A second delivery queue (no consumer here) and a second database: topology tests hand
+          // them to the code as `DELIVERIES_1` and `DB_1`, a deployment's second queue and shard,
+          // without changing every other test's shape.
           queueProducers: { TEST_DELIVERIES_B: { queueName: "hooklane-test-deliveries-b" } },
+          d1Databases: { TEST_DB_B: "hooklane-test-shard-b" },
         },
       }),
     ],

@@ -5,6 +5,7 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       TEST_DELIVERIES_B: Queue;
+      TEST_DB_B: D1Database;
     }
   }
 }

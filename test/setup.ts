@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeEach, expect, vi } from "vitest";
 import { ADMIN, rememberedSecrets } from "./helpers";
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+await applyD1Migrations(env.TEST_DB_B, env.TEST_MIGRATIONS);
 
 // Miniflare runs the real queue consumers for messages tests enqueue, and they make outbound
 // requests. By default every receiver answers 200; a test that needs another receiver installs

@@ -4,7 +4,8 @@ import { LIMITS, settings } from "../config";
 import { getSweeperState } from "../db/sweep";
 import { retryWindowMs } from "../delivery/retry";
 import { readOps, resetOps } from "../lib/ops";
-import { serviceHealth } from "../sweeper/health";
+import { shardDbs } from "../lib/topology";
+import { combinedHealth, serviceHealth } from "../sweeper/health";
 import { authenticate, requireAdmin, requireAppAccess } from "./auth";
 import { jsonBody } from "./body";
 import type { AppEnv } from "./context";
@@ -35,11 +36,17 @@ export function createApi() {
   // their retry window or sweeps making no progress.
   api.get("/healthz", async (c) => {
     const cfg = settings(c.env);
-    const health = serviceHealth(
-      await getSweeperState(c.env.DB),
-      Date.now(),
-      retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs),
-      cfg.sweepGraceS * 1000,
+    const now = Date.now();
+    const states = await Promise.all(shardDbs(c.env).map((db) => getSweeperState(db)));
+    const health = combinedHealth(
+      states.map((state) =>
+        serviceHealth(
+          state,
+          now,
+          retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs),
+          cfg.sweepGraceS * 1000,
+        ),
+      ),
     );
     return c.json({ ok: health.status === "ok", ...health }, health.status === "ok" ? 200 : 503);
   });

@@ -24,7 +24,7 @@ function entry(
 
 /** The audit statement for a change made by this request's caller. */
 export function audit(c: Ctx, ...args: AuditArgs) {
-  return auditStatement(c.env.DB, entry(c, ...args));
+  return auditStatement(c.var.db, entry(c, ...args));
 }
 
 /**
@@ -32,5 +32,5 @@ export function audit(c: Ctx, ...args: AuditArgs) {
  * nothing: the entry is written only when that statement changed a row.
  */
 export function auditIfChanged(c: Ctx, ...args: AuditArgs) {
-  return auditIfChangedStatement(c.env.DB, entry(c, ...args));
+  return auditIfChangedStatement(c.var.db, entry(c, ...args));
 }

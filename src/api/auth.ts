@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import { findApiKeyByHash } from "../db/api-keys";
-import { getApp } from "../db/apps";
 import { hasAuditTrail } from "../db/audit";
+import { findKeyEntry } from "../db/directory";
+import { forgetPlacement, placementsOf, shardDb } from "../lib/topology";
 import { TtlCache } from "../lib/ttl-cache";
 import { matchesToken, sha256Hex, timingSafeEqualText } from "../security/tokens";
 import type { Actor, AppEnv } from "./context";
@@ -9,13 +9,11 @@ import { forbidden, notFound, unauthorized } from "./problem";
 
 /** Key hash -> key; a deleted key may keep working in another isolate for up to this TTL. */
 const keyCache = new TtlCache<{ appId: string; keyId: string; hash: string }>(30_000, 10_000);
-/** App ids known to exist (admin calls check existence once per TTL per isolate). */
-const appCache = new TtlCache<true>(30_000, 10_000);
 
 /** Forget cached lookups after a key or app is deleted in this isolate. */
 export function evictAuthCaches(keyHash?: string, appId?: string): void {
   if (keyHash) keyCache.delete(keyHash);
-  if (appId) appCache.delete(appId);
+  if (appId) forgetPlacement(appId);
 }
 
 /** Resolves `Authorization: Bearer` to an actor; 401 when missing or unknown. */
@@ -29,9 +27,9 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const hash = await sha256Hex(token);
     let key = keyCache.get(hash);
     if (!key) {
-      const row = await findApiKeyByHash(c.env.DB, hash);
+      const row = await findKeyEntry(c.env.DB, hash);
       if (row) {
-        key = { appId: row.app_id, keyId: row.id, hash: row.token_hash };
+        key = { appId: row.app_id, keyId: row.key_id, hash: row.token_hash };
         keyCache.set(hash, key);
       }
     }
@@ -68,18 +66,22 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 /**
  * Scopes `/v1/apps/{appId}/...` to the caller: an app key reaches only its own app and any
  * other id answers 404 (never 403, so ids do not leak); the admin reaches apps that exist.
+ * Then finds the app's shard in the directory: the route's queries go there (`c.var.db`).
  */
 export const requireAppAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
   const appId = c.req.param("appId");
   if (!appId) throw notFound("App");
   const actor = c.get("actor");
-  if (actor.kind === "app") {
-    if (actor.appId !== appId) throw notFound("App");
-  } else if (!appCache.get(appId)) {
-    if (await getApp(c.env.DB, appId)) appCache.set(appId, true);
-    else if (!(await isDeletedAppTrail(c.env.DB, c.req.method, c.req.path, appId))) {
-      throw notFound("App");
-    }
-  }
+  if (actor.kind === "app" && actor.appId !== appId) throw notFound("App");
+  const placement = (await placementsOf(c.env, [appId])).get(appId);
+  if (!placement) throw notFound("App");
+  const db = shardDb(c.env, placement.shard);
+  if (
+    placement.deleted &&
+    !(actor.kind === "admin" && (await isDeletedAppTrail(db, c.req.method, c.req.path, appId)))
+  )
+    throw notFound("App");
+  c.set("db", db);
+  c.set("placement", placement);
   await next();
 };

@@ -1,11 +1,18 @@
 import type { Context } from "hono";
+import type { Placement } from "../lib/topology";
 
 /** Who is calling: the operator (admin token) or one app's API key. */
 export type Actor = { kind: "admin" } | { kind: "app"; appId: string; keyId: string };
 
 export interface AppEnv {
   Bindings: Env;
-  Variables: { actor: Actor; requestId: string };
+  Variables: {
+    actor: Actor;
+    requestId: string;
+    /** The shard holding the app of a `/v1/apps/{appId}/...` route (set by requireAppAccess). */
+    db: D1Database;
+    placement: Placement;
+  };
 }
 
 export type Ctx = Context<AppEnv>;

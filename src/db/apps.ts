@@ -9,13 +9,14 @@ export interface AppRow {
   updated_at: number;
 }
 
-/** Row to API shape. */
-export function toApp(row: AppRow) {
+/** Row to API shape, with the shard that holds it. */
+export function toApp(row: AppRow, shard: number) {
   return {
     id: row.id,
     name: row.name,
     ...(row.uid ? { uid: row.uid } : {}),
     ...(row.ingest_rate_limit !== null ? { ingestRateLimit: row.ingest_rate_limit } : {}),
+    shard,
     createdAt: iso(row.created_at),
   };
 }

@@ -70,15 +70,18 @@ export async function overdueOpenRows(
 }
 
 /** Endpoints with a waiting row due before `before`: their gate's wake did not come. */
-export async function endpointsWaitingTooLong(db: D1Database, before: number): Promise<string[]> {
+export async function endpointsWaitingTooLong(
+  db: D1Database,
+  before: number,
+): Promise<{ id: string; app_id: string }[]> {
   const { results } = await db
     .prepare(
-      `SELECT e.id FROM endpoints e WHERE EXISTS (SELECT 1 FROM open_deliveries o
+      `SELECT e.id, e.app_id FROM endpoints e WHERE EXISTS (SELECT 1 FROM open_deliveries o
          WHERE o.endpoint_id = e.id AND o.due_at < ?1 AND o.state = 'waiting')`,
     )
     .bind(before)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
+    .all<{ id: string; app_id: string }>();
+  return results;
 }
 
 /** Hands lost rows back: `waiting`, due now, one more loss counted. */

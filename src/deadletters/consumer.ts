@@ -5,6 +5,7 @@ import { openRowsStatement } from "../db/open-deliveries";
 import { type Recordable, recordStatements } from "../delivery/record";
 import { deliveryId, newId } from "../lib/ids";
 import { log } from "../lib/log";
+import { byShard, shardDb } from "../lib/topology";
 import { type DeliveryTask, QueueTask, type RecordTask } from "../schemas/queue";
 
 /** What reaches the dead-letter queue: our own notices, or (the backstop) a task the
@@ -36,55 +37,17 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     else if (DeadNotice.safeParse(message.body).success) notices++;
     else log("unknown dead-letter message acked", { messageId: message.id });
   }
-  if (crashed.length > 0) {
-    const db = env.DB;
-    const [logged, open] = await db.batch([
-      entriesForRefsStatement(db, crashed),
-      openRowsStatement(db, crashed),
-    ]);
-    const seen = new Set(loggedEntries(logged).map((l) => deliveryId(l.entry[0], l.endpointId)));
-    for (const o of (open?.results ?? []) as { message_id: string; endpoint_id: string }[])
-      seen.add(deliveryId(o.message_id, o.endpoint_id));
-    // A batch may hold the same task twice (delivery is at least once): record it once.
-    const dead = crashed.filter((t) => {
-      const id = deliveryId(t.messageId, t.endpointId);
-      if (seen.has(id)) return false;
-      seen.add(id);
-      return true;
-    });
-    if (dead.length > 0) {
-      const statements = [
-        insertDeadLettersStatement(
-          db,
-          dead.map((t) => ({
-            app_id: t.appId,
-            message_id: t.messageId,
-            endpoint_id: t.endpointId,
-            reason: "consumer_crash",
-            attempts: 0,
-            dead_at: now,
-          })),
-        ),
-      ];
-      const entries = insertLogStatement(
-        db,
-        dead.map((t) => ({
-          appId: t.appId,
-          endpointId: t.endpointId,
-          entries: [[t.messageId, 0, "dead", now, 0, null, "consumer_crash", null]],
-        })),
-        () => newId("att", now),
-      );
-      if (entries) statements.push(entries);
-      await db.batch(statements);
-      log("dead-lettered after consumer crashes", { deliveries: dead.length });
-    }
-  }
+  // Each shard's crashed first tries are recorded there.
+  const byShardTasks = await byShard(env, crashed, (t) => t.appId);
+  await Promise.all(
+    [...byShardTasks].map(([shard, tasks]) => deadLetterCrashed(shardDb(env, shard), tasks, now)),
+  );
   // Outcomes that could not be recorded five times over: one last try, then they are dropped
   // (the deliveries they describe are found again by the sweeper, at worst sent once more).
   for (const r of records) {
     try {
-      await env.DB.batch(recordStatements(env.DB, r.results as unknown as Recordable[], r.at));
+      const db = shardDb(env, r.shard);
+      await db.batch(recordStatements(db, r.results as unknown as Recordable[], r.at));
     } catch (err) {
       log("deferred outcomes dropped", { results: r.results.length, error: String(err) });
     }
@@ -92,4 +55,53 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
   if (notices > 0) log("dead letters recorded", { deliveries: notices });
   // Throwing above leaves every message unacked for the queue to retry; reaching here, all are handled.
   batch.ackAll();
+}
+
+/** Records first tries the queue gave up on as dead (`consumer_crash`), unless they went out. */
+async function deadLetterCrashed(
+  db: D1Database,
+  crashed: DeliveryTask[],
+  now: number,
+): Promise<void> {
+  const [logged, open] = await db.batch([
+    entriesForRefsStatement(db, crashed),
+    openRowsStatement(db, crashed),
+  ]);
+  const seen = new Set(loggedEntries(logged).map((l) => deliveryId(l.entry[0], l.endpointId)));
+  for (const o of (open?.results ?? []) as { message_id: string; endpoint_id: string }[])
+    seen.add(deliveryId(o.message_id, o.endpoint_id));
+  // A batch may hold the same task twice (delivery is at least once): record it once.
+  const dead = crashed.filter((t) => {
+    const id = deliveryId(t.messageId, t.endpointId);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  if (dead.length > 0) {
+    const statements = [
+      insertDeadLettersStatement(
+        db,
+        dead.map((t) => ({
+          app_id: t.appId,
+          message_id: t.messageId,
+          endpoint_id: t.endpointId,
+          reason: "consumer_crash",
+          attempts: 0,
+          dead_at: now,
+        })),
+      ),
+    ];
+    const entries = insertLogStatement(
+      db,
+      dead.map((t) => ({
+        appId: t.appId,
+        endpointId: t.endpointId,
+        entries: [[t.messageId, 0, "dead", now, 0, null, "consumer_crash", null]],
+      })),
+      () => newId("att", now),
+    );
+    if (entries) statements.push(entries);
+    await db.batch(statements);
+    log("dead-lettered after consumer crashes", { deliveries: dead.length });
+  }
 }

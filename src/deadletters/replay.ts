@@ -15,11 +15,11 @@ export interface AppPair extends Pair {
  */
 export async function restartDeliveries(
   env: Env,
+  db: D1Database,
   pairs: AppPair[],
   now = Date.now(),
 ): Promise<number> {
   if (pairs.length === 0) return 0;
-  const db = env.DB;
   // The log keeps numbering across series: the next attempt continues after the last one made.
   const logged = loggedEntries(
     await entriesForRefsStatement(
@@ -65,6 +65,7 @@ export async function restartDeliveries(
       .bind(rows),
   ]);
   const restarted = (revived?.meta.changes ?? 0) + (retried?.meta.changes ?? 0);
-  if (restarted > 0) await enqueueTasks(env, wakeTasks(pairs.map((p) => p.endpointId)));
+  if (restarted > 0)
+    await enqueueTasks(env, wakeTasks(pairs.map((p) => [p.endpointId, p.appId] as const)));
   return restarted;
 }

@@ -4,7 +4,7 @@ import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import { operatorEventStatement } from "../db/operator-events";
 import { deliveryId } from "../lib/ids";
 import { log } from "../lib/log";
-import { deliveryQueues, queueIndexOf } from "../lib/topology";
+import { deliveryQueues, placementsOf, queueIndexOf, shardDb } from "../lib/topology";
 import { QueueTask, type RecordTask } from "../schemas/queue";
 import { report } from "./gating";
 import { admitLanes, type BatchRun, laneOf, noteParked, planLanes, sendPlans } from "./lanes";
@@ -102,24 +102,87 @@ function isOutage(err: unknown): boolean {
   );
 }
 
+/** A woken endpoint: its app, and the wake messages that asked (one send answers them all). */
+interface Wake {
+  appId: string;
+  messages: Message<unknown>[];
+}
+
 /** The messages of a batch, sorted by what they ask for. */
 interface Tasks {
   firstTries: Map<string, Item>;
-  wakes: Map<string, Message<unknown>[]>;
+  wakes: Map<string, Wake>;
   records: { message: Message<unknown>; task: RecordTask }[];
 }
 
 /**
- * One batch, step by step: sort its tasks, write deferred outcomes, read its context, prepare
- * its first tries, admit each endpoint's lane, plan, send, record, report, follow up.
+ * One batch: its tasks sorted, split by the shard of their apps, and each shard's part
+ * delivered side by side. Work of an app being moved to another shard is handed back for later.
  */
 async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promise<void> {
   const tasks = sortTasks(batch);
-  await writeRecords(env, tasks.records);
+  const { shards, held } = await splitByShard(env, tasks);
+  if (held.length > 0) {
+    try {
+      await sendBack(env, held);
+      for (const m of held) m.ack();
+    } catch (err) {
+      log("queue unavailable; deliveries of a moving app retried by the queue", {
+        error: String(err),
+      });
+      for (const m of held) m.retry({ delaySeconds: OUTAGE_RETRY_S });
+    }
+  }
+  await Promise.all([...shards].map(([shard, part]) => deliverShard(env, shard, part)));
+}
+
+/** Each shard's part of a batch; the messages of apps being moved, held back. */
+async function splitByShard(
+  env: Env,
+  tasks: Tasks,
+): Promise<{ shards: Map<number, Tasks>; held: Message<unknown>[] }> {
+  const placed = await placementsOf(env, [
+    ...[...tasks.firstTries.values()].map((i) => i.appId),
+    ...[...tasks.wakes.values()].map((w) => w.appId),
+  ]);
+  const shards = new Map<number, Tasks>();
+  const held: Message<unknown>[] = [];
+  const part = (shard: number): Tasks => {
+    let t = shards.get(shard);
+    if (!t) {
+      t = { firstTries: new Map(), wakes: new Map(), records: [] };
+      shards.set(shard, t);
+    }
+    return t;
+  };
+  for (const [id, item] of tasks.firstTries) {
+    const p = placed.get(item.appId);
+    if (p?.moving) {
+      if (item.message) held.push(item.message);
+    } else part(p?.shard ?? 0).firstTries.set(id, item);
+  }
+  for (const [endpointId, wake] of tasks.wakes) {
+    const p = placed.get(wake.appId);
+    if (p?.moving) held.push(...wake.messages);
+    else part(p?.shard ?? 0).wakes.set(endpointId, wake);
+  }
+  for (const r of tasks.records) part(r.task.shard).records.push(r);
+  return { shards, held };
+}
+
+/**
+ * One shard's part of a batch, step by step: write deferred outcomes, read its context,
+ * prepare its first tries, admit each endpoint's lane, plan, send, record, report, follow up.
+ */
+async function deliverShard(env: Env, shard: number, tasks: Tasks): Promise<void> {
+  const db = shardDb(env, shard);
+  await writeRecords(db, tasks.records);
   if (tasks.firstTries.size === 0 && tasks.wakes.size === 0) return;
   const cfg = settings(env);
   const run: BatchRun = {
     env,
+    db,
+    shard,
     cfg,
     now: Date.now(),
     leaseMs: cfg.requestTimeoutMs + LEASE_MARGIN_MS,
@@ -138,7 +201,7 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
   };
   const items = [...tasks.firstTries.values()];
   const ctx = await loadContext(
-    env.DB,
+    db,
     [...items.map((i) => i.endpointId), ...tasks.wakes.keys()],
     items,
     items.filter((i) => i.payload === null),
@@ -151,7 +214,7 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
   lap("admit");
   const releasedRows = [...run.lanes.values()].flatMap((l) => l.released);
   const releasedMessages = await readMessages(
-    env.DB,
+    db,
     releasedRows.map((r) => ({ appId: r.app_id, messageId: r.message_id })),
   );
   const plans = await planLanes(run, ctx.secrets, releasedMessages);
@@ -170,7 +233,8 @@ async function deliverBatch(batch: readonly Message<unknown>[], env: Env): Promi
   lap("report");
   await followUp(env, run.results, tasks.wakes);
   log("delivery batch", {
-    messages: batch.length,
+    ...(shard > 0 ? { shard } : {}),
+    messages: tasks.firstTries.size + tasks.records.length + wakeMessages(tasks.wakes),
     firstTries: tasks.firstTries.size,
     woken: tasks.wakes.size,
     released: releasedRows.length,
@@ -199,7 +263,9 @@ function sortTasks(batch: readonly Message<unknown>[]): Tasks {
       continue;
     }
     if (task.kind === "wake") {
-      tasks.wakes.set(task.endpointId, [...(tasks.wakes.get(task.endpointId) ?? []), message]);
+      const wake = tasks.wakes.get(task.endpointId);
+      if (wake) wake.messages.push(message);
+      else tasks.wakes.set(task.endpointId, { appId: task.appId, messages: [message] });
       continue;
     }
     const id = deliveryId(task.messageId, task.endpointId);
@@ -230,12 +296,12 @@ async function prepareFirstTries(
   run: BatchRun,
   ctx: BatchContext,
   items: Item[],
-  wakes: Map<string, Message<unknown>[]>,
+  wakes: Map<string, Wake>,
 ): Promise<void> {
   const handled = new Set(ctx.logged.map((l) => deliveryId(l.entry[0], l.endpointId)));
   for (const o of ctx.open) handled.add(deliveryId(o.message_id, o.endpoint_id));
-  for (const endpointId of wakes.keys())
-    laneOf(run, ctx.endpoints.get(endpointId), endpointId).woken = true;
+  for (const [endpointId, wake] of wakes)
+    laneOf(run, ctx.endpoints.get(endpointId), endpointId, wake.appId).woken = true;
   await Promise.all(
     items.map(async (item) => {
       if (handled.has(deliveryId(item.messageId, item.endpointId))) {
@@ -247,7 +313,7 @@ async function prepareFirstTries(
       if (endpoint?.ordering === "fifo" && !endpoint.disabled) {
         // Sent before the endpoint became FIFO: it joins the ordered backlog instead.
         run.results.push(waitFor(item, run.now, run.now, run.windowMs));
-        laneOf(run, endpoint, item.endpointId);
+        laneOf(run, endpoint, item.endpointId, item.appId);
         return;
       }
       const prepared = await prepare(
@@ -259,7 +325,7 @@ async function prepareFirstTries(
         run.now,
       );
       if ("result" in prepared) run.results.push(prepared.result);
-      else laneOf(run, endpoint, item.endpointId).fresh.push(prepared.ready);
+      else laneOf(run, endpoint, item.endpointId, item.appId).fresh.push(prepared.ready);
     }),
   );
 }
@@ -278,16 +344,16 @@ async function recordOutcomes(
   sent: Result[],
   reported: Promise<Map<string, string>> | null,
 ): Promise<boolean> {
-  const { env, results } = run;
+  const { env, db, results } = run;
   const writeNow = Date.now();
   const gone = new Map<string, string>();
   for (const r of results) if (r.disableEndpoint) gone.set(r.item.endpointId, r.disableEndpoint);
   const statements = [
-    ...recordStatements(env.DB, results, writeNow, run.now - run.cfg.sweepGraceS * 1000),
-    ...disableStatements(env.DB, gone, ctx.endpoints, writeNow),
+    ...recordStatements(db, results, writeNow, run.now - run.cfg.sweepGraceS * 1000),
+    ...disableStatements(db, gone, ctx.endpoints, writeNow),
   ];
   try {
-    await writeWithRetry(env.DB, statements);
+    await writeWithRetry(db, statements);
     if (gone.size > 0) log("endpoints disabled", { endpoints: [...gone.keys()] });
     return true;
   } catch (err) {
@@ -297,7 +363,10 @@ async function recordOutcomes(
     });
     try {
       await env.DELIVERIES.sendBatch(
-        recordTasks(results, writeNow).map((body) => ({ body, contentType: "json" as const })),
+        recordTasks(results, writeNow, run.shard).map((body) => ({
+          body,
+          contentType: "json" as const,
+        })),
       );
       for (const item of tasks.firstTries.values()) item.message?.ack();
     } catch (sendErr) {
@@ -308,7 +377,7 @@ async function recordOutcomes(
       for (const item of tasks.firstTries.values())
         item.message?.retry({ delaySeconds: Math.ceil(run.leaseMs / 1000) });
     }
-    for (const list of tasks.wakes.values()) for (const m of list) m.ack();
+    for (const wake of tasks.wakes.values()) for (const m of wake.messages) m.ack();
     await (reported ?? report(env, sent, run.notes)).catch(() => undefined);
     return false;
   }
@@ -334,8 +403,8 @@ async function reportAndDisable(
   if (autoDisabled.size === 0) return;
   try {
     await writeWithRetry(
-      env.DB,
-      disableStatements(env.DB, autoDisabled, ctx.endpoints, Date.now()),
+      run.db,
+      disableStatements(run.db, autoDisabled, ctx.endpoints, Date.now()),
     );
     log("endpoints disabled", { endpoints: [...autoDisabled.keys()] });
   } catch (err) {
@@ -351,15 +420,15 @@ async function reportAndDisable(
  * task is acked once written, or retried later.
  */
 async function writeRecords(
-  env: Env,
+  db: D1Database,
   records: { message: Message<unknown>; task: RecordTask }[],
 ): Promise<void> {
   await Promise.all(
     records.map(async ({ message, task }) => {
       try {
         await writeWithRetry(
-          env.DB,
-          recordStatements(env.DB, task.results as unknown as Recordable[], task.at),
+          db,
+          recordStatements(db, task.results as unknown as Recordable[], task.at),
         );
         message.ack();
       } catch (err) {
@@ -387,11 +456,7 @@ function disableStatements(
 }
 
 /** After D1 committed: notify the dead-letter queue, then ack or hand back each message. */
-async function followUp(
-  env: Env,
-  results: Result[],
-  wakes: Map<string, Message<unknown>[]>,
-): Promise<void> {
+async function followUp(env: Env, results: Result[], wakes: Map<string, Wake>): Promise<void> {
   const dead = results.filter((r) => r.dead);
   if (dead.length > 0) {
     try {
@@ -416,5 +481,11 @@ async function followUp(
     if (r.crashed && !r.park) message.retry({ delaySeconds: CRASH_RETRY_S });
     else message.ack();
   }
-  for (const list of wakes.values()) for (const m of list) m.ack();
+  for (const wake of wakes.values()) for (const m of wake.messages) m.ack();
+}
+
+function wakeMessages(wakes: Map<string, Wake>): number {
+  let n = 0;
+  for (const w of wakes.values()) n += w.messages.length;
+  return n;
 }

@@ -40,7 +40,11 @@ export async function enqueueTasks(env: Env, tasks: QueueTask[]): Promise<number
   return failed;
 }
 
-/** Asks the consumer to hand out an endpoint's due open deliveries. */
-export function wakeTasks(endpointIds: Iterable<string>): QueueTask[] {
-  return [...new Set(endpointIds)].map((endpointId) => ({ kind: "wake", endpointId }));
+/** Asks the consumer to hand out endpoints' due open deliveries: endpoint id -> its app id. */
+export function wakeTasks(endpoints: Iterable<readonly [string, string]>): QueueTask[] {
+  return [...new Map(endpoints)].map(([endpointId, appId]) => ({
+    kind: "wake",
+    endpointId,
+    appId,
+  }));
 }

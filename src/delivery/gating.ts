@@ -169,7 +169,11 @@ export async function report(
 ): Promise<Map<string, string>> {
   const counted4xx = parseCounted4xx(env.BREAKER_COUNT_4XX);
   const byEndpoint = new Map<string, GateOutcome[]>();
-  for (const id of notes.keys()) byEndpoint.set(id, []);
+  const appOf = new Map<string, string>();
+  for (const [id, note] of notes) {
+    byEndpoint.set(id, []);
+    appOf.set(id, note.appId);
+  }
   for (const r of sent) {
     if (!r.gate) continue;
     const { outcome, leaseId } = r.gate;
@@ -191,6 +195,7 @@ export async function report(
       ...(pauseS > 0 ? { retryAfterMs: pauseS * 1000 } : {}),
     });
     byEndpoint.set(r.item.endpointId, list);
+    appOf.set(r.item.endpointId, r.item.appId);
   }
   const disabled = new Map<string, string>();
   await Promise.all(
@@ -200,7 +205,7 @@ export async function report(
         const res = await stub.report(
           outcomes,
           Date.now(),
-          notes.get(endpointId) ?? { endpointId },
+          notes.get(endpointId) ?? { endpointId, appId: appOf.get(endpointId) ?? "" },
         );
         if (res.disable) disabled.set(endpointId, res.disable);
       } catch (err) {

@@ -39,6 +39,8 @@ const LEFTOVER_WAIT_MS = 1_000;
 /** One endpoint's part of a batch: its first tries, whether it was woken, what the gate said. */
 export interface Lane {
   endpoint: EndpointRow | undefined;
+  /** The endpoint's app (known even when the endpoint is gone). */
+  appId: string;
   fresh: Ready[];
   woken: boolean;
   grant: AdmitResult | null;
@@ -52,6 +54,9 @@ export interface Lane {
 /** Everything one batch shares while it runs. */
 export interface BatchRun {
   env: Env;
+  /** The shard whose deliveries this run handles, and its index. */
+  db: D1Database;
+  shard: number;
   cfg: Settings;
   /** When the batch started: every time it decides is counted from here. */
   now: number;
@@ -66,11 +71,17 @@ export interface BatchRun {
 }
 
 /** The lane of an endpoint, made on first use. */
-export function laneOf(run: BatchRun, endpoint: EndpointRow | undefined, endpointId: string): Lane {
+export function laneOf(
+  run: BatchRun,
+  endpoint: EndpointRow | undefined,
+  endpointId: string,
+  appId: string,
+): Lane {
   let lane = run.lanes.get(endpointId);
   if (!lane) {
     lane = {
       endpoint,
+      appId,
       fresh: [],
       woken: false,
       grant: null,
@@ -97,7 +108,7 @@ export async function admitLanes(run: BatchRun): Promise<void> {
         // Gone or disabled: what it still has open is settled without the gate.
         if (lane.woken) {
           const out = await releaseDue(
-            run.env.DB,
+            run.db,
             endpointId,
             run.now,
             WAKE_BATCH,
@@ -115,7 +126,7 @@ export async function admitLanes(run: BatchRun): Promise<void> {
       if (lane.woken && room > 0) {
         const release = fifo ? releaseFifo : releaseDue;
         const out = await release(
-          run.env.DB,
+          run.db,
           endpointId,
           run.now,
           Math.min(extra, room),
@@ -142,7 +153,11 @@ export async function planLanes(
   const plans: { endpointId: string; plan: Plan }[] = [];
   await Promise.all(
     [...run.lanes.entries()].map(async ([endpointId, lane]) => {
-      const note: BacklogNote = { endpointId, ...(lane.woken ? { woke: true } : {}) };
+      const note: BacklogNote = {
+        endpointId,
+        appId: lane.appId,
+        ...(lane.woken ? { woke: true } : {}),
+      };
       run.notes.set(endpointId, note);
       const released: Ready[] = [];
       await Promise.all(
@@ -266,7 +281,10 @@ export async function sendPlans(
 export function noteParked(run: BatchRun): void {
   for (const r of run.results) {
     if (!r.park) continue;
-    const note = run.notes.get(r.item.endpointId) ?? { endpointId: r.item.endpointId };
+    const note = run.notes.get(r.item.endpointId) ?? {
+      endpointId: r.item.endpointId,
+      appId: r.item.appId,
+    };
     note.parkedUntil = Math.min(note.parkedUntil ?? r.park.dueAt, r.park.dueAt);
     run.notes.set(r.item.endpointId, note);
   }

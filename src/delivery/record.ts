@@ -118,8 +118,8 @@ const RECORD_CHUNK_CHARS = 96_000;
  * requests went out, they travel through the queue and are written later, so nothing is sent
  * again. Split so each task fits in a queue message.
  */
-export function recordTasks(results: Recordable[], at: number) {
-  const tasks: { kind: "record"; at: number; results: Recordable[] }[] = [];
+export function recordTasks(results: Recordable[], at: number, shard: number) {
+  const tasks: { kind: "record"; at: number; shard: number; results: Recordable[] }[] = [];
   let chunk: Recordable[] = [];
   let size = 0;
   for (const r of results) {
@@ -138,13 +138,13 @@ export function recordTasks(results: Recordable[], at: number) {
     };
     const length = JSON.stringify(compact).length;
     if (chunk.length > 0 && size + length > RECORD_CHUNK_CHARS) {
-      tasks.push({ kind: "record", at, results: chunk });
+      tasks.push({ kind: "record", at, shard, results: chunk });
       chunk = [];
       size = 0;
     }
     chunk.push(compact);
     size += length;
   }
-  if (chunk.length > 0) tasks.push({ kind: "record", at, results: chunk });
+  if (chunk.length > 0) tasks.push({ kind: "record", at, shard, results: chunk });
   return tasks;
 }

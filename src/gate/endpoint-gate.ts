@@ -60,6 +60,8 @@ interface GateState {
   alarmAt: number | null;
   /** The endpoint this gate guards (learned from reports), for the wakes it sends. */
   endpointId: string | null;
+  /** The endpoint's app (learned with it): a wake names it so the consumer finds its shard. */
+  appId: string | null;
   /** Deliveries of this endpoint may be parked in D1, waiting for a wake. */
   waiters: boolean;
   /** Counts parkings, so a wake that drained an older backlog does not clear a newer one. */
@@ -318,6 +320,7 @@ export class EndpointGate extends DurableObject<Env> {
     fresh.alarmAt = old?.alarmAt ?? null;
     // Parked deliveries are still parked: keep waking them.
     fresh.endpointId = old?.endpointId ?? null;
+    fresh.appId = old?.appId ?? null;
     fresh.waiters = old?.waiters ?? false;
     fresh.parkSeq = old?.parkSeq ?? 0;
     fresh.wakeAt = old?.waiters ? now : null;
@@ -331,6 +334,7 @@ export class EndpointGate extends DurableObject<Env> {
    */
   private noteBacklog(s: GateState, note: BacklogNote): void {
     s.endpointId = note.endpointId;
+    s.appId = note.appId;
     if (note.woke) s.wakeSentAt = null;
     if (note.parkedUntil !== undefined) {
       s.waiters = true;
@@ -369,14 +373,14 @@ export class EndpointGate extends DurableObject<Env> {
     const now = Date.now();
     const due = this.ctx.storage.kv.get<GateState>(STATE_KEY);
     const at = due ? this.wakeTime(due, now) : null;
-    if (due?.endpointId && at !== null && at <= now) {
-      const endpointId = due.endpointId;
+    if (due?.endpointId && due.appId && at !== null && at <= now) {
+      const { endpointId, appId } = due;
       due.wakeSentAt = now;
       due.alarmAt = null;
       this.save(due, now);
       try {
         await queueFor(this.env, endpointId).send(
-          { kind: "wake", endpointId },
+          { kind: "wake", endpointId, appId },
           { contentType: "json" },
         );
       } catch (err) {
@@ -487,6 +491,7 @@ function initialState(now: number, cfg: BreakerConfig): GateState {
     purgeAt: null,
     alarmAt: null,
     endpointId: null,
+    appId: null,
     waiters: false,
     parkSeq: 0,
     wakeAt: null,

@@ -46,6 +46,8 @@ export interface AdmitResult {
  */
 export interface BacklogNote {
   endpointId: string;
+  /** The endpoint's app: its wakes name it, so a consumer knows the shard to read. */
+  appId: string;
   /** Deliveries were parked; the earliest may go at this time (ms epoch). */
   parkedUntil?: number;
   /** A wake handed out everything that was due; the `parkSeq` its admit returned. */

@@ -41,10 +41,10 @@ export interface Accepted {
  */
 export async function acceptMessage(
   env: Env,
+  db: D1Database,
   input: Incoming,
   now = Date.now(),
 ): Promise<Accepted> {
-  const db = env.DB;
   const key = input.idempotencyKey ?? null;
   // No look-up of the key first: the ingest transaction writes the key's row before anything
   // else, so a repeated key fails it whole and is answered with the first message below. The
@@ -113,7 +113,7 @@ function tasksFor(msg: MessageRow, matched: { id: string; fifo: boolean }[]): Qu
   const inline = msg.payload.length <= INLINE_PAYLOAD_MAX;
   return matched.map((e) =>
     e.fifo
-      ? { kind: "wake", endpointId: e.id }
+      ? { kind: "wake", endpointId: e.id, appId: msg.app_id }
       : {
           kind: "delivery",
           appId: msg.app_id,

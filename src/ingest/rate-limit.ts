@@ -14,10 +14,10 @@ export function forgetIngestLimit(appId: string): void {
  * Enforces an app's optional ingest rate limit: 429 with `Retry-After` past `ingestRateLimit`
  * messages per second. Apps without one pay a cached lookup, no Durable Object call.
  */
-export async function checkIngestRate(env: Env, appId: string): Promise<void> {
+export async function checkIngestRate(env: Env, db: D1Database, appId: string): Promise<void> {
   let limit = limits.get(appId);
   if (limit === undefined) {
-    limit = (await getApp(env.DB, appId))?.ingest_rate_limit ?? null;
+    limit = (await getApp(db, appId))?.ingest_rate_limit ?? null;
     limits.set(appId, limit);
   }
   if (limit === null) return;

@@ -22,7 +22,7 @@ export type DeliveryTask = z.infer<typeof DeliveryTask>;
  * Hands out an endpoint's open deliveries that are due (retries, deliveries parked by its
  * gate, FIFO ones): sent by the endpoint's gate when it can take more, or by the sweeper.
  */
-export const WakeTask = z.object({ kind: z.literal("wake"), endpointId: Id });
+export const WakeTask = z.object({ kind: z.literal("wake"), endpointId: Id, appId: Id });
 export type WakeTask = z.infer<typeof WakeTask>;
 
 /**
@@ -32,6 +32,8 @@ export type WakeTask = z.infer<typeof WakeTask>;
 export const RecordTask = z.object({
   kind: z.literal("record"),
   at: z.number().int(),
+  /** The shard the outcomes belong to (0 = DB). */
+  shard: z.number().int().min(0).default(0),
   results: z.array(z.record(z.string(), z.unknown())).max(1000),
 });
 export type RecordTask = z.infer<typeof RecordTask>;

@@ -16,6 +16,10 @@ export const AppCreate = z
     ingestRateLimit: z.number().int().min(1).max(100_000).optional().openapi({
       description: "Messages per second this app may send; more answer 429. Unset = unlimited.",
     }),
+    shard: z.number().int().min(0).max(63).optional().openapi({
+      description:
+        "Pins the app to this D1 shard (0 = DB, k = DB_k). Unset: placed by a hash of its id.",
+    }),
   })
   .strict();
 export const AppUpdate = z
@@ -31,6 +35,7 @@ export const App = z
     name: z.string(),
     uid: z.string().optional(),
     ingestRateLimit: z.number().int().optional(),
+    shard: z.number().int().openapi({ description: "The D1 shard holding the app's data." }),
     createdAt: Timestamp,
   })
   .openapi("App");

@@ -40,3 +40,17 @@ export function serviceHealth(
     sweptAt: new Date(state.swept_at).toISOString(),
   };
 }
+
+/**
+ * The service's health over all shards: degraded when any shard is, each reason naming its
+ * shard when there are several; swept at the least recent shard's sweep.
+ */
+export function combinedHealth(shards: ServiceHealth[]): ServiceHealth {
+  const several = shards.length > 1;
+  const reasons = shards.flatMap((h, k) =>
+    h.reasons.map((r) => (several ? `shard ${k}: ${r}` : r)),
+  );
+  const swept = shards.map((h) => h.sweptAt);
+  const sweptAt = swept.includes(null) ? null : (swept.sort()[0] ?? null);
+  return { status: reasons.length > 0 ? "degraded" : "ok", reasons, sweptAt };
+}

@@ -1,6 +1,7 @@
 import { markNoticesSent, noticesSentTo, operatorEventsAfter } from "../db/operator-events";
 import { acceptMessage } from "../ingest/accept";
 import { log } from "../lib/log";
+import { placementsOf, shardDb } from "../lib/topology";
 
 /** Most operator events sent on per sweep; the next sweep takes the rest. */
 const NOTICES_PER_SWEEP = 100;
@@ -12,10 +13,17 @@ const NOTICES_PER_SWEEP = 100;
  * consumer never calls ingest. An idempotency key per event makes a repeated sweep harmless.
  * Returns how many were sent on.
  */
-export async function forwardOperatorEvents(env: Env, now: number): Promise<number> {
+export async function forwardOperatorEvents(
+  env: Env,
+  db: D1Database,
+  now: number,
+): Promise<number> {
   const operatorApp = env.OPERATOR_APP_ID;
   if (!operatorApp) return 0;
-  const events = await operatorEventsAfter(env.DB, await noticesSentTo(env.DB), NOTICES_PER_SWEEP);
+  const events = await operatorEventsAfter(db, await noticesSentTo(db), NOTICES_PER_SWEEP);
+  if (events.length === 0) return 0;
+  const placed = (await placementsOf(env, [operatorApp])).get(operatorApp);
+  const operatorDb = shardDb(env, placed?.shard ?? 0);
   let sent = 0;
   let mark: string | null = null;
   for (const e of events) {
@@ -27,7 +35,7 @@ export async function forwardOperatorEvents(env: Env, now: number): Promise<numb
       disabledAt: new Date(e.created_at).toISOString(),
     };
     try {
-      await acceptMessage(env, {
+      await acceptMessage(env, operatorDb, {
         appId: operatorApp,
         eventType: e.type,
         payload,
@@ -42,6 +50,6 @@ export async function forwardOperatorEvents(env: Env, now: number): Promise<numb
       break;
     }
   }
-  if (mark !== null) await markNoticesSent(env.DB, mark, now);
+  if (mark !== null) await markNoticesSent(db, mark, now);
   return sent;
 }

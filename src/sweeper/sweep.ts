@@ -29,7 +29,7 @@ import { enqueueTasks, wakeTasks } from "../delivery/enqueue";
 import { retryWindowMs } from "../delivery/retry";
 import { deliveryId, newId } from "../lib/ids";
 import { log } from "../lib/log";
-import { deliveryQueues } from "../lib/topology";
+import { deliveryQueues, shardDbs } from "../lib/topology";
 import { forwardOperatorEvents } from "./notices";
 
 /** Most messages checked for lost first tries per pass. */
@@ -89,6 +89,33 @@ export interface SweepReport {
  * Then retention, in bounded passes within a time budget, and expired signing secrets.
  */
 export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
+  // A first try still waiting in the queue is not lost: only messages older than the queue's
+  // oldest are (a backlog can hold first tries far longer than the grace).
+  const graceMs = settings(env).sweepGraceS * 1000;
+  const lostBefore = Math.min(now - graceMs, (await oldestQueued(env)) - QUEUE_SLACK_MS);
+  // Each shard is swept on its own, side by side: its apps, its open rows, its health.
+  const reports = await Promise.all(
+    shardDbs(env).map((db) => sweepShard(env, db, now, lostBefore)),
+  );
+  const total = reports.reduce(addReports);
+  return total;
+}
+
+function addReports(a: SweepReport, b: SweepReport): SweepReport {
+  const sum = <T extends Record<string, number>>(x: T, y: T): T =>
+    Object.fromEntries(Object.entries(x).map(([k, v]) => [k, v + (y[k] ?? 0)])) as T;
+  const { purged: pa, ...ca } = a;
+  const { purged: pb, ...cb } = b;
+  return { ...sum(ca, cb), purged: sum(pa, pb) };
+}
+
+/** One shard's sweep (see `sweep`). */
+async function sweepShard(
+  env: Env,
+  db: D1Database,
+  now: number,
+  lostBefore: number,
+): Promise<SweepReport> {
   const cfg = settings(env);
   const started = Date.now();
   const graceMs = cfg.sweepGraceS * 1000;
@@ -111,14 +138,12 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
     },
   };
   const within = () => Date.now() - started < SWEEP_BUDGET_MS;
-  const wake = new Set<string>();
+  /** Endpoints to wake: endpoint id -> app id. */
+  const wake = new Map<string, string>();
 
   let behind = false;
-  // A first try still waiting in the queue is not lost: only messages older than the queue's
-  // oldest are (a backlog can hold first tries far longer than the grace).
-  const lostBefore = Math.min(now - graceMs, (await oldestQueued(env)) - QUEUE_SLACK_MS);
   for (;;) {
-    const checked = await checkFirstTries(env.DB, now, lostBefore, windowMs, wake);
+    const checked = await checkFirstTries(db, now, lostBefore, windowMs, wake);
     report.requeued += checked.requeued;
     report.expired += checked.expired;
     if (checked.scanned < CHECK_BATCH) break;
@@ -128,20 +153,20 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
     }
   }
   for (;;) {
-    const overdue = await settleOverdue(env.DB, now, graceMs, windowMs, wake);
+    const overdue = await settleOverdue(db, now, graceMs, windowMs, wake);
     report.lost += overdue.lost;
     report.crashed += overdue.crashed;
     report.expired += overdue.expired;
     if (overdue.scanned < OVERDUE_BATCH || !within()) break;
   }
-  for (const id of await endpointsWaitingTooLong(env.DB, now - graceMs)) wake.add(id);
+  for (const e of await endpointsWaitingTooLong(db, now - graceMs)) wake.set(e.id, e.app_id);
   report.woken = wake.size;
   await enqueueTasks(env, wakeTasks(wake));
-  report.notices = await forwardOperatorEvents(env, now);
+  report.notices = await forwardOperatorEvents(env, db, now);
 
-  for (const job of await purgeJobs(env.DB, PURGE_JOBS_PER_SWEEP)) {
+  for (const job of await purgeJobs(db, PURGE_JOBS_PER_SWEEP)) {
     for (;;) {
-      const removed = await purgeChunk(env.DB, job, PURGE_BATCH);
+      const removed = await purgeChunk(db, job, PURGE_BATCH);
       report.purged.deleted += removed;
       if (removed === 0 || !within()) break;
     }
@@ -150,7 +175,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
 
   const cutoff = now - cfg.retentionDays * 86_400_000;
   for (;;) {
-    const pass = await purgePass(env.DB, cutoff, PURGE_BATCH);
+    const pass = await purgePass(db, cutoff, PURGE_BATCH);
     report.purged.messages += pass.messages;
     report.purged.logRows += pass.logRows;
     report.purged.deadLetters += pass.deadLetters;
@@ -158,17 +183,21 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
     const full = Math.max(pass.messages, pass.logRows, pass.deadLetters) >= PURGE_BATCH;
     if (!full || !within()) break;
   }
-  const [expiredSecrets, auditEntries] = await env.DB.batch([
+  const [expiredSecrets, auditEntries] = await db.batch([
     // A rotation drops its profile's expired secrets, but a profile never rotated again would
     // keep its last one (still encrypted, never used to sign) forever.
-    env.DB.prepare(
-      `DELETE FROM auth_profile_secrets WHERE id IN
+    db
+      .prepare(
+        `DELETE FROM auth_profile_secrets WHERE id IN
        (SELECT id FROM auth_profile_secrets WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)`,
-    ).bind(now, SECRET_PURGE_BATCH),
-    env.DB.prepare(
-      `DELETE FROM audit_log WHERE id IN
+      )
+      .bind(now, SECRET_PURGE_BATCH),
+    db
+      .prepare(
+        `DELETE FROM audit_log WHERE id IN
        (SELECT id FROM audit_log WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)`,
-    ).bind(now - cfg.auditRetentionDays * 86_400_000, PURGE_BATCH),
+      )
+      .bind(now - cfg.auditRetentionDays * 86_400_000, PURGE_BATCH),
   ]);
   report.purged.expiredSecrets = expiredSecrets?.meta.changes ?? 0;
   report.purged.auditEntries = auditEntries?.meta.changes ?? 0;
@@ -177,7 +206,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   if (Object.values(counts).some((n) => n > 0) || Object.values(purged).some((n) => n > 0)) {
     log("sweep", { ...report });
   }
-  await recordHealth(env.DB, report, now, behind);
+  await recordHealth(db, report, now, behind);
   return report;
 }
 
@@ -277,7 +306,7 @@ async function checkFirstTries(
   now: number,
   lostBefore: number,
   windowMs: number,
-  wake: Set<string>,
+  wake: Map<string, string>,
 ) {
   // Past their window, first tries end whatever the queue holds; a stuck queue must not keep
   // them open for ever.
@@ -321,7 +350,7 @@ async function checkFirstTries(
         lastError: "lost before its first try",
         createdAt: p.m.created_at,
       });
-      wake.add(p.endpointId);
+      wake.set(p.endpointId, p.appId);
     }
   }
   const marks = new Map<string, string>();
@@ -370,7 +399,7 @@ async function settleOverdue(
   now: number,
   graceMs: number,
   windowMs: number,
-  wake: Set<string>,
+  wake: Map<string, string>,
 ) {
   const rows = await overdueOpenRows(db, now - graceMs, now - windowMs - graceMs, OVERDUE_BATCH);
   const endings = [];
@@ -392,7 +421,7 @@ async function settleOverdue(
       crashed++;
     } else {
       if (r.state === "queued") requeue.push(r);
-      wake.add(r.endpoint_id);
+      wake.set(r.endpoint_id, r.app_id);
     }
   }
   const statements: D1PreparedStatement[] = [...endingStatements(db, endings, now)];

@@ -38,6 +38,7 @@ describe("POST /v1/apps", () => {
       id: expect.stringMatching(/^app_[0-9A-Z]{26}$/),
       name: "Acme",
       uid: wanted,
+      shard: 0,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     const row = await env.DB.prepare("SELECT name, uid FROM apps WHERE id = ?")

@@ -563,7 +563,7 @@ describe("fan-out", () => {
           createdAt: Date.parse(res.body.createdAt),
           payload: '{"marker":"payload-marker-7f3a"}',
         })),
-        { kind: "wake", endpointId: fifo.id },
+        { kind: "wake", endpointId: fifo.id, appId },
       ]),
     );
     // Never a secret.

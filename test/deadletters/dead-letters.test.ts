@@ -120,7 +120,7 @@ describe("dead letters", () => {
       task,
       task,
       { kind: "dead", deliveryId: task?.deliveryId, reason: "gone" },
-      { kind: "wake", endpointId: ep.id },
+      { kind: "wake", endpointId: ep.id, appId },
     ]);
     expect(result.ackAll).toBe(true);
     expect(await deliveryRow(task?.deliveryId ?? "")).toMatchObject({ status: "succeeded" });
@@ -175,7 +175,7 @@ describe("dead letters", () => {
     expect(await deadLetters(appId)).toEqual([]);
     // What the replay sent is its endpoint's wake; the consumer that takes it sends the delivery.
     const sent = send.mock.calls.flatMap(([m]) => [...m]).map((m) => m.body as QueueTask);
-    expect(sent).toEqual([{ kind: "wake", endpointId: ep.id }]);
+    expect(sent).toEqual([{ kind: "wake", endpointId: ep.id, appId }]);
     send.mockRestore();
     const seen = receiver(() => new Response("ok"));
     await runConsumer(sent);

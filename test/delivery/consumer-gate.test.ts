@@ -10,6 +10,7 @@ import { readOps, resetOps } from "../../src/lib/ops";
 import { sweep } from "../../src/sweeper/sweep";
 import { call, newApp, newEndpoint } from "../helpers";
 import {
+  appOfEndpoint,
   attemptRows,
   deadLetterOf,
   deliveryRow,
@@ -72,8 +73,8 @@ afterEach(() => {
 });
 
 /** The wake an endpoint's gate sends when its parked deliveries are due, run through the consumer. */
-function wake(endpointId: string, vars: Partial<Record<keyof Env, string>> = {}) {
-  return runConsumer([{ kind: "wake", endpointId }], vars);
+async function wake(endpointId: string, vars: Partial<Record<keyof Env, string>> = {}) {
+  return runConsumer([{ kind: "wake", endpointId, appId: await appOfEndpoint(endpointId) }], vars);
 }
 
 /** What the consumer told an endpoint's gate about what it left parked, one note per report. */
@@ -182,7 +183,7 @@ describe("consumer and gate", () => {
     vi.setSystemTime(resume);
     expect(wakes).toEqual([]);
     await runDurableObjectAlarm(gate(ep.id));
-    expect(wakes).toEqual([{ kind: "wake", endpointId: ep.id }]);
+    expect(wakes).toEqual([{ kind: "wake", endpointId: ep.id, appId: await appOfEndpoint(ep.id) }]);
     await runConsumer(wakes, LONG);
     expect(seen.map(nOf)).toEqual([0, 1, 2]);
     for (const t of tasks) {
@@ -378,7 +379,7 @@ describe("consumer and gate", () => {
     // runtime may already be running it), which sends them.
     await runDurableObjectAlarm(gate(ep.id));
     await eventually(async () => wakes.length > 0, 5_000);
-    expect(wakes).toEqual([{ kind: "wake", endpointId: ep.id }]);
+    expect(wakes).toEqual([{ kind: "wake", endpointId: ep.id, appId: await appOfEndpoint(ep.id) }]);
     await runConsumer(wakes, LONG);
     expect(seen.map(nOf).sort()).toEqual([0, 1, 2, 3]);
     for (const t of tasks) {

@@ -10,6 +10,7 @@ import { parseDeliveryId } from "../../src/lib/ids";
 import { sweep } from "../../src/sweeper/sweep";
 import { call, newApp, newEndpoint } from "../helpers";
 import {
+  appOfEndpoint,
   attemptRows,
   deadLetterOf,
   deliveryRow,
@@ -44,8 +45,8 @@ async function makeDue(deliveryId: string): Promise<void> {
 }
 
 /** The wake an endpoint's gate sends when its parked deliveries are due, run through the consumer. */
-function wake(endpointId: string, vars: Partial<Record<keyof Env, string>> = {}) {
-  return runConsumer([{ kind: "wake", endpointId }], vars);
+async function wake(endpointId: string, vars: Partial<Record<keyof Env, string>> = {}) {
+  return runConsumer([{ kind: "wake", endpointId, appId: await appOfEndpoint(endpointId) }], vars);
 }
 
 /** What the consumer told an endpoint's gate about what it left parked, one note per report. */

@@ -9,7 +9,7 @@ import type { QueueTask } from "../../src/schemas/queue";
  * runtime's consumer hands out nothing for them (no open rows), so nothing else changes.
  */
 function tasks(count: number): QueueTask[] {
-  return wakeTasks(Array.from({ length: count }, () => newId("ep")));
+  return wakeTasks(Array.from({ length: count }, () => [newId("ep"), newId("app")] as const));
 }
 
 describe("enqueueTasks", () => {
@@ -52,9 +52,15 @@ describe("enqueueTasks", () => {
   });
 
   it("wakes each endpoint once however often it is named", () => {
-    expect(wakeTasks(["ep_a", "ep_b", "ep_a"])).toEqual([
-      { kind: "wake", endpointId: "ep_a" },
-      { kind: "wake", endpointId: "ep_b" },
+    expect(
+      wakeTasks([
+        ["ep_a", "app_1"],
+        ["ep_b", "app_1"],
+        ["ep_a", "app_1"],
+      ]),
+    ).toEqual([
+      { kind: "wake", endpointId: "ep_a", appId: "app_1" },
+      { kind: "wake", endpointId: "ep_b", appId: "app_1" },
     ]);
   });
 });

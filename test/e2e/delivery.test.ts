@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queueIndexOf } from "../../src/lib/spread";
 import {
   type ApiResponse,
   type Hooklane,
@@ -93,7 +94,10 @@ describe("e2e delivery: healthy, flaky and failing endpoints, dead letters, bulk
       if (path === "/failing") return { status: failingHealthy ? 200 : 500 };
       return { status: 200, body: "ok" };
     });
+    // Two D1 shards and two delivery queues: the app lives on the second shard and its
+    // endpoints' deliveries cross both queues.
     hooklane = await startHooklane({
+      topology: { shards: 2, deliveryQueues: 2 },
       vars: {
         RETRY_SCHEDULE,
         // Receivers answer at once; a 5 s deadline keeps the retry window (the schedule at its
@@ -137,12 +141,13 @@ describe("e2e delivery: healthy, flaky and failing endpoints, dead letters, bulk
     };
 
     // ---- setup: one app, three endpoints, each with its own signing secret ----
-    const app = await h.api("/v1/apps", { body: { name: "e2e delivery" } });
+    const app = await h.api("/v1/apps", { body: { name: "e2e delivery", shard: 1 } });
     expect(app.status, JSON.stringify(app.body)).toBe(201);
     const appId = str(record(app, "create app"), "id");
+    expect(record(app, "create app").shard).toBe(1);
 
     const endpointIds = new Map<Path, string>();
-    for (const path of PATHS) {
+    const createEndpoint = async (path: Path) => {
       const res = await h.api(`/v1/apps/${appId}/endpoints`, {
         body: { url: r.url(path), description: path },
       });
@@ -152,7 +157,20 @@ describe("e2e delivery: healthy, flaky and failing endpoints, dead letters, bulk
       expect(secret).toMatch(/^whsec_/);
       r.setSecret(path, secret);
       endpointIds.set(path, str(ep, "id"));
+    };
+    for (const path of PATHS) await createEndpoint(path);
+    // Both delivery queues carry some of the endpoints (each endpoint stays in one).
+    const last = PATHS[PATHS.length - 1] as Path;
+    for (let i = 0; i < 20; i++) {
+      const queues = new Set([...endpointIds.values()].map((id) => queueIndexOf(id, 2)));
+      if (queues.size === 2) break;
+      const drop = await h.api(`/v1/apps/${appId}/endpoints/${endpointIds.get(last)}`, {
+        method: "DELETE",
+      });
+      expect(drop.status).toBe(204);
+      await createEndpoint(last);
     }
+    expect(new Set([...endpointIds.values()].map((id) => queueIndexOf(id, 2))).size).toBe(2);
     const epId = (path: Path): string => {
       const id = endpointIds.get(path);
       if (id === undefined) throw new Error(`no endpoint for ${path}`);

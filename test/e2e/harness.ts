@@ -53,6 +53,8 @@ export interface HooklaneOptions {
    * ignored. stop() leaves the file in place.
    */
   devVarsPath?: string;
+  /** D1 shards and delivery queues (`--shards`, `--delivery-queues`); one of each by default. */
+  topology?: { shards: number; deliveryQueues: number };
 }
 
 /** Options for {@link Hooklane.api}. */
@@ -306,6 +308,13 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
         { name: "the encryption key", value: encryptionKey },
       ];
   const args = [DEV_SCRIPT, "--port", String(port), "--persist-to", stateDir];
+  if (opts.topology)
+    args.push(
+      "--shards",
+      String(opts.topology.shards),
+      "--delivery-queues",
+      String(opts.topology.deliveryQueues),
+    );
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
 
   // detached: dev.mjs leads its own process group, so stop() can signal it as a unit.

@@ -37,7 +37,8 @@ describe("a crashed and restarted service", () => {
       down ? { status: 200, destroy: true } : { status: 200 },
     );
     started.push(receiver);
-    const first = await startHooklane({ vars, stateDir, secrets, sweepTickS: "0" });
+    const topology = { shards: 2, deliveryQueues: 2 };
+    const first = await startHooklane({ vars, stateDir, secrets, sweepTickS: "0", topology });
     started.push(first);
 
     const app = await first.api("/v1/apps", { body: { name: "restart" } });
@@ -62,7 +63,7 @@ describe("a crashed and restarted service", () => {
     const failedBeforeCrash = receiver.requests.length;
 
     down = false;
-    const second = await startHooklane({ vars, stateDir, secrets, sweepTickS: "2" });
+    const second = await startHooklane({ vars, stateDir, secrets, sweepTickS: "2", topology });
     started.push(second);
     await receiver.waitFor(
       () =>

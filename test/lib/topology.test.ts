@@ -46,9 +46,7 @@ describe("delivery queues by endpoint", () => {
     const endpoints = Array.from({ length: 40 }, () => newId("ep"));
     // Three wakes per endpoint, interleaved: each endpoint's must all land in one queue.
     const all = wakeTasks([]).concat(
-      ...[0, 1, 2].map(() =>
-        endpoints.map((endpointId) => ({ kind: "wake" as const, endpointId })),
-      ),
+      ...[0, 1, 2].map(() => wakeTasks(endpoints.map((id) => [id, "app_x"] as const))),
     );
 
     expect(await enqueueTasks(two, all)).toBe(0);

@@ -327,7 +327,7 @@ describe("sweeper", () => {
     const report = await sweep(env);
 
     expect(report.woken).toBeGreaterThanOrEqual(1);
-    expect(sentTasks(send)).toContainEqual({ kind: "wake", endpointId: overdue.id });
+    expect(sentTasks(send)).toContainEqual({ kind: "wake", endpointId: overdue.id, appId });
     expect(wokenEndpoints(send)).not.toContain(onTime.id);
     // A wake is only a nudge: the row itself is unchanged until a consumer takes it.
     expect(await openRowOf(late)).toMatchObject({ state: "waiting", lost: 0, attempts: 1 });

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { deleteApiKeyStatement, insertApiKey, listApiKeys, toApiKey } from "../../db/api-keys";
+import { deleteKeyEntry, insertKeyEntry } from "../../db/directory";
 import { newId } from "../../lib/ids";
 import {
   AppParams,
@@ -46,10 +47,19 @@ apiKeys.openapi(
       token_hash: await sha256Hex(token),
       created_at: now,
     };
-    await c.env.DB.batch([
-      insertApiKey(c.env.DB, row),
-      audit(c, appId, "create", "api_key", row.id),
-    ]);
+    const db = c.var.db;
+    const shardStatements = [insertApiKey(db, row), audit(c, appId, "create", "api_key", row.id)];
+    const entry = insertKeyEntry(c.env.DB, {
+      token_hash: row.token_hash,
+      app_id: appId,
+      key_id: row.id,
+    });
+    // The shard's row first: a key the directory knows is always one the app can list and revoke.
+    if (db === c.env.DB) await db.batch([...shardStatements, entry]);
+    else {
+      await db.batch(shardStatements);
+      await entry.run();
+    }
     return c.json(toApiKey(row, token), 201);
   },
 );
@@ -69,7 +79,7 @@ apiKeys.openapi(
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const rows = await listApiKeys(
-      c.env.DB,
+      c.var.db,
       c.req.valid("param").appId,
       limit,
       decodeCursor(cursor),
@@ -97,11 +107,13 @@ apiKeys.openapi(
   }),
   async (c) => {
     const { appId, keyId } = c.req.valid("param");
-    const [deleted] = await c.env.DB.batch<{ token_hash: string }>([
-      deleteApiKeyStatement(c.env.DB, appId, keyId),
+    const db = c.var.db;
+    const [deleted] = await db.batch<{ token_hash: string }>([
+      deleteApiKeyStatement(db, appId, keyId),
       auditIfChanged(c, appId, "delete", "api_key", keyId),
     ]);
     const hash = deleted?.results[0]?.token_hash;
+    if (hash) await deleteKeyEntry(c.env.DB, hash).run();
     if (!hash) throw notFound("API key");
     evictAuthCaches(hash);
     return c.body(null, 204);

@@ -8,8 +8,16 @@ import {
   toApp,
   updateAppStatement,
 } from "../../db/apps";
+import {
+  deleteDirectoryEntry,
+  insertDirectoryEntry,
+  retireApp,
+  setDirectoryUid,
+  writeDirectoryAndShard,
+} from "../../db/directory";
 import { forgetIngestLimit } from "../../ingest/rate-limit";
 import { newId } from "../../lib/ids";
+import { placeNewApp, shardDb, shardDbs } from "../../lib/topology";
 import {
   AppParams,
   jsonRequest,
@@ -23,7 +31,7 @@ import { audit, auditIfChanged } from "../audit";
 import { evictAuthCaches, requireAdmin } from "../auth";
 import type { AppEnv } from "../context";
 import { decodeCursor, toPage } from "../cursor";
-import { conflict, notFound } from "../problem";
+import { conflict, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
 
 /** Tenants: admin only. */
@@ -45,21 +53,47 @@ apps.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const now = Date.now();
+    const id = newId("app", now);
+    const count = shardDbs(c.env).length;
+    if (body.shard !== undefined && body.shard >= count)
+      throw invalid(`This deployment has ${count} shard(s), numbered 0 to ${count - 1}.`, [
+        { field: "/shard", detail: `must be below ${count}` },
+      ]);
+    const shard = body.shard ?? placeNewApp(id, count);
+    const db = shardDb(c.env, shard);
+    c.set("db", db);
     const row = {
-      id: newId("app", now),
+      id,
       name: body.name,
       uid: body.uid ?? null,
       ingest_rate_limit: body.ingestRateLimit ?? null,
       created_at: now,
       updated_at: now,
     };
+    const entry = {
+      appId: id,
+      shard,
+      pinned: body.shard !== undefined,
+      uid: row.uid,
+      createdAt: now,
+    };
     try {
-      await c.env.DB.batch([insertApp(c.env.DB, row), audit(c, row.id, "create", "app", row.id)]);
+      await writeDirectoryAndShard(
+        c.env.DB,
+        db,
+        [insertDirectoryEntry(c.env.DB, entry)],
+        [insertApp(db, row), audit(c, row.id, "create", "app", row.id)],
+      );
     } catch (err) {
       if (String(err).includes("UNIQUE")) throw conflict(`An app with uid "${body.uid}" exists.`);
+      // The shard refused after the directory took the app: take it back out.
+      if (db !== c.env.DB)
+        await deleteDirectoryEntry(c.env.DB, id)
+          .run()
+          .catch(() => undefined);
       throw err;
     }
-    return c.json(toApp(row), 201);
+    return c.json(toApp(row, shard), 201);
   },
 );
 
@@ -74,9 +108,25 @@ apps.openapi(
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const rows = await listApps(c.env.DB, limit, decodeCursor(cursor));
+    // Every shard's newest apps before the cursor, merged: ids sort by creation across shards,
+    // so the merged page and its cursor read as if one database held them all.
+    const before = decodeCursor(cursor);
+    const pages = await Promise.all(
+      shardDbs(c.env).map(async (db, shard) =>
+        (await listApps(db, limit, before)).map((row) => ({ row, shard })),
+      ),
+    );
+    const merged = pages
+      .flat()
+      .sort((a, b) => (a.row.id < b.row.id ? 1 : -1))
+      .slice(0, limit + 1);
     return c.json(
-      toPage(rows, limit, (r) => r.id, toApp),
+      toPage(
+        merged,
+        limit,
+        (r) => r.row.id,
+        (r) => toApp(r.row, r.shard),
+      ),
       200,
     );
   },
@@ -92,9 +142,9 @@ apps.openapi(
     responses: { 200: jsonResponse("The app", App), ...problems(401, 403, 404) },
   }),
   async (c) => {
-    const row = await getApp(c.env.DB, c.req.valid("param").appId);
+    const row = await getApp(c.var.db, c.req.valid("param").appId);
     if (!row) throw notFound("App");
-    return c.json(toApp(row), 200);
+    return c.json(toApp(row, c.var.placement.shard), 200);
   },
 );
 
@@ -110,12 +160,18 @@ apps.openapi(
   async (c) => {
     const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
+    const db = c.var.db;
     let row: AppRow | undefined;
     try {
-      const [updated] = await c.env.DB.batch<AppRow>([
-        updateAppStatement(c.env.DB, appId, body, Date.now()),
-        auditIfChanged(c, appId, "update", "app", appId, { fields: Object.keys(body) }),
-      ]);
+      const [updated] = await writeDirectoryAndShard<AppRow>(
+        c.env.DB,
+        db,
+        body.uid !== undefined ? [setDirectoryUid(c.env.DB, appId, body.uid)] : [],
+        [
+          updateAppStatement(db, appId, body, Date.now()),
+          auditIfChanged(c, appId, "update", "app", appId, { fields: Object.keys(body) }),
+        ],
+      );
       row = updated?.results[0];
     } catch (err) {
       if (String(err).includes("UNIQUE")) throw conflict(`An app with uid "${body.uid}" exists.`);
@@ -123,7 +179,7 @@ apps.openapi(
     }
     if (!row) throw notFound("App");
     forgetIngestLimit(row.id);
-    return c.json(toApp(row), 200);
+    return c.json(toApp(row, c.var.placement.shard), 200);
   },
 );
 
@@ -139,12 +195,15 @@ apps.openapi(
   async (c) => {
     const { appId } = c.req.valid("param");
     // The trail outlives the app: it says who deleted it.
-    const keyHashes = await deleteApp(c.env.DB, appId, Date.now(), [
+    // The directory first: from then on no key opens the app and no new lookup finds it.
+    const now = Date.now();
+    const retired = await retireApp(c.env.DB, appId, now);
+    const keyHashes = await deleteApp(c.var.db, appId, now, [
       auditIfChanged(c, appId, "delete", "app", appId),
     ]);
     if (!keyHashes) throw notFound("App");
     // Its keys were deleted with it; a cached key must not keep reaching a deleted app.
-    for (const hash of keyHashes) evictAuthCaches(hash);
+    for (const hash of [...retired, ...keyHashes]) evictAuthCaches(hash);
     evictAuthCaches(undefined, appId);
     return c.body(null, 204);
   },

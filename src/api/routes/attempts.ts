@@ -33,8 +33,8 @@ attempts.openapi(
   async (c) => {
     const { appId, messageId } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
-    if (!(await getMessageRow(c.env.DB, appId, messageId))) throw notFound("Message");
-    const rows = await listMessageAttempts(c.env.DB, appId, messageId, limit, decodeCursor(cursor));
+    if (!(await getMessageRow(c.var.db, appId, messageId))) throw notFound("Message");
+    const rows = await listMessageAttempts(c.var.db, appId, messageId, limit, decodeCursor(cursor));
     return c.json(
       toPage(rows, limit, (r) => attemptId(r.rowId, r.index), toAttempt),
       200,
@@ -57,9 +57,9 @@ attempts.openapi(
   async (c) => {
     const { appId, endpointId } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
-    if (!(await getEndpoint(c.env.DB, appId, endpointId))) throw notFound("Endpoint");
+    if (!(await getEndpoint(c.var.db, appId, endpointId))) throw notFound("Endpoint");
     const rows = await listEndpointAttempts(
-      c.env.DB,
+      c.var.db,
       appId,
       endpointId,
       limit,

@@ -37,7 +37,7 @@ auditLog.openapi(
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const rows = await listAudit(c.env.DB, c.req.valid("param").appId, limit, decodeCursor(cursor));
+    const rows = await listAudit(c.var.db, c.req.valid("param").appId, limit, decodeCursor(cursor));
     return c.json(
       toPage(rows, limit, (r) => r.id, toAudit),
       200,
@@ -72,7 +72,7 @@ auditLog.openapi(
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const rows = await listOperatorEvents(
-      c.env.DB,
+      c.var.db,
       c.req.valid("param").appId,
       limit,
       decodeCursor(cursor),

@@ -76,9 +76,9 @@ authProfiles.openapi(
       updated_at: now,
     };
     const made = await makeProfileSecret(c.env, row.id, body.type, body.secret, now);
-    await c.env.DB.batch([
-      insertAuthProfile(c.env.DB, row),
-      insertProfileSecret(c.env.DB, made.row),
+    await c.var.db.batch([
+      insertAuthProfile(c.var.db, row),
+      insertProfileSecret(c.var.db, made.row),
       audit(c, appId, "create", "auth_profile", row.id, { type: row.type }),
     ]);
     return c.json(toAuthProfile(row, made.publicKey, made.secret), 201);
@@ -100,7 +100,7 @@ authProfiles.openapi(
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const rows = await listAuthProfiles(
-      c.env.DB,
+      c.var.db,
       c.req.valid("param").appId,
       limit,
       decodeCursor(cursor),
@@ -128,7 +128,7 @@ authProfiles.openapi(
   }),
   async (c) => {
     const { appId, profileId } = c.req.valid("param");
-    const row = await getAuthProfile(c.env.DB, appId, profileId);
+    const row = await getAuthProfile(c.var.db, appId, profileId);
     if (!row) throw notFound("Auth profile");
     return c.json(toAuthProfile(row, row.public_key), 200);
   },
@@ -150,13 +150,13 @@ authProfiles.openapi(
     const { appId, profileId } = c.req.valid("param");
     const body = c.req.valid("json");
     if (body.name !== undefined) {
-      const [renamed] = await c.env.DB.batch([
-        updateAuthProfileStatement(c.env.DB, appId, profileId, body.name, Date.now()),
+      const [renamed] = await c.var.db.batch([
+        updateAuthProfileStatement(c.var.db, appId, profileId, body.name, Date.now()),
         auditIfChanged(c, appId, "update", "auth_profile", profileId, { fields: ["name"] }),
       ]);
       if ((renamed?.results.length ?? 0) === 0) throw notFound("Auth profile");
     }
-    const row = await getAuthProfile(c.env.DB, appId, profileId);
+    const row = await getAuthProfile(c.var.db, appId, profileId);
     if (!row) throw notFound("Auth profile");
     return c.json(toAuthProfile(row, row.public_key), 200);
   },
@@ -173,13 +173,13 @@ authProfiles.openapi(
   }),
   async (c) => {
     const { appId, profileId } = c.req.valid("param");
-    const row = await getAuthProfile(c.env.DB, appId, profileId);
+    const row = await getAuthProfile(c.var.db, appId, profileId);
     if (!row) throw notFound("Auth profile");
-    const used = await profileUsage(c.env.DB, profileId);
+    const used = await profileUsage(c.var.db, profileId);
     if (used > 0)
       throw conflict(`The profile is used by ${used} endpoint(s); point them elsewhere first.`);
-    await c.env.DB.batch([
-      deleteAuthProfileStatement(c.env.DB, appId, profileId),
+    await c.var.db.batch([
+      deleteAuthProfileStatement(c.var.db, appId, profileId),
       auditIfChanged(c, appId, "delete", "auth_profile", profileId),
     ]);
     return c.body(null, 204);
@@ -204,13 +204,13 @@ authProfiles.openapi(
   async (c) => {
     const { appId, profileId } = c.req.valid("param");
     const body = AuthProfileRotate.parse((c.req.valid("json") as unknown) ?? {});
-    const row = await getAuthProfile(c.env.DB, appId, profileId);
+    const row = await getAuthProfile(c.var.db, appId, profileId);
     if (!row) throw notFound("Auth profile");
     checkSupplied(row.type, body.secret);
     const now = Date.now();
     const made = await makeProfileSecret(c.env, profileId, row.type, body.secret, now);
-    await c.env.DB.batch([
-      ...rotateStatements(c.env.DB, made.row, now, body.graceSeconds * 1000, KEEP_OLD_SECRETS),
+    await c.var.db.batch([
+      ...rotateStatements(c.var.db, made.row, now, body.graceSeconds * 1000, KEEP_OLD_SECRETS),
       audit(c, appId, "rotate", "auth_profile", profileId, { graceSeconds: body.graceSeconds }),
     ]);
     return c.json(toAuthProfile(row, made.publicKey, made.secret), 200);
@@ -231,9 +231,9 @@ authProfiles.openapi(
   }),
   async (c) => {
     const { appId, profileId } = c.req.valid("param");
-    const row = await getAuthProfile(c.env.DB, appId, profileId);
+    const row = await getAuthProfile(c.var.db, appId, profileId);
     if (!row) throw notFound("Auth profile");
-    const secret = await currentSecret(c.env.DB, profileId);
+    const secret = await currentSecret(c.var.db, profileId);
     if (!secret) throw notFound("Auth profile secret");
     await audit(c, appId, "reveal", "auth_profile", profileId).run();
     return c.json(toAuthProfile(row, row.public_key, await openProfileSecret(c.env, secret)), 200);

@@ -69,7 +69,7 @@ deadLetters.openapi(
     const { appId } = c.req.valid("param");
     const q = c.req.valid("query");
     const rows = await listDeadLetters(
-      c.env.DB,
+      c.var.db,
       { appId, endpointId: q.endpointId, since: ms(q.since), until: ms(q.until) },
       q.limit,
       deliveryCursor(q.cursor),
@@ -94,7 +94,7 @@ deadLetters.openapi(
     const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
     const rows = await listDeadLetters(
-      c.env.DB,
+      c.var.db,
       { appId, endpointId: body.endpointId, since: ms(body.since), until: ms(body.until) },
       body.limit,
       null,
@@ -104,7 +104,7 @@ deadLetters.openapi(
       messageId: r.message_id,
       endpointId: r.endpoint_id,
     }));
-    const restarted = await restartDeliveries(c.env, chosen);
+    const restarted = await restartDeliveries(c.env, c.var.db, chosen);
     await audit(c, appId, "replay", "dead_letter", undefined, { ...body, restarted }).run();
     return c.json({ restarted, more: rows.length > body.limit }, 202);
   },
@@ -126,9 +126,9 @@ deadLetters.openapi(
   async (c) => {
     const { appId, deliveryId: id } = c.req.valid("param");
     const pair = parseDeliveryId(id);
-    const letter = pair && (await getDeadLetter(c.env.DB, appId, pair.messageId, pair.endpointId));
+    const letter = pair && (await getDeadLetter(c.var.db, appId, pair.messageId, pair.endpointId));
     if (!pair || !letter) throw notFound("Dead letter");
-    const restarted = await restartDeliveries(c.env, [{ appId, ...pair }]);
+    const restarted = await restartDeliveries(c.env, c.var.db, [{ appId, ...pair }]);
     await audit(c, appId, "replay", "dead_letter", id, { restarted }).run();
     return c.json({ restarted, more: false }, 202);
   },

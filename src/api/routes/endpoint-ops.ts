@@ -32,15 +32,15 @@ endpointOps.openapi(
   async (c) => {
     const { appId, endpointId } = c.req.valid("param");
     const body = c.req.valid("json");
-    if (!(await getEndpoint(c.env.DB, appId, endpointId))) throw notFound("Endpoint");
+    if (!(await getEndpoint(c.var.db, appId, endpointId))) throw notFound("Endpoint");
     const pairs = await recoverablePairs(
-      c.env.DB,
+      c.var.db,
       appId,
       endpointId,
       Date.parse(body.since),
       body.limit + 1,
     );
-    const restarted = await restartDeliveries(c.env, pairs.slice(0, body.limit));
+    const restarted = await restartDeliveries(c.env, c.var.db, pairs.slice(0, body.limit));
     await audit(c, appId, "recover", "endpoint", endpointId, {
       since: body.since,
       restarted,
@@ -85,10 +85,10 @@ endpointOps.openapi(
   }),
   async (c) => {
     const { appId, endpointId } = c.req.valid("param");
-    const endpoint = await getEndpoint(c.env.DB, appId, endpointId);
+    const endpoint = await getEndpoint(c.var.db, appId, endpointId);
     if (!endpoint) throw notFound("Endpoint");
     const stub = c.env.ENDPOINT_GATE.get(c.env.ENDPOINT_GATE.idFromName(endpointId));
-    const [gate, waiting] = await Promise.all([stub.health(), openCount(c.env.DB, endpointId)]);
+    const [gate, waiting] = await Promise.all([stub.health(), openCount(c.var.db, endpointId)]);
     return c.json({ ...gate, waiting, disabled: endpoint.disabled === 1 }, 200);
   },
 );

@@ -44,7 +44,7 @@ const tags = ["Endpoints"];
 /** URL guard, header guard and profile reference: the checks zod cannot do alone. */
 async function checkEndpoint(c: Ctx, appId: string, row: EndpointRow): Promise<void> {
   const problems: FieldProblem[] = await checkUrl(c, row.url);
-  const profile = await getAuthProfile(c.env.DB, appId, row.auth_profile_id);
+  const profile = await getAuthProfile(c.var.db, appId, row.auth_profile_id);
   if (!profile)
     problems.push({ field: "authProfileId", detail: "No auth profile with this id in this app." });
   if (row.headers) {
@@ -91,7 +91,7 @@ endpoints.openapi(
       const made = await makeProfileSecret(c.env, profileId, "hmac-sha256", undefined, now);
       secret = made.secret;
       statements.push(
-        insertAuthProfile(c.env.DB, {
+        insertAuthProfile(c.var.db, {
           id: profileId,
           app_id: appId,
           type: "hmac-sha256",
@@ -100,7 +100,7 @@ endpoints.openapi(
           created_at: now,
           updated_at: now,
         }),
-        insertProfileSecret(c.env.DB, made.row),
+        insertProfileSecret(c.var.db, made.row),
       );
     }
     const row: EndpointRow = {
@@ -129,8 +129,8 @@ endpoints.openapi(
         problems.push(...checkCustomHeaders(body.headers, { authSetsAuthorization: false }));
       if (problems.length > 0) throw invalid("The endpoint is not acceptable.", problems);
     }
-    statements.push(insertEndpoint(c.env.DB, row), audit(c, appId, "create", "endpoint", id));
-    await c.env.DB.batch(statements);
+    statements.push(insertEndpoint(c.var.db, row), audit(c, appId, "create", "endpoint", id));
+    await c.var.db.batch(statements);
     invalidateEndpoints(appId);
     return c.json(toEndpoint(row, secret), 201);
   },
@@ -151,7 +151,7 @@ endpoints.openapi(
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const rows = await listEndpoints(
-      c.env.DB,
+      c.var.db,
       c.req.valid("param").appId,
       limit,
       decodeCursor(cursor),
@@ -179,7 +179,7 @@ endpoints.openapi(
   }),
   async (c) => {
     const { appId, endpointId } = c.req.valid("param");
-    const row = await getEndpoint(c.env.DB, appId, endpointId);
+    const row = await getEndpoint(c.var.db, appId, endpointId);
     if (!row) throw notFound("Endpoint");
     return c.json(toEndpoint(row), 200);
   },
@@ -200,7 +200,7 @@ endpoints.openapi(
   async (c) => {
     const { appId, endpointId } = c.req.valid("param");
     const body = c.req.valid("json");
-    const old = await getEndpoint(c.env.DB, appId, endpointId);
+    const old = await getEndpoint(c.var.db, appId, endpointId);
     if (!old) throw notFound("Endpoint");
     const now = Date.now();
     const pick = <T>(value: T | undefined, fallback: T): T =>
@@ -234,13 +234,13 @@ endpoints.openapi(
     };
     await checkEndpoint(c, appId, row);
     const statements = [
-      updateEndpointStatement(c.env.DB, row),
+      updateEndpointStatement(c.var.db, row),
       audit(c, appId, "update", "endpoint", endpointId, { fields: Object.keys(body) }),
     ];
     if (row.auth_profile_id !== old.auth_profile_id) {
-      statements.push(dropPrivateProfileIfUnused(c.env.DB, appId, old.auth_profile_id));
+      statements.push(dropPrivateProfileIfUnused(c.var.db, appId, old.auth_profile_id));
     }
-    await c.env.DB.batch(statements);
+    await c.var.db.batch(statements);
     invalidateEndpoints(appId);
     if (old.disabled === 1 && row.disabled === 0) {
       // A re-enabled endpoint starts over: closed breaker, no pause, fresh auto-disable window.
@@ -261,14 +261,14 @@ endpoints.openapi(
   }),
   async (c) => {
     const { appId, endpointId } = c.req.valid("param");
-    const row = await getEndpoint(c.env.DB, appId, endpointId);
+    const row = await getEndpoint(c.var.db, appId, endpointId);
     if (!row) throw notFound("Endpoint");
-    await c.env.DB.batch([
-      deleteEndpointStatement(c.env.DB, appId, endpointId),
+    await c.var.db.batch([
+      deleteEndpointStatement(c.var.db, appId, endpointId),
       // Its open deliveries go in the background (there may be millions); they read as
       // cancelled from now on.
-      purgeJobStatement(c.env.DB, "endpoint", endpointId, Date.now()),
-      dropPrivateProfileIfUnused(c.env.DB, appId, row.auth_profile_id),
+      purgeJobStatement(c.var.db, "endpoint", endpointId, Date.now()),
+      dropPrivateProfileIfUnused(c.var.db, appId, row.auth_profile_id),
       audit(c, appId, "delete", "endpoint", endpointId),
     ]);
     invalidateEndpoints(appId);

@@ -69,8 +69,8 @@ eventTypes.openapi(
       updated_at: now,
     };
     try {
-      await c.env.DB.batch([
-        insertEventType(c.env.DB, row),
+      await c.var.db.batch([
+        insertEventType(c.var.db, row),
         audit(c, appId, "create", "event_type", row.name),
       ]);
     } catch (err) {
@@ -97,7 +97,7 @@ eventTypes.openapi(
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const rows = await listEventTypes(
-      c.env.DB,
+      c.var.db,
       c.req.valid("param").appId,
       limit,
       decodeCursor(cursor),
@@ -120,7 +120,7 @@ eventTypes.openapi(
   }),
   async (c) => {
     const { appId, name } = c.req.valid("param");
-    const row = await getEventType(c.env.DB, appId, name);
+    const row = await getEventType(c.var.db, appId, name);
     if (!row) throw notFound("Event type");
     return c.json(toEventType(row), 200);
   },
@@ -142,9 +142,9 @@ eventTypes.openapi(
     const { appId, name } = c.req.valid("param");
     const body = c.req.valid("json");
     if (body.schema) checkSchema(body.schema);
-    const [updated] = await c.env.DB.batch<EventTypeRow>([
+    const [updated] = await c.var.db.batch<EventTypeRow>([
       updateEventTypeStatement(
-        c.env.DB,
+        c.var.db,
         appId,
         name,
         {
@@ -178,8 +178,8 @@ eventTypes.openapi(
   }),
   async (c) => {
     const { appId, name } = c.req.valid("param");
-    const [deleted] = await c.env.DB.batch([
-      deleteEventTypeStatement(c.env.DB, appId, name),
+    const [deleted] = await c.var.db.batch([
+      deleteEventTypeStatement(c.var.db, appId, name),
       auditIfChanged(c, appId, "delete", "event_type", name),
     ]);
     if ((deleted?.meta.changes ?? 0) === 0) throw notFound("Event type");

@@ -3,6 +3,7 @@ import { getMessage, listMessages, toMessage } from "../../db/messages";
 import { acceptMessage } from "../../ingest/accept";
 import { checkIngestRate } from "../../ingest/rate-limit";
 import { rawMember } from "../../lib/raw-json";
+import { MOVE_RETRY_AFTER_S } from "../../lib/topology";
 import {
   AppParams,
   EventTypeName,
@@ -16,7 +17,7 @@ import { IdempotencyHeader, Message, MessageCreate, MessageParams } from "../../
 import type { AppEnv } from "../context";
 import { decodeCursor, toPage } from "../cursor";
 import { exactJson } from "../exact-json";
-import { notFound } from "../problem";
+import { ApiError, notFound } from "../problem";
 import { validationHook } from "../validation";
 
 /** Ingest and the message log. */
@@ -41,11 +42,19 @@ messages.openapi(
     const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
     const headerKey = c.req.valid("header")["idempotency-key"];
-    await checkIngestRate(c.env, appId);
+    if (c.var.placement.moving)
+      throw new ApiError(
+        503,
+        "Service Unavailable",
+        "This app is being moved to another shard; send again shortly.",
+        undefined,
+        { "retry-after": String(MOVE_RETRY_AFTER_S) },
+      );
+    await checkIngestRate(c.env, c.var.db, appId);
     // The payload is stored and sent as the sender wrote it: big integers, long decimals and
     // all. The parsed copy is only for validation.
     const rawPayload = rawMember(await c.req.text(), "payload") ?? JSON.stringify(body.payload);
-    const accepted = await acceptMessage(c.env, {
+    const accepted = await acceptMessage(c.env, c.var.db, {
       appId,
       eventType: body.eventType,
       payload: body.payload,
@@ -78,7 +87,7 @@ messages.openapi(
   async (c) => {
     const { limit, cursor, eventType } = c.req.valid("query");
     const rows = await listMessages(
-      c.env.DB,
+      c.var.db,
       c.req.valid("param").appId,
       limit,
       decodeCursor(cursor),
@@ -109,7 +118,7 @@ messages.openapi(
   }),
   async (c) => {
     const { appId, messageId } = c.req.valid("param");
-    const found = await getMessage(c.env.DB, appId, messageId);
+    const found = await getMessage(c.var.db, appId, messageId);
     if (!found) throw notFound("Message");
     return exactJson((payload) => toMessage(found.row, found.deliveries, payload), 200);
   },
