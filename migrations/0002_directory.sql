@@ -14,6 +14,8 @@ CREATE TABLE app_directory (
   -- deliveries back until the copy is done and `shard` says where it now lives.
   moving_to     INTEGER,
   moving_since  INTEGER,
+  -- How far the copy got (JSON: table index, key of the last row copied, rows copied).
+  move_cursor   TEXT,
   deleted_at    INTEGER,
   created_at    INTEGER NOT NULL
 ) WITHOUT ROWID;

@@ -19,6 +19,8 @@ export interface Settings {
   /** Fewest outcomes in that window before the failure rate may open the breaker. */
   breakerMinRequests: number;
   retentionDays: number;
+  /** How long an isolate trusts the directory's answer about an app's shard (seconds). */
+  directoryCacheS: number;
   /** Audit entries are kept this long (longer than messages: they say who changed what). */
   auditRetentionDays: number;
   /** Most endpoints one message may fan out to; more is refused at ingest. */
@@ -36,7 +38,8 @@ type OptionalVar =
   | "DISABLE_MIN_FAILURES"
   | "BREAKER_FAILURE_RATE"
   | "BREAKER_WINDOW_S"
-  | "BREAKER_MIN_REQUESTS";
+  | "BREAKER_MIN_REQUESTS"
+  | "DIRECTORY_CACHE_S";
 
 type Vars = Partial<Record<keyof Env | OptionalVar, unknown>>;
 
@@ -82,6 +85,7 @@ export function settings(env: Vars): Settings {
     breakerWindowS: int(env.BREAKER_WINDOW_S, 60, 1),
     breakerMinRequests: int(env.BREAKER_MIN_REQUESTS, 20, 1),
     retentionDays: int(env.RETENTION_DAYS, 30, 1),
+    directoryCacheS: int(env.DIRECTORY_CACHE_S, 30, 1),
     auditRetentionDays: int(env.AUDIT_RETENTION_DAYS, 365, 1),
     maxFanout: int(env.MAX_FANOUT, 100, 1),
     sweepGraceS: int(env.SWEEP_GRACE_S, 120, 1),
@@ -90,6 +94,14 @@ export function settings(env: Vars): Settings {
   };
   cache.set(env, parsed);
   return parsed;
+}
+
+/** Extra lease time beyond the request deadline before a handed-out delivery counts as lost. */
+export const LEASE_MARGIN_MS = 30_000;
+
+/** How long a consumer may hold a delivery it was handed (its lease). */
+export function leaseMs(cfg: Settings): number {
+  return cfg.requestTimeoutMs + LEASE_MARGIN_MS;
 }
 
 /** Hard limits that are not per-deployment settings. */

@@ -21,6 +21,7 @@ import { endpointOps } from "./routes/endpoint-ops";
 import { endpoints } from "./routes/endpoints";
 import { eventTypes } from "./routes/event-types";
 import { messages } from "./routes/messages";
+import { moves } from "./routes/moves";
 import { validationHook } from "./validation";
 
 /** The HTTP API: every route, auth, body limits, problem+json errors, the OpenAPI contract. */
@@ -76,6 +77,7 @@ export function createApi() {
 
   for (const sub of [
     apps,
+    moves,
     apiKeys,
     eventTypes,
     authProfiles,

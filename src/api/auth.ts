@@ -1,11 +1,11 @@
 import type { MiddlewareHandler } from "hono";
 import { hasAuditTrail } from "../db/audit";
 import { findKeyEntry } from "../db/directory";
-import { forgetPlacement, placementsOf, shardDb } from "../lib/topology";
+import { forgetPlacement, MOVE_RETRY_AFTER_S, placementsOf, shardDb } from "../lib/topology";
 import { TtlCache } from "../lib/ttl-cache";
 import { matchesToken, sha256Hex, timingSafeEqualText } from "../security/tokens";
 import type { Actor, AppEnv } from "./context";
-import { forbidden, notFound, unauthorized } from "./problem";
+import { ApiError, forbidden, notFound, unauthorized } from "./problem";
 
 /** Key hash -> key; a deleted key may keep working in another isolate for up to this TTL. */
 const keyCache = new TtlCache<{ appId: string; keyId: string; hash: string }>(30_000, 10_000);
@@ -81,6 +81,15 @@ export const requireAppAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
     !(actor.kind === "admin" && (await isDeletedAppTrail(db, c.req.method, c.req.path, appId)))
   )
     throw notFound("App");
+  // While an app is copied to another shard, nothing may change it on the old one.
+  if (placement.moving && !["GET", "HEAD"].includes(c.req.method) && !c.req.path.endsWith("/move"))
+    throw new ApiError(
+      503,
+      "Service Unavailable",
+      "This app is being moved to another shard; try again shortly.",
+      undefined,
+      { "retry-after": String(MOVE_RETRY_AFTER_S) },
+    );
   c.set("db", db);
   c.set("placement", placement);
   await next();

@@ -10,6 +10,7 @@ export interface DirectoryRow {
   uid: string | null;
   moving_to: number | null;
   moving_since: number | null;
+  move_cursor: string | null;
   deleted_at: number | null;
   created_at: number;
 }
@@ -113,4 +114,46 @@ export async function writeDirectoryAndShard<T = unknown>(
   }
   if (directoryStatements.length > 0) await directory.batch(directoryStatements);
   return shardStatements.length > 0 ? shard.batch<T>(shardStatements) : [];
+}
+
+/** Marks an app as moving to `to` (pinned there); false when it is gone or already moving. */
+export async function startMove(
+  db: D1Database,
+  appId: string,
+  to: number,
+  now: number,
+): Promise<boolean> {
+  const res = await db
+    .prepare(
+      `UPDATE app_directory SET moving_to = ?2, moving_since = ?3, move_cursor = NULL, pinned = 1
+       WHERE app_id = ?1 AND moving_to IS NULL AND deleted_at IS NULL AND shard <> ?2`,
+    )
+    .bind(appId, to, now)
+    .run();
+  return res.meta.changes > 0;
+}
+
+/** Apps being moved, oldest move first. */
+export async function movingApps(db: D1Database): Promise<DirectoryRow[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM app_directory WHERE moving_to IS NOT NULL ORDER BY moving_since")
+    .all<DirectoryRow>();
+  return results;
+}
+
+/** Saves how far a move's copy got. */
+export function saveMoveCursor(db: D1Database, appId: string, cursor: string) {
+  return db
+    .prepare("UPDATE app_directory SET move_cursor = ? WHERE app_id = ?")
+    .bind(cursor, appId);
+}
+
+/** The copy is done: the app lives on its new shard from now on. */
+export function finishMove(db: D1Database, appId: string, to: number) {
+  return db
+    .prepare(
+      `UPDATE app_directory SET shard = ?2, moving_to = NULL, moving_since = NULL, move_cursor = NULL
+       WHERE app_id = ?1 AND moving_to = ?2`,
+    )
+    .bind(appId, to);
 }

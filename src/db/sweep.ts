@@ -24,15 +24,16 @@ export async function uncheckedMessages(
   db: D1Database,
   before: number,
   limit: number,
+  skipApps: readonly string[] = [],
 ): Promise<UncheckedMessage[]> {
   const { results } = await db
     .prepare(
       `SELECT m.app_id, m.id, m.endpoints FROM apps a
          JOIN messages m ON m.app_id = a.id AND m.id > a.swept_to AND m.id < ?1
-       WHERE a.deleted_at IS NULL
+       WHERE a.deleted_at IS NULL AND a.id NOT IN (SELECT value FROM json_each(?3))
        ORDER BY m.app_id, m.id LIMIT ?2`,
     )
-    .bind(idFloor("msg", before), limit)
+    .bind(idFloor("msg", before), limit, JSON.stringify(skipApps))
     .all<Omit<UncheckedMessage, "created_at">>();
   return results.map((m) => ({ ...m, created_at: timeOfId(m.id) }));
 }
@@ -57,14 +58,16 @@ export async function overdueOpenRows(
   before: number,
   startedBefore: number,
   limit: number,
+  skipApps: readonly string[] = [],
 ): Promise<OpenRow[]> {
   const { results } = await db
     .prepare(
       `SELECT o.* FROM endpoints e JOIN open_deliveries o ON o.endpoint_id = e.id
-       WHERE (o.state = 'queued' AND o.due_at < ?1) OR coalesce(o.first_attempt_at, o.created_at) < ?2
+       WHERE ((o.state = 'queued' AND o.due_at < ?1) OR coalesce(o.first_attempt_at, o.created_at) < ?2)
+         AND e.app_id NOT IN (SELECT value FROM json_each(?4))
        LIMIT ?3`,
     )
-    .bind(before, startedBefore, limit)
+    .bind(before, startedBefore, limit, JSON.stringify(skipApps))
     .all<OpenRow>();
   return results;
 }

@@ -1,4 +1,4 @@
-import { settings } from "../config";
+import { leaseMs, settings } from "../config";
 import { type BatchContext, loadContext, readMessages } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
 import { operatorEventStatement } from "../db/operator-events";
@@ -12,9 +12,6 @@ import { prepare } from "./prepare";
 import { type Recordable, recordStatements, recordTasks, writeWithRetry } from "./record";
 import { CRASH_RETRY_S, type Item, type Result, waitFor } from "./results";
 import { retryWindowMs } from "./retry";
-
-/** Extra lease time beyond the request deadline before a handed-out delivery counts as lost. */
-const LEASE_MARGIN_MS = 30_000;
 
 /** A batch handed back because D1 (or the gate) was unreachable waits this long. */
 const OUTAGE_RETRY_S = 30;
@@ -185,7 +182,7 @@ async function deliverShard(env: Env, shard: number, tasks: Tasks): Promise<void
     shard,
     cfg,
     now: Date.now(),
-    leaseMs: cfg.requestTimeoutMs + LEASE_MARGIN_MS,
+    leaseMs: leaseMs(cfg),
     windowMs: retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs),
     results: [],
     lanes: new Map(),

@@ -5,6 +5,7 @@
  * repeat their count. Numbering must be contiguous; the first gap ends the list.
  */
 
+import { settings } from "../config";
 import { getDirectoryEntries } from "../db/directory";
 import { queueIndexOf } from "./spread";
 import { TtlCache } from "./ttl-cache";
@@ -50,16 +51,14 @@ export function shardDb(env: Env, k: number): D1Database {
   return db;
 }
 
-/**
- * How long an isolate trusts what the directory said about an app. Moving an app waits this
- * long (plus a delivery's lease) after marking it, so no isolate still writes to the old shard.
- */
-export const DIRECTORY_TTL_MS = 30_000;
-
 /** What ingest answers an app being moved in `Retry-After` (seconds). */
 export const MOVE_RETRY_AFTER_S = 30;
 
-/** Where an app lives, as the directory said at most `DIRECTORY_TTL_MS` ago. */
+/**
+ * Where an app lives, as the directory said at most `DIRECTORY_CACHE_S` ago. Moving an app
+ * waits that long (plus a delivery's lease) after marking it, so that no isolate still writes
+ * to the old shard when the copy starts.
+ */
 export interface Placement {
   shard: number;
   /** Being copied to another shard: hold its work until the move is done. */
@@ -67,7 +66,8 @@ export interface Placement {
   deleted: boolean;
 }
 
-const placements = new TtlCache<Placement>(DIRECTORY_TTL_MS, 20_000);
+/** Entries carry their own expiry (the setting may differ per env); the bound is a ceiling. */
+const placements = new TtlCache<Placement>(3_600_000, 20_000);
 
 /** Placements of apps (absent: no such app), from the cache or one directory read. */
 export async function placementsOf(
@@ -81,13 +81,14 @@ export async function placementsOf(
     if (hit) out.set(id, hit);
     else missing.push(id);
   }
+  const ttlMs = settings(env).directoryCacheS * 1000;
   for (const row of await getDirectoryEntries(env.DB, missing)) {
     const p = {
       shard: row.shard,
       moving: row.moving_to !== null,
       deleted: row.deleted_at !== null,
     };
-    placements.set(row.app_id, p);
+    placements.set(row.app_id, p, Date.now(), ttlMs);
     out.set(row.app_id, p);
   }
   return out;

@@ -21,12 +21,13 @@ export class TtlCache<V> {
     return hit.value;
   }
 
-  set(key: string, value: V, now = Date.now()): void {
+  /** Stores a value for the cache's TTL, or for `ttlMs` when given. */
+  set(key: string, value: V, now = Date.now(), ttlMs = this.ttlMs): void {
     if (this.entries.size >= this.maxEntries && !this.entries.has(key)) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expires: now + this.ttlMs });
+    this.entries.set(key, { value, expires: now + ttlMs });
   }
 
   delete(key: string): void {

@@ -6,6 +6,7 @@ import {
   loggedEntries,
 } from "../db/attempt-log";
 import { insertDeadLettersStatement } from "../db/dead-letters";
+import { movingApps } from "../db/directory";
 import { endpointsOf } from "../db/messages";
 import {
   closeStatement,
@@ -30,6 +31,7 @@ import { retryWindowMs } from "../delivery/retry";
 import { deliveryId, newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { deliveryQueues, shardDbs } from "../lib/topology";
+import { advanceMoves } from "./moves";
 import { forwardOperatorEvents } from "./notices";
 
 /** Most messages checked for lost first tries per pass. */
@@ -68,6 +70,8 @@ export interface SweepReport {
   woken: number;
   /** Operator events sent on to OPERATOR_APP_ID as messages. */
   notices: number;
+  /** Apps whose move to another shard finished. */
+  moved: number;
   purged: {
     messages: number;
     logRows: number;
@@ -93,11 +97,17 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   // oldest are (a backlog can hold first tries far longer than the grace).
   const graceMs = settings(env).sweepGraceS * 1000;
   const lostBefore = Math.min(now - graceMs, (await oldestQueued(env)) - QUEUE_SLACK_MS);
+  // Apps being moved between shards are left alone on both until the copy is done.
+  const started = Date.now();
+  const moves = await movingApps(env.DB);
+  const moving = moves.map((m) => m.app_id);
   // Each shard is swept on its own, side by side: its apps, its open rows, its health.
   const reports = await Promise.all(
-    shardDbs(env).map((db) => sweepShard(env, db, now, lostBefore)),
+    shardDbs(env).map((db) => sweepShard(env, db, now, lostBefore, moving)),
   );
   const total = reports.reduce(addReports);
+  if (moves.length > 0)
+    total.moved = await advanceMoves(env, now, () => Date.now() - started < SWEEP_BUDGET_MS);
   return total;
 }
 
@@ -115,6 +125,7 @@ async function sweepShard(
   db: D1Database,
   now: number,
   lostBefore: number,
+  moving: readonly string[],
 ): Promise<SweepReport> {
   const cfg = settings(env);
   const started = Date.now();
@@ -127,6 +138,7 @@ async function sweepShard(
     expired: 0,
     woken: 0,
     notices: 0,
+    moved: 0,
     purged: {
       messages: 0,
       logRows: 0,
@@ -143,7 +155,7 @@ async function sweepShard(
 
   let behind = false;
   for (;;) {
-    const checked = await checkFirstTries(db, now, lostBefore, windowMs, wake);
+    const checked = await checkFirstTries(db, now, lostBefore, windowMs, wake, moving);
     report.requeued += checked.requeued;
     report.expired += checked.expired;
     if (checked.scanned < CHECK_BATCH) break;
@@ -153,7 +165,7 @@ async function sweepShard(
     }
   }
   for (;;) {
-    const overdue = await settleOverdue(db, now, graceMs, windowMs, wake);
+    const overdue = await settleOverdue(db, now, graceMs, windowMs, wake, moving);
     report.lost += overdue.lost;
     report.crashed += overdue.crashed;
     report.expired += overdue.expired;
@@ -307,10 +319,16 @@ async function checkFirstTries(
   lostBefore: number,
   windowMs: number,
   wake: Map<string, string>,
+  moving: readonly string[],
 ) {
   // Past their window, first tries end whatever the queue holds; a stuck queue must not keep
   // them open for ever.
-  const messages = await uncheckedMessages(db, Math.max(lostBefore, now - windowMs), CHECK_BATCH);
+  const messages = await uncheckedMessages(
+    db,
+    Math.max(lostBefore, now - windowMs),
+    CHECK_BATCH,
+    moving,
+  );
   if (messages.length === 0) return { scanned: 0, requeued: 0, expired: 0 };
   const pairs = messages.flatMap((m) =>
     endpointsOf(m).map((endpointId) => ({ appId: m.app_id, messageId: m.id, endpointId, m })),
@@ -400,8 +418,15 @@ async function settleOverdue(
   graceMs: number,
   windowMs: number,
   wake: Map<string, string>,
+  moving: readonly string[],
 ) {
-  const rows = await overdueOpenRows(db, now - graceMs, now - windowMs - graceMs, OVERDUE_BATCH);
+  const rows = await overdueOpenRows(
+    db,
+    now - graceMs,
+    now - windowMs - graceMs,
+    OVERDUE_BATCH,
+    moving,
+  );
   const endings = [];
   const closed: OpenRow[] = [];
   const requeue: OpenRow[] = [];
