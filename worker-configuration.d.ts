@@ -18,7 +18,7 @@ declare namespace Cloudflare {
 		DISABLE_AFTER_S: string;
 		RETENTION_DAYS: string;
 		AUDIT_RETENTION_DAYS: string;
-		MAX_FANOUT: string;
+		MAX_ENDPOINTS: string;
 		SWEEP_GRACE_S: string;
 		DNS_CHECK: string;
 		OPERATOR_APP_ID: string;
@@ -36,5 +36,5 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "RETRY_SCHEDULE" | "REQUEST_TIMEOUT_MS" | "BREAKER_FAILURES" | "BREAKER_COOLDOWN_S" | "BREAKER_COOLDOWN_MAX_S" | "BREAKER_COUNT_4XX" | "DISABLE_AFTER_S" | "RETENTION_DAYS" | "AUDIT_RETENTION_DAYS" | "MAX_FANOUT" | "SWEEP_GRACE_S" | "DNS_CHECK" | "OPERATOR_APP_ID" | "OPS_COUNTERS" | "ADMIN_TOKEN" | "ENCRYPTION_KEY" | "ENCRYPTION_KEYS_OLD" | "ALLOW_INSECURE_TARGETS">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "RETRY_SCHEDULE" | "REQUEST_TIMEOUT_MS" | "BREAKER_FAILURES" | "BREAKER_COOLDOWN_S" | "BREAKER_COOLDOWN_MAX_S" | "BREAKER_COUNT_4XX" | "DISABLE_AFTER_S" | "RETENTION_DAYS" | "AUDIT_RETENTION_DAYS" | "MAX_ENDPOINTS" | "SWEEP_GRACE_S" | "DNS_CHECK" | "OPERATOR_APP_ID" | "OPS_COUNTERS" | "ADMIN_TOKEN" | "ENCRYPTION_KEY" | "ENCRYPTION_KEYS_OLD" | "ALLOW_INSECURE_TARGETS">> {}
 }

@@ -24,7 +24,8 @@ export interface Settings {
   /** Audit entries are kept this long (longer than messages: they say who changed what). */
   auditRetentionDays: number;
   /** Most endpoints one message may fan out to; more is refused at ingest. */
-  maxFanout: number;
+  /** Endpoints an app may have unless the operator set its own limit. */
+  maxEndpoints: number;
   /** How long a hand-off may stay unanswered (a first try with no outcome, a lease run out) before the sweeper takes over. */
   sweepGraceS: number;
   /** Local development only: allow `http:` and loopback targets. Never set in production. */
@@ -87,7 +88,7 @@ export function settings(env: Vars): Settings {
     retentionDays: int(env.RETENTION_DAYS, 30, 1),
     directoryCacheS: int(env.DIRECTORY_CACHE_S, 30, 1),
     auditRetentionDays: int(env.AUDIT_RETENTION_DAYS, 365, 1),
-    maxFanout: int(env.MAX_FANOUT, 100, 1),
+    maxEndpoints: Math.min(int(env.MAX_ENDPOINTS, 10_000, 1), MAX_ENDPOINTS_CEILING),
     sweepGraceS: int(env.SWEEP_GRACE_S, 120, 1),
     allowInsecureTargets: env.ALLOW_INSECURE_TARGETS === "true",
     dnsCheck: env.DNS_CHECK !== "false" && env.ALLOW_INSECURE_TARGETS !== "true",
@@ -103,6 +104,12 @@ export const LEASE_MARGIN_MS = 30_000;
 export function leaseMs(cfg: Settings): number {
   return cfg.requestTimeoutMs + LEASE_MARGIN_MS;
 }
+
+/**
+ * The most endpoints any app may have: a message row lists its fan-out (~28 bytes per
+ * endpoint), and a D1 row holds at most 2 MB.
+ */
+export const MAX_ENDPOINTS_CEILING = 50_000;
 
 /** Hard limits that are not per-deployment settings. */
 export const LIMITS = {

@@ -5,6 +5,7 @@ export interface AppRow {
   name: string;
   uid: string | null;
   ingest_rate_limit: number | null;
+  max_endpoints: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -16,6 +17,7 @@ export function toApp(row: AppRow, shard: number) {
     name: row.name,
     ...(row.uid ? { uid: row.uid } : {}),
     ...(row.ingest_rate_limit !== null ? { ingestRateLimit: row.ingest_rate_limit } : {}),
+    ...(row.max_endpoints !== null ? { maxEndpoints: row.max_endpoints } : {}),
     shard,
     createdAt: iso(row.created_at),
   };
@@ -24,9 +26,17 @@ export function toApp(row: AppRow, shard: number) {
 export function insertApp(db: D1Database, row: AppRow) {
   return db
     .prepare(
-      "INSERT INTO apps (id, name, uid, ingest_rate_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO apps (id, name, uid, ingest_rate_limit, max_endpoints, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(row.id, row.name, row.uid, row.ingest_rate_limit, row.created_at, row.updated_at);
+    .bind(
+      row.id,
+      row.name,
+      row.uid,
+      row.ingest_rate_limit,
+      row.max_endpoints,
+      row.created_at,
+      row.updated_at,
+    );
 }
 
 /** One app or null. */
@@ -58,14 +68,20 @@ export async function listApps(
 export function updateAppStatement(
   db: D1Database,
   id: string,
-  patch: { name?: string; uid?: string | null; ingestRateLimit?: number | null },
+  patch: {
+    name?: string;
+    uid?: string | null;
+    ingestRateLimit?: number | null;
+    maxEndpoints?: number | null;
+  },
   now: number,
 ) {
   return db
     .prepare(
       `UPDATE apps SET name = COALESCE(?2, name),
          uid = CASE WHEN ?3 THEN ?4 ELSE uid END,
-         ingest_rate_limit = CASE WHEN ?6 THEN ?7 ELSE ingest_rate_limit END, updated_at = ?5
+         ingest_rate_limit = CASE WHEN ?6 THEN ?7 ELSE ingest_rate_limit END,
+         max_endpoints = CASE WHEN ?8 THEN ?9 ELSE max_endpoints END, updated_at = ?5
        WHERE id = ?1 AND deleted_at IS NULL RETURNING *`,
     )
     .bind(
@@ -76,6 +92,8 @@ export function updateAppStatement(
       now,
       patch.ingestRateLimit !== undefined ? 1 : 0,
       patch.ingestRateLimit ?? null,
+      patch.maxEndpoints !== undefined ? 1 : 0,
+      patch.maxEndpoints ?? null,
     );
 }
 

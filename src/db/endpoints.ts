@@ -144,3 +144,18 @@ export function disableEndpointStatement(db: D1Database, id: string, reason: str
     )
     .bind(reason, now, now, id);
 }
+
+/** How many endpoints an app has, and its own limit (null: the deployment's). */
+export async function endpointRoom(
+  db: D1Database,
+  appId: string,
+): Promise<{ count: number; limit: number | null }> {
+  const row = await db
+    .prepare(
+      `SELECT (SELECT COUNT(*) FROM endpoints WHERE app_id = ?1) AS count,
+              (SELECT max_endpoints FROM apps WHERE id = ?1) AS "limit"`,
+    )
+    .bind(appId)
+    .first<{ count: number; limit: number | null }>();
+  return row ?? { count: 0, limit: null };
+}

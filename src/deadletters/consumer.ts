@@ -33,7 +33,9 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     const task = QueueTask.safeParse(message.body);
     if (task.success && task.data.kind === "delivery") crashed.push(task.data);
     else if (task.success && task.data.kind === "record") records.push(task.data);
-    else if (task.success) log("wake dropped by the dead-letter queue", { ...task.data });
+    // A wake or a wide message's range: the sweeper finds what they would have handed out.
+    else if (task.success)
+      log(`${task.data.kind} dropped by the dead-letter queue`, { ...task.data });
     else if (DeadNotice.safeParse(message.body).success) notices++;
     else log("unknown dead-letter message acked", { messageId: message.id });
   }

@@ -1,11 +1,13 @@
 import { leaseMs, settings } from "../config";
 import { type BatchContext, loadContext, readMessages } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
+import { endpointsOf } from "../db/messages";
 import { operatorEventStatement } from "../db/operator-events";
 import { deliveryId } from "../lib/ids";
 import { log } from "../lib/log";
 import { deliveryQueues, placementsOf, queueIndexOf, shardDb } from "../lib/topology";
-import { QueueTask, type RecordTask } from "../schemas/queue";
+import { type FanoutTask, QueueTask, type RecordTask } from "../schemas/queue";
+import { enqueueTasks, firstTries } from "./enqueue";
 import { report } from "./gating";
 import { admitLanes, type BatchRun, laneOf, noteParked, planLanes, sendPlans } from "./lanes";
 import { prepare } from "./prepare";
@@ -110,6 +112,7 @@ interface Tasks {
   firstTries: Map<string, Item>;
   wakes: Map<string, Wake>;
   records: { message: Message<unknown>; task: RecordTask }[];
+  fanouts: { message: Message<unknown>; task: FanoutTask }[];
 }
 
 /**
@@ -141,13 +144,14 @@ async function splitByShard(
   const placed = await placementsOf(env, [
     ...[...tasks.firstTries.values()].map((i) => i.appId),
     ...[...tasks.wakes.values()].map((w) => w.appId),
+    ...tasks.fanouts.map((f) => f.task.appId),
   ]);
   const shards = new Map<number, Tasks>();
   const held: Message<unknown>[] = [];
   const part = (shard: number): Tasks => {
     let t = shards.get(shard);
     if (!t) {
-      t = { firstTries: new Map(), wakes: new Map(), records: [] };
+      t = { firstTries: new Map(), wakes: new Map(), records: [], fanouts: [] };
       shards.set(shard, t);
     }
     return t;
@@ -164,6 +168,11 @@ async function splitByShard(
     else part(p?.shard ?? 0).wakes.set(endpointId, wake);
   }
   for (const r of tasks.records) part(r.task.shard).records.push(r);
+  for (const f of tasks.fanouts) {
+    const p = placed.get(f.task.appId);
+    if (p?.moving) held.push(f.message);
+    else part(p?.shard ?? 0).fanouts.push(f);
+  }
   return { shards, held };
 }
 
@@ -173,7 +182,7 @@ async function splitByShard(
  */
 async function deliverShard(env: Env, shard: number, tasks: Tasks): Promise<void> {
   const db = shardDb(env, shard);
-  await writeRecords(db, tasks.records);
+  await Promise.all([writeRecords(db, tasks.records), expandFanouts(env, db, tasks.fanouts)]);
   if (tasks.firstTries.size === 0 && tasks.wakes.size === 0) return;
   const cfg = settings(env);
   const run: BatchRun = {
@@ -246,7 +255,7 @@ async function deliverShard(env: Env, shard: number, tasks: Tasks): Promise<void
 
 /** Sorts a batch's messages into first tries, wakes and deferred outcomes; acks poison. */
 function sortTasks(batch: readonly Message<unknown>[]): Tasks {
-  const tasks: Tasks = { firstTries: new Map(), wakes: new Map(), records: [] };
+  const tasks: Tasks = { firstTries: new Map(), wakes: new Map(), records: [], fanouts: [] };
   for (const message of batch) {
     const parsed = QueueTask.safeParse(message.body);
     if (!parsed.success) {
@@ -257,6 +266,10 @@ function sortTasks(batch: readonly Message<unknown>[]): Tasks {
     const task = parsed.data;
     if (task.kind === "record") {
       tasks.records.push({ message, task });
+      continue;
+    }
+    if (task.kind === "fanout") {
+      tasks.fanouts.push({ message, task });
       continue;
     }
     if (task.kind === "wake") {
@@ -432,6 +445,37 @@ async function writeRecords(
         log("recording deferred outcomes failed; trying again later", { error: String(err) });
         message.retry({ delaySeconds: OUTAGE_RETRY_S });
       }
+    }),
+  );
+}
+
+/**
+ * Turns range tasks of wide messages into first tries: the message's fan-out list, read once,
+ * sliced, one task per delivery to its endpoint's queue. A range whose sends failed in part is
+ * retried whole; what already went out is skipped by the consumer that receives it again.
+ */
+async function expandFanouts(
+  env: Env,
+  db: D1Database,
+  fanouts: { message: Message<unknown>; task: FanoutTask }[],
+): Promise<void> {
+  if (fanouts.length === 0) return;
+  const rows = await readMessages(
+    db,
+    fanouts.map(({ task }) => ({ appId: task.appId, messageId: task.messageId })),
+  );
+  await Promise.all(
+    fanouts.map(async ({ message, task }) => {
+      const msg = rows.get(task.messageId);
+      // Purged (retention, a deleted app) before its range came up: nothing left to send.
+      if (!msg) return message.ack();
+      // FIFO endpoints got their wakes at ingest; their tasks here are skipped as handled.
+      const endpoints = endpointsOf(msg)
+        .slice(task.from, task.to)
+        .map((id) => ({ id, fifo: false }));
+      const failed = await enqueueTasks(env, firstTries(msg, endpoints));
+      if (failed > 0) message.retry({ delaySeconds: OUTAGE_RETRY_S });
+      else message.ack();
     }),
   );
 }

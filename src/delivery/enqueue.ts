@@ -1,7 +1,8 @@
 import { LIMITS } from "../config";
+import type { MessageRow } from "../db/messages";
 import { log } from "../lib/log";
 import { deliveryQueues, queueIndexOf } from "../lib/topology";
-import type { QueueTask } from "../schemas/queue";
+import { INLINE_PAYLOAD_MAX, type QueueTask } from "../schemas/queue";
 
 /**
  * Sends tasks to their endpoints' delivery queues in chunks of 100 (the sendBatch limit).
@@ -47,4 +48,28 @@ export function wakeTasks(endpoints: Iterable<readonly [string, string]>): Queue
     endpointId,
     appId,
   }));
+}
+
+/**
+ * First-try tasks for a message's endpoints; a FIFO endpoint gets a wake instead (its open row
+ * was written with the message).
+ */
+export function firstTries(
+  msg: Pick<MessageRow, "id" | "app_id" | "event_type" | "created_at" | "payload">,
+  endpoints: { id: string; fifo: boolean }[],
+): QueueTask[] {
+  const inline = msg.payload.length <= INLINE_PAYLOAD_MAX;
+  return endpoints.map((e) =>
+    e.fifo
+      ? { kind: "wake", endpointId: e.id, appId: msg.app_id }
+      : {
+          kind: "delivery",
+          appId: msg.app_id,
+          messageId: msg.id,
+          endpointId: e.id,
+          eventType: msg.event_type,
+          createdAt: msg.created_at,
+          ...(inline ? { payload: msg.payload } : {}),
+        },
+  );
 }

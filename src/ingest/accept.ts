@@ -1,4 +1,3 @@
-import { settings } from "../config";
 import {
   acceptStatements,
   type DeliverySummary,
@@ -7,10 +6,10 @@ import {
   type MessageRow,
   messageIdForKey,
 } from "../db/messages";
-import { enqueueTasks } from "../delivery/enqueue";
+import { enqueueTasks, firstTries } from "../delivery/enqueue";
 import { ApiError, invalid } from "../lib/errors";
 import { deliveryId, newId, timeOfId } from "../lib/ids";
-import { INLINE_PAYLOAD_MAX, type QueueTask } from "../schemas/queue";
+import type { QueueTask } from "../schemas/queue";
 import { endpointsForIngest } from "./endpoint-cache";
 import { matchesEventType } from "./filters";
 import { payloadProblems, validatorFor } from "./payload-schema";
@@ -51,14 +50,6 @@ export async function acceptMessage(
   // common case, a new key, costs no extra round trip.
   const endpoints = await endpointsForIngest(db, input.appId);
   const matched = endpoints.filter((e) => matchesEventType(e.filters, input.eventType));
-  const { maxFanout } = settings(env);
-  if (matched.length > maxFanout) {
-    const existing = key === null ? null : await replay(db, input.appId, key);
-    if (existing) return existing;
-    throw invalid(
-      `This event type matches ${matched.length} endpoints; at most ${maxFanout} may receive one message.`,
-    );
-  }
 
   // An event type with a JSON Schema takes only payloads that match it.
   const validator = await validatorFor(db, input.appId, input.eventType);
@@ -107,24 +98,31 @@ export async function acceptMessage(
 
 /**
  * One task per delivery, carrying what sending it needs; a FIFO endpoint instead gets a wake,
- * which hands out its open deliveries in message order.
+ * which hands out its open deliveries in message order. A wide message (more than
+ * `FANOUT_DIRECT` endpoints) gets range tasks instead, which consumers turn into first tries
+ * (`firstTries`): ingest answers at once however many endpoints match.
  */
 function tasksFor(msg: MessageRow, matched: { id: string; fifo: boolean }[]): QueueTask[] {
-  const inline = msg.payload.length <= INLINE_PAYLOAD_MAX;
-  return matched.map((e) =>
-    e.fifo
-      ? { kind: "wake", endpointId: e.id, appId: msg.app_id }
-      : {
-          kind: "delivery",
-          appId: msg.app_id,
-          messageId: msg.id,
-          endpointId: e.id,
-          eventType: msg.event_type,
-          createdAt: msg.created_at,
-          ...(inline ? { payload: msg.payload } : {}),
-        },
-  );
+  if (matched.length <= FANOUT_DIRECT) return firstTries(msg, matched);
+  const wakes: QueueTask[] = matched
+    .filter((e) => e.fifo)
+    .map((e) => ({ kind: "wake", endpointId: e.id, appId: msg.app_id }));
+  const ranges: QueueTask[] = [];
+  for (let from = 0; from < matched.length; from += FANOUT_RANGE)
+    ranges.push({
+      kind: "fanout",
+      appId: msg.app_id,
+      messageId: msg.id,
+      from,
+      to: Math.min(matched.length, from + FANOUT_RANGE),
+    });
+  return [...wakes, ...ranges];
 }
+
+/** Most deliveries ingest hands to the queue one task each; wider messages go in ranges. */
+export const FANOUT_DIRECT = 100;
+/** Deliveries per range task of a wide message. */
+export const FANOUT_RANGE = 500;
 
 async function replay(db: D1Database, appId: string, key: string): Promise<Accepted | null> {
   const messageId = await messageIdForKey(db, appId, key);

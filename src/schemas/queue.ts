@@ -38,8 +38,28 @@ export const RecordTask = z.object({
 });
 export type RecordTask = z.infer<typeof RecordTask>;
 
+/**
+ * A wide message's deliveries `from` to `to` (indexes into its fan-out list), to be sent as
+ * first tries by a consumer: ingest hands a large fan-out to the queue in ranges instead of
+ * sending one task per delivery itself. Sent again after a crash, its first tries are skipped
+ * where they already went out.
+ */
+export const FanoutTask = z.object({
+  kind: z.literal("fanout"),
+  appId: Id,
+  messageId: Id,
+  from: z.number().int().min(0),
+  to: z.number().int().min(1),
+});
+export type FanoutTask = z.infer<typeof FanoutTask>;
+
 /** What the `DELIVERIES` queue carries. */
-export const QueueTask = z.discriminatedUnion("kind", [DeliveryTask, WakeTask, RecordTask]);
+export const QueueTask = z.discriminatedUnion("kind", [
+  DeliveryTask,
+  WakeTask,
+  RecordTask,
+  FanoutTask,
+]);
 export type QueueTask = z.infer<typeof QueueTask>;
 
 /** Payloads up to this many characters ride in the queue message (well under its 128 KB cap). */

@@ -16,6 +16,10 @@ export const AppCreate = z
     ingestRateLimit: z.number().int().min(1).max(100_000).optional().openapi({
       description: "Messages per second this app may send; more answer 429. Unset = unlimited.",
     }),
+    maxEndpoints: z.number().int().min(1).max(50_000).optional().openapi({
+      description:
+        "Most endpoints this app may have (creating one more answers 422). Unset: the deployment's MAX_ENDPOINTS.",
+    }),
     shard: z.number().int().min(0).max(63).optional().openapi({
       description:
         "Pins the app to this D1 shard (0 = DB, k = DB_k). Unset: placed by a hash of its id.",
@@ -27,6 +31,7 @@ export const AppUpdate = z
     name: Name.optional(),
     uid: AppCreate.shape.uid.nullable().optional(),
     ingestRateLimit: AppCreate.shape.ingestRateLimit.unwrap().nullable().optional(),
+    maxEndpoints: AppCreate.shape.maxEndpoints.unwrap().nullable().optional(),
   })
   .strict();
 export const App = z
@@ -35,6 +40,7 @@ export const App = z
     name: z.string(),
     uid: z.string().optional(),
     ingestRateLimit: z.number().int().optional(),
+    maxEndpoints: z.number().int().optional(),
     shard: z.number().int().openapi({ description: "The D1 shard holding the app's data." }),
     createdAt: Timestamp,
   })

@@ -36,6 +36,13 @@ import { forwardOperatorEvents } from "./notices";
 
 /** Most messages checked for lost first tries per pass. */
 const CHECK_BATCH = 1000;
+/** How many deliveries a message fans out to. */
+function endpointCount(m: { endpoints: string }): number {
+  return (JSON.parse(m.endpoints) as unknown[]).length;
+}
+
+/** Most deliveries one pass of the first-try check looks up. */
+const CHECK_PAIRS = 20_000;
 /** Clock slack between a message's creation and its queue task's timestamp. */
 const QUEUE_SLACK_MS = 10_000;
 /** Most overdue open rows handled per pass. */
@@ -323,13 +330,21 @@ async function checkFirstTries(
 ) {
   // Past their window, first tries end whatever the queue holds; a stuck queue must not keep
   // them open for ever.
-  const messages = await uncheckedMessages(
+  const unchecked = await uncheckedMessages(
     db,
     Math.max(lostBefore, now - windowMs),
     CHECK_BATCH,
     moving,
   );
+  // A pass checks at most CHECK_PAIRS deliveries (wide messages count for all of theirs), and
+  // always at least one message; the marks move only past the messages it checked.
+  let counted = 0;
+  const messages = unchecked.filter((m, i) => {
+    counted += endpointCount(m);
+    return i === 0 || counted <= CHECK_PAIRS;
+  });
   if (messages.length === 0) return { scanned: 0, requeued: 0, expired: 0 };
+  const scanned = messages.length < unchecked.length ? CHECK_BATCH : messages.length;
   const pairs = messages.flatMap((m) =>
     endpointsOf(m).map((endpointId) => ({ appId: m.app_id, messageId: m.id, endpointId, m })),
   );
@@ -383,7 +398,7 @@ async function checkFirstTries(
       requeued: parks.length,
       expired: endings.length,
     });
-  return { scanned: messages.length, requeued: parks.length, expired: endings.length };
+  return { scanned, requeued: parks.length, expired: endings.length };
 }
 
 function endingStatements(

@@ -627,14 +627,13 @@ describe("fan-out wider than one queue batch (sendBatch takes at most 100)", () 
     endpointIds.sort();
   });
 
-  it("accepts 150 matching endpoints when MAX_FANOUT allows it: one message naming 150 deliveries, 150 tasks in two sends", async () => {
+  it("accepts 150 matching endpoints at once: one message naming 150 deliveries, one range task that a consumer turns into 150 first tries", async () => {
     // Stubbed: the test counts what was sent; 150 real deliveries would only slow the file down.
     const { spy, sent } = spyOnDeliveries({ stub: true });
     const before = await ingestCounts();
     const res = await call<MessageBody>("POST", messagesOf(appId), {
       token: key,
-      body: { eventType: "wide.event", payload: {} },
-      vars: { MAX_FANOUT: String(WIDE) },
+      body: { eventType: "wide.event", payload: { marker: "wide-1" } },
     });
     expect(res.status).toBe(202);
     expect(res.body.deliveries.map((d) => d.endpointId).sort()).toEqual(endpointIds);
@@ -642,34 +641,60 @@ describe("fan-out wider than one queue batch (sendBatch takes at most 100)", () 
     expect(await ingestCounts()).toEqual({ ...before, messages: before.messages + 1 });
     expect((await deliveriesOf(appId, res.body.id)).map((d) => d.endpointId)).toEqual(endpointIds);
 
-    // Two sendBatch calls of at most 100, together one task per delivery, none twice.
+    // Ingest sent one task for the whole range, not 150.
+    const ranges = spy.mock.calls.flatMap(([batch]) => Array.from(batch).map((m) => m.body));
+    expect(ranges).toEqual([{ kind: "fanout", appId, messageId: res.body.id, from: 0, to: WIDE }]);
+
+    // The consumer that takes it sends one first try per endpoint, in sends of at most 100.
+    spy.mockClear();
+    const result = await runConsumer(ranges);
+    expect(result.explicitAcks).toEqual(result.ids);
     expect(spy.mock.calls.map(([batch]) => Array.from(batch).length).sort()).toEqual([100, 50]);
     const tasks = sent(res.body.id) as QueuedTask[];
     expect(tasks).toHaveLength(WIDE);
     expect(tasks.map((t) => t.endpointId).sort()).toEqual(endpointIds);
-    expect(tasks.every((t) => t.kind === "delivery" && t.messageId === res.body.id)).toBe(true);
+    expect(
+      tasks.every(
+        (t) =>
+          t.kind === "delivery" &&
+          t.messageId === res.body.id &&
+          t.payload === '{"marker":"wide-1"}',
+      ),
+    ).toBe(true);
+    // A range handed out twice (its consumer died after sending) sends its tasks again; the
+    // consumers that take them skip what already went out.
+    spy.mockClear();
+    await runConsumer(ranges);
+    expect((sent(res.body.id) as QueuedTask[]).map((t) => t.endpointId).sort()).toEqual(
+      endpointIds,
+    );
   });
+});
 
-  it.each([
-    { why: "the default MAX_FANOUT of 100", vars: undefined },
-    { why: "a MAX_FANOUT of 149", vars: { MAX_FANOUT: "149" } },
-  ])(
-    "refuses 150 matching endpoints under $why with 422, writing and sending nothing",
-    async ({ vars }) => {
-      const { spy } = spyOnDeliveries({ stub: true });
-      const before = await ingestCounts();
-      const res = await call("POST", messagesOf(appId), {
-        token: key,
-        body: { eventType: "wide.event", payload: {} },
-        headers: { "idempotency-key": `too-wide-${vars?.MAX_FANOUT ?? "default"}` },
-        ...(vars ? { vars } : {}),
+describe("the cap on an app's endpoints", () => {
+  it("refuses one endpoint past the app's limit with 422 naming maxEndpoints, and takes it once the operator raises the limit", async () => {
+    const { appId } = await newApp("capped");
+    const vars = { MAX_ENDPOINTS: "2" };
+    const create = (n: number) =>
+      call("POST", `/v1/apps/${appId}/endpoints`, {
+        body: { url: `https://cap-${n}.example.com/hook` },
+        vars,
       });
-      const problem = expectProblem(res, 422);
-      expect(problem.detail).toBe(
-        `This event type matches ${WIDE} endpoints; at most ${vars?.MAX_FANOUT ?? 100} may receive one message.`,
-      );
-      expect(await ingestCounts()).toEqual(before);
-      expect(spy).not.toHaveBeenCalled();
-    },
-  );
+    expect((await create(1)).status).toBe(201);
+    expect((await create(2)).status).toBe(201);
+    const refused = await create(3);
+    const problem = expectProblem(refused, 422, "maxEndpoints");
+    expect(problem.detail).toBe(
+      "This app has 2 endpoints, its limit (maxEndpoints); the operator can raise it.",
+    );
+    expect(await countFor("endpoints", appId)).toBe(2);
+
+    const raised = await call<{ maxEndpoints: number }>("PATCH", `/v1/apps/${appId}`, {
+      body: { maxEndpoints: 3 },
+    });
+    expect(raised.status).toBe(200);
+    expect(raised.body.maxEndpoints).toBe(3);
+    expect((await create(3)).status).toBe(201);
+    expect((await create(4)).status).toBe(422);
+  });
 });

@@ -67,6 +67,7 @@ apps.openapi(
       name: body.name,
       uid: body.uid ?? null,
       ingest_rate_limit: body.ingestRateLimit ?? null,
+      max_endpoints: body.maxEndpoints ?? null,
       created_at: now,
       updated_at: now,
     };

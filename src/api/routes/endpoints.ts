@@ -9,6 +9,7 @@ import {
 import {
   deleteEndpointStatement,
   type EndpointRow,
+  endpointRoom,
   getEndpoint,
   insertEndpoint,
   listEndpoints,
@@ -81,6 +82,14 @@ endpoints.openapi(
   async (c) => {
     const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
+    // The cap on an app's fan-out is met here, when an endpoint is added, never at ingest.
+    const room = await endpointRoom(c.var.db, appId);
+    const most = room.limit ?? settings(c.env).maxEndpoints;
+    if (room.count >= most)
+      throw invalid(
+        `This app has ${room.count} endpoints, its limit (maxEndpoints); the operator can raise it.`,
+        [{ field: "maxEndpoints", detail: `at most ${most}` }],
+      );
     const now = Date.now();
     const id = newId("ep", now);
     const statements: D1PreparedStatement[] = [];
