@@ -18,7 +18,10 @@ export interface Settings {
   breakerWindowS: number;
   /** Fewest outcomes in that window before the failure rate may open the breaker. */
   breakerMinRequests: number;
-  retentionDays: number;
+  /** Messages, attempts and dead letters stay in D1 this long; then archived to R2 (or purged without an archive). */
+  d1RetentionDays: number;
+  /** Archived hours stay in R2 this long (by the hour of their messages' creation). */
+  archiveRetentionDays: number;
   /** How long an isolate trusts the directory's answer about an app's shard (seconds). */
   directoryCacheS: number;
   /** Audit entries are kept this long (longer than messages: they say who changed what). */
@@ -85,7 +88,8 @@ export function settings(env: Vars): Settings {
     breakerFailureRate: fraction(env.BREAKER_FAILURE_RATE, 0.75),
     breakerWindowS: int(env.BREAKER_WINDOW_S, 60, 1),
     breakerMinRequests: int(env.BREAKER_MIN_REQUESTS, 20, 1),
-    retentionDays: int(env.RETENTION_DAYS, 30, 1),
+    d1RetentionDays: int(env.D1_RETENTION_DAYS, 7, 1),
+    archiveRetentionDays: int(env.ARCHIVE_RETENTION_DAYS, 90, 1),
     directoryCacheS: int(env.DIRECTORY_CACHE_S, 30, 1),
     auditRetentionDays: int(env.AUDIT_RETENTION_DAYS, 365, 1),
     maxEndpoints: Math.min(int(env.MAX_ENDPOINTS, 10_000, 1), MAX_ENDPOINTS_CEILING),

@@ -1,3 +1,5 @@
+import { archiveBucket } from "../archive/store";
+import { archiveShard, expireArchive } from "../archive/sweep";
 import { settings } from "../config";
 import {
   entriesForRefsStatement,
@@ -86,6 +88,10 @@ export interface SweepReport {
     idempotencyKeys: number;
     /** Rotated-out signing secrets past their grace period. */
     expiredSecrets: number;
+    /** Messages moved to the R2 archive (also counted in `messages`: they left D1). */
+    archived: number;
+    /** Archived hours deleted from R2 after ARCHIVE_RETENTION_DAYS. */
+    archiveHoursExpired: number;
     /** Audit entries older than AUDIT_RETENTION_DAYS. */
     auditEntries: number;
     /** Rows of deleted apps and endpoints, removed in the background. */
@@ -113,6 +119,8 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
     shardDbs(env).map((db) => sweepShard(env, db, now, lostBefore, moving)),
   );
   const total = reports.reduce(addReports);
+  const archive = archiveBucket(env);
+  if (archive) total.purged.archiveHoursExpired = await expireArchive(env, archive, now);
   if (moves.length > 0)
     total.moved = await advanceMoves(env, now, () => Date.now() - started < SWEEP_BUDGET_MS);
   return total;
@@ -151,6 +159,8 @@ async function sweepShard(
       logRows: 0,
       deadLetters: 0,
       idempotencyKeys: 0,
+      archived: 0,
+      archiveHoursExpired: 0,
       expiredSecrets: 0,
       auditEntries: 0,
       deleted: 0,
@@ -192,8 +202,11 @@ async function sweepShard(
     if (!within()) break;
   }
 
-  const cutoff = now - cfg.retentionDays * 86_400_000;
-  for (;;) {
+  // With an archive bucket, what is past D1_RETENTION_DAYS moves to R2 (src/archive/) instead.
+  const archive = archiveBucket(env);
+  if (archive) await archiveShard(env, archive, db, now, within, report.purged, moving);
+  const cutoff = now - cfg.d1RetentionDays * 86_400_000;
+  while (!archive) {
     const pass = await purgePass(db, cutoff, PURGE_BATCH);
     report.purged.messages += pass.messages;
     report.purged.logRows += pass.logRows;

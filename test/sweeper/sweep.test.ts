@@ -19,6 +19,8 @@ import { call, newApp, newEndpoint } from "../helpers";
 
 const GRACE_MS = 120_000;
 const DAY = 86_400_000;
+/** The deployment without an ARCHIVE bucket: retention purges (test/archive/ covers archiving). */
+const purging = { ...env, ARCHIVE: undefined } as unknown as Env;
 
 /** Keeps the sweeper's sends out of the real queue (nothing is delivered) and records them. */
 function holdQueue(): MockInstance<Queue["sendBatch"]> {
@@ -354,7 +356,7 @@ describe("sweeper", () => {
     receiver(() => new Response("ok"));
     await runConsumer([recent]);
 
-    const report = await sweep(env);
+    const report = await sweep(purging);
 
     expect(report.purged.messages).toBeGreaterThanOrEqual(1);
     expect(report.purged.idempotencyKeys).toBeGreaterThanOrEqual(1);
@@ -368,7 +370,7 @@ describe("sweeper", () => {
     expect(await deliveryRow(recent?.deliveryId ?? "")).toMatchObject({ status: "succeeded" });
   });
 
-  it("follows RETENTION_DAYS: with 7, an 8-day-old message goes and a 6-day-old one stays", async () => {
+  it("follows D1_RETENTION_DAYS: with 7, an 8-day-old message goes and a 6-day-old one stays", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
     const [older] = await seedDeliveries(appId, [ep.id], {}, Date.now() - 8 * DAY);
@@ -376,7 +378,7 @@ describe("sweeper", () => {
     receiver(() => new Response("ok"));
     await runConsumer([older, newer]);
 
-    await sweep({ ...env, RETENTION_DAYS: "7" });
+    await sweep({ ...purging, D1_RETENTION_DAYS: "7" });
 
     expect(await count("messages WHERE id = ?", older?.messageId)).toBe(0);
     expect(await deliveryRow(older?.deliveryId ?? "")).toBeNull();
@@ -398,7 +400,7 @@ describe("sweeper", () => {
     const replay = await call("POST", `/v1/apps/${appId}/dead-letters/${task.deliveryId}/replay`);
     expect(replay.status).toBe(202);
 
-    await sweep(env);
+    await sweep(purging);
 
     expect(await count("messages WHERE id = ?", task.messageId)).toBe(1);
     expect(await deliveryRow(task.deliveryId)).toMatchObject({
@@ -414,7 +416,7 @@ describe("sweeper", () => {
     expect(seen.filter((s) => s.url === "https://replayed.example.com/")).toHaveLength(1);
     expect(await openRowOf(task)).toBeNull();
 
-    const after = await sweep(env);
+    const after = await sweep(purging);
 
     expect(after.purged.messages).toBeGreaterThanOrEqual(1);
     expect(await count("messages WHERE id = ?", task.messageId)).toBe(0);
@@ -423,7 +425,7 @@ describe("sweeper", () => {
 
   it("purges a backlog larger than one pass in bounded passes within one sweep, and counts it", async () => {
     // Whatever else is past retention goes first, so the counts below are this test's alone.
-    await sweep(env);
+    await sweep(purging);
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
     const old = Date.now() - 40 * DAY;
@@ -460,7 +462,7 @@ describe("sweeper", () => {
     const prepare = vi.spyOn(env.DB, "prepare");
     const started = Date.now();
 
-    const report = await sweep(env);
+    const report = await sweep(purging);
 
     // 2,000 rows per statement per pass: three passes.
     const passes = prepare.mock.calls.filter(([sql]) => sql.startsWith("DELETE FROM messages"));
