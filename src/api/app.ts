@@ -13,6 +13,7 @@ import { renderDocs } from "./docs-page";
 import { ApiError, invalid, problemResponse } from "./problem";
 import { apiKeys } from "./routes/api-keys";
 import { apps } from "./routes/apps";
+import { archive } from "./routes/archive";
 import { attempts } from "./routes/attempts";
 import { auditLog } from "./routes/audit";
 import { authProfiles } from "./routes/auth-profiles";
@@ -85,6 +86,7 @@ export function createApi() {
     endpointOps,
     messages,
     attempts,
+    archive,
     deadLetters,
     auditLog,
   ])

@@ -290,7 +290,19 @@ export async function listMessageAttempts(
   before: string | null,
 ): Promise<LoggedEntry[]> {
   const result = await entriesForMessagesStatement(db, appId, [messageId]).all();
-  const attempts = firstOfEachAttempt(loggedEntries(result)).filter((l) => l.entry[1] > 0);
+  return pageMessageAttempts(loggedEntries(result), limit, before);
+}
+
+/**
+ * A page of one message's attempts from its log entries (oldest first, as read): newest first,
+ * from before a cursor attempt id, `limit` plus one more when there are more.
+ */
+export function pageMessageAttempts(
+  entries: LoggedEntry[],
+  limit: number,
+  before: string | null,
+): LoggedEntry[] {
+  const attempts = firstOfEachAttempt(entries).filter((l) => l.entry[1] > 0);
   const newestFirst = attempts.reverse();
   const from =
     before === null ? 0 : newestFirst.findIndex((l) => attemptId(l.rowId, l.index) < before);

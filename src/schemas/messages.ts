@@ -42,6 +42,10 @@ export const Message = z
     eventId: z.string().optional(),
     createdAt: Timestamp,
     deliveries: z.array(DeliverySummary),
+    archived: z.boolean().optional().openapi({
+      description:
+        "Present (true) when the message was read from the R2 archive: it left D1 after D1_RETENTION_DAYS, and its deliveries are as they were then. The answer also carries the header `hooklane-archived: true`.",
+    }),
   })
   .openapi("Message");
 

@@ -28,6 +28,8 @@ const ROUTES: Record<string, string[]> = {
   "/v1/apps/{appId}/endpoints/{endpointId}": ["delete", "get", "patch"],
   "/v1/apps/{appId}/messages": ["get", "post"],
   "/v1/apps/{appId}/messages/{messageId}": ["get"],
+  "/v1/apps/{appId}/archive": ["get"],
+  "/v1/apps/{appId}/archive/{hour}": ["get"],
 };
 
 describe("service routes", () => {

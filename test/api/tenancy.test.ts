@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { hourOfMessage } from "../../src/archive/format";
 import {
   deliveryRow,
   logEntries,
@@ -31,6 +32,8 @@ interface Tenant {
   deadEndpointId: string;
   deadMessageId: string;
   deadDeliveryId: string;
+  /** An hour of its archive (the hour of `messageId`). */
+  archiveHour: string;
 }
 
 /** An app with one of everything, so another tenant has something to reach for. */
@@ -72,6 +75,7 @@ async function tenant(label: string): Promise<Tenant> {
     deadEndpointId: gone.id,
     deadMessageId: task.messageId,
     deadDeliveryId: task.deliveryId,
+    archiveHour: hourOfMessage(msg.body.id),
   };
 }
 
@@ -261,6 +265,11 @@ const appRoutes: [string, Route][] = [
       path: (t) => `/v1/apps/${t.appId}/dead-letters/${t.deadDeliveryId}/replay`,
     },
   ],
+  ["GET app/archive", { method: "GET", path: (t) => `/v1/apps/${t.appId}/archive` }],
+  [
+    "GET archived hour",
+    { method: "GET", path: (t) => `/v1/apps/${t.appId}/archive/${t.archiveHour}` },
+  ],
   ["GET app/audit", { method: "GET", path: (t) => `/v1/apps/${t.appId}/audit` }],
   [
     "GET app/operator-events",
@@ -281,6 +290,7 @@ const PLACEHOLDERS: Tenant = {
   deadEndpointId: "{endpointId}",
   deadMessageId: "{messageId}",
   deadDeliveryId: "{deliveryId}",
+  archiveHour: "{hour}",
 };
 
 /** B's resources are all still there, unchanged where it matters. */

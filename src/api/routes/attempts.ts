@@ -1,8 +1,11 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { toLoggedEntries } from "../../archive/format";
 import {
   attemptId,
+  type LoggedEntry,
   listEndpointAttempts,
   listMessageAttempts,
+  pageMessageAttempts,
   toAttempt,
 } from "../../db/attempt-log";
 import { getEndpoint } from "../../db/endpoints";
@@ -10,6 +13,7 @@ import { getMessageRow } from "../../db/messages";
 import { jsonResponse, PageQuery, pageOf, problems } from "../../schemas/common";
 import { Attempt, MessageParams } from "../../schemas/messages";
 import { EndpointParams } from "../../schemas/resources";
+import { ARCHIVED_HEADER, archivedMessage } from "../archived";
 import type { AppEnv } from "../context";
 import { decodeCursor, toPage } from "../cursor";
 import { notFound } from "../problem";
@@ -33,8 +37,16 @@ attempts.openapi(
   async (c) => {
     const { appId, messageId } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
-    if (!(await getMessageRow(c.var.db, appId, messageId))) throw notFound("Message");
-    const rows = await listMessageAttempts(c.var.db, appId, messageId, limit, decodeCursor(cursor));
+    let rows: LoggedEntry[];
+    if (await getMessageRow(c.var.db, appId, messageId)) {
+      rows = await listMessageAttempts(c.var.db, appId, messageId, limit, decodeCursor(cursor));
+    } else {
+      // Past D1_RETENTION_DAYS the attempts went to the R2 archive with their message.
+      const archived = await archivedMessage(c.env, appId, messageId);
+      if (!archived) throw notFound("Message");
+      rows = pageMessageAttempts(toLoggedEntries(archived), limit, decodeCursor(cursor));
+      c.header(ARCHIVED_HEADER, "true");
+    }
     return c.json(
       toPage(rows, limit, (r) => attemptId(r.rowId, r.index), toAttempt),
       200,

@@ -14,6 +14,7 @@ import {
   problems,
 } from "../../schemas/common";
 import { IdempotencyHeader, Message, MessageCreate, MessageParams } from "../../schemas/messages";
+import { archivedMessage, markArchived, toArchivedMessage } from "../archived";
 import type { AppEnv } from "../context";
 import { decodeCursor, toPage } from "../cursor";
 import { exactJson } from "../exact-json";
@@ -113,13 +114,18 @@ messages.openapi(
     path: "/v1/apps/{appId}/messages/{messageId}",
     tags,
     summary: "Get a message with each endpoint's delivery status",
+    description:
+      "A message past D1_RETENTION_DAYS is read from the R2 archive while it holds it (ARCHIVE_RETENTION_DAYS): the same shape with `archived: true` and the header `hooklane-archived: true`, its deliveries as they were when it was archived.",
     request: { params: MessageParams },
     responses: { 200: jsonResponse("The message", Message), ...problems(400, 401, 404) },
   }),
   async (c) => {
     const { appId, messageId } = c.req.valid("param");
     const found = await getMessage(c.var.db, appId, messageId);
-    if (!found) throw notFound("Message");
-    return exactJson((payload) => toMessage(found.row, found.deliveries, payload), 200);
+    if (found) return exactJson((payload) => toMessage(found.row, found.deliveries, payload), 200);
+    // Past D1_RETENTION_DAYS a message lives on in the R2 archive, read back as it was archived.
+    const archived = await archivedMessage(c.env, appId, messageId);
+    if (!archived) throw notFound("Message");
+    return markArchived(exactJson((payload) => toArchivedMessage(archived, appId, payload), 200));
   },
 );
