@@ -2,7 +2,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { settings } from "../../src/config";
-import { APP_TABLES } from "../../src/db/move";
+import { finishMove } from "../../src/db/directory";
+import { APP_TABLES, copyChunk } from "../../src/db/move";
 import worker from "../../src/index";
 import type { QueueTask } from "../../src/schemas/queue";
 import { moveFenceMs } from "../../src/sweeper/moves";
@@ -231,5 +232,47 @@ describe("moving an app to another shard", () => {
     expect(
       (await call("POST", `/v1/apps/${app.id}/move`, { shard: 0 }, { token: key })).status,
     ).toBe(403);
+  });
+  it("lists a moving app once, on the shard it is read from, while it is on both", async () => {
+    const app = (await call<AppBody>("POST", "/v1/apps", { name: "listed once", shard: 0 })).body;
+    expect((await call("POST", `/v1/apps/${app.id}/move`, { shard: 1 })).status).toBe(202);
+    const listed = async () =>
+      (await call<Page<AppBody & { shard: number }>>("GET", "/v1/apps?limit=250")).body.data
+        .filter((a) => a.id === app.id)
+        .map((a) => a.shard);
+    // The copy's first step writes the app's own row to the new shard: a live row on each.
+    await copyChunk(env.DB, env.TEST_DB_B, app.id, { table: 0, after: null, copied: 0 }, 200);
+    expect(await rowCounts(env.TEST_DB_B, app.id)).toMatchObject({ apps: 1 });
+    expect(await listed()).toEqual([0]);
+    // Switched over, the old copy not retired yet: once, on the new shard.
+    await finishMove(env.DB, app.id, 1).run();
+    expect(await listed()).toEqual([1]);
+  });
+
+  it("moves an app back only once its old copy there is purged", async () => {
+    const app = (await call<AppBody>("POST", "/v1/apps", { name: "boomerang", shard: 0 })).body;
+    holdQueue();
+    const msg = await call<MessageBody>("POST", `/v1/apps/${app.id}/messages`, {
+      eventType: "order.paid",
+      payload: { n: 1 },
+    });
+    expect(msg.status).toBe(202);
+    expect((await call("POST", `/v1/apps/${app.id}/move`, { shard: 1 })).status).toBe(202);
+    const first = (await directory(app.id))?.moving_since ?? Date.now();
+    await sweep(two, first + FENCE_MS + 1000);
+    expect(await directory(app.id)).toMatchObject({ shard: 1, moving_to: null });
+    // Shard 0 still holds the retired copy (a deleted row and purge jobs for its data): a copy
+    // back into it would be ignored row by row, then purged with it.
+    expect((await call("POST", `/v1/apps/${app.id}/move`, { shard: 0 })).status).toBe(409);
+    await sweep(two, first + FENCE_MS + 2000);
+    expect(await rowCounts(env.DB, app.id)).toMatchObject({ apps: 0, messages: 0 });
+    expect((await call("POST", `/v1/apps/${app.id}/move`, { shard: 0 })).status).toBe(202);
+    const second = (await directory(app.id))?.moving_since ?? Date.now();
+    await sweep(two, second + FENCE_MS + 1000);
+    expect(await directory(app.id)).toMatchObject({ shard: 0, moving_to: null });
+    await sweep(two, second + FENCE_MS + 2000);
+    const back = await call<AppBody & { shard: number }>("GET", `/v1/apps/${app.id}`);
+    expect([back.status, back.body.shard]).toEqual([200, 0]);
+    expect((await call("GET", `/v1/apps/${app.id}/messages/${msg.body.id}`)).status).toBe(200);
   });
 });

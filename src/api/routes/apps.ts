@@ -10,6 +10,7 @@ import {
 } from "../../db/apps";
 import {
   deleteDirectoryEntry,
+  getDirectoryEntries,
   insertDirectoryEntry,
   retireApp,
   setDirectoryUid,
@@ -117,8 +118,17 @@ apps.openapi(
         (await listApps(db, limit, before)).map((row) => ({ row, shard })),
       ),
     );
-    const merged = pages
-      .flat()
+    const rows = pages.flat();
+    // An app being moved has a live row on both shards until its old copy is retired: list the
+    // one the directory reads it from (a directory read only when a page has such an app).
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(r.row.id, (counts.get(r.row.id) ?? 0) + 1);
+    const twice = [...counts].flatMap(([id, n]) => (n > 1 ? [id] : []));
+    const home = new Map(
+      (await getDirectoryEntries(c.env.DB, twice)).map((d) => [d.app_id, d.shard]),
+    );
+    const merged = rows
+      .filter((r) => (home.get(r.row.id) ?? r.shard) === r.shard)
       .sort((a, b) => (a.row.id < b.row.id ? 1 : -1))
       .slice(0, limit + 1);
     return c.json(

@@ -3,7 +3,7 @@ import { settings } from "../../config";
 import { getDirectoryEntry, startMove } from "../../db/directory";
 import type { MoveCursor } from "../../db/move";
 import { APP_TABLES } from "../../db/move";
-import { forgetPlacement, shardDbs } from "../../lib/topology";
+import { forgetPlacement, shardDb, shardDbs } from "../../lib/topology";
 import { AppParams, jsonRequest, jsonResponse, problems } from "../../schemas/common";
 import { moveFenceMs } from "../../sweeper/moves";
 import { requireAdmin } from "../auth";
@@ -62,6 +62,16 @@ moves.openapi(
       ]);
     if (c.var.placement.shard === shard && !c.var.placement.moving)
       throw conflict(`The app already lives on shard ${shard}.`);
+    // A copy the app left there when it moved away, not purged yet, would swallow this one:
+    // rows already there are kept (the copy inserts or ignores), then purged with the old copy.
+    const left = await shardDb(c.env, shard)
+      .prepare("SELECT 1 AS x FROM apps WHERE id = ?")
+      .bind(appId)
+      .first();
+    if (left)
+      throw conflict(
+        `The app's previous copy on shard ${shard} is still being purged; try again in a few minutes.`,
+      );
     if (!(await startMove(c.env.DB, appId, shard, Date.now())))
       throw conflict("The app is being moved already.");
     forgetPlacement(appId);
