@@ -69,6 +69,22 @@ describe("e2e smoke", () => {
     ]);
   });
 
+  it("runs the R2 archive bucket locally, like D1 and the queues", async () => {
+    if (!hooklane) throw new Error("not started");
+    expect(hooklane.logs()).toMatch(/env\.ARCHIVE \(hooklane-archive\)\s+R2 Bucket\s+local/);
+    const auth = { authorization: `Bearer ${hooklane.adminToken}` };
+    const app = await fetch(`${hooklane.baseUrl}/v1/apps`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ name: "archive-smoke" }),
+    });
+    const { id } = (await app.json()) as { id: string };
+    // Listed from the local bucket (a deployment without one answers 404 here).
+    const res = await fetch(`${hooklane.baseUrl}/v1/apps/${id}/archive`, { headers: auth });
+    expect(res.status, hooklane.logs()).toBe(200);
+    expect(await res.json()).toEqual({ data: [], nextCursor: null });
+  });
+
   it("fires the sweeper ticker against /__scheduled", async () => {
     if (!hooklane) throw new Error("not started");
     const h = hooklane;
