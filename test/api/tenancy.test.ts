@@ -265,6 +265,11 @@ const appRoutes: [string, Route][] = [
       path: (t) => `/v1/apps/${t.appId}/dead-letters/${t.deadDeliveryId}/replay`,
     },
   ],
+  ["GET app/move", { method: "GET", path: (t) => `/v1/apps/${t.appId}/move` }],
+  [
+    "POST app/move",
+    { method: "POST", path: (t) => `/v1/apps/${t.appId}/move`, body: { shard: 0 } },
+  ],
   ["GET app/archive", { method: "GET", path: (t) => `/v1/apps/${t.appId}/archive` }],
   [
     "GET archived hour",
