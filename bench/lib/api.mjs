@@ -104,14 +104,16 @@ export function hooklaneClient(hook, receiver, setup) {
       await api("/__ops/reset", {}, "POST");
     },
     /**
-     * An app with one endpoint per receiver path; `endpoint` adds fields to every endpoint.
+     * An app with one endpoint per receiver path; `endpoint` adds fields to every endpoint,
+     * `appFields` to the app (e.g. `maxEndpoints`).
      * @param {string} name
      * @param {string[]} paths
      * @param {Record<string, unknown>} [endpoint]
+     * @param {Record<string, unknown>} [appFields]
      * @returns {Promise<import("./context.mjs").App>}
      */
-    async makeApp(name, paths, endpoint = {}) {
-      const app = await api("/v1/apps", { name });
+    async makeApp(name, paths, endpoint = {}, appFields = {}) {
+      const app = await api("/v1/apps", { name, ...appFields });
       if (app.status !== 201)
         throw new Error(`POST /v1/apps: ${app.status} ${JSON.stringify(app.body)}`);
       const appId = /** @type {string} */ (app.body.id);

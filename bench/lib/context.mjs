@@ -22,13 +22,17 @@ export const startedAt = performance.now();
  * @property {number} e2eRate
  * @property {number} e2eSeconds
  * @property {number} fanout
+ * @property {{ endpoints: number, run: boolean }} fanout10k one message to an app of that many
+ *   endpoints (full mode, or quick with --fanout10k)
+ * @property {{ shards: number, deliveryQueues: number }} shape the Hooklanes' D1 shards and
+ *   delivery queues (`scripts/dev.mjs --shards N --delivery-queues M`)
  * @property {number} prime
  * @property {number} createConcurrency
  * @property {{ endpoints: number, messages: number }} fanout10
  * @property {{ messages: number, failEvery: number, schedule: string }} retry
  * @property {{ run: boolean, messages: number, answerMs: number }} fifo
  * @property {{ ingestDrainS: number, deliveryDrainS: number, e2eDrainS: number, fanoutS: number,
- *   fanout10DrainS: number, retryS: number, fifoS: number }} caps
+ *   fanout10kS: number, fanout10DrainS: number, retryS: number, fifoS: number }} caps
  */
 
 /**
@@ -52,6 +56,8 @@ export const startedAt = performance.now();
  * @property {number} payloadBytes length of that event's `payload` as JSON
  * @property {(phase: string) => Promise<void>} beforePhase waits for leftover sockets to close
  * @property {(phase: string) => void} afterPhase records the phase's peak of open sockets
+ * @property {import("./batches.mjs").BatchLog} batches the main Hooklane's `delivery batch` log
+ *   lines, with when they came
  */
 
 /** One progress line. @param {string} phase @param {string} msg */
@@ -60,14 +66,29 @@ export function progress(phase, msg) {
   console.log(`[bench ${s}s] ${phase.padEnd(14)} ${msg}`);
 }
 
+/** Hooklane's delivery queues: `hooklane-deliveries` and, with --delivery-queues M, `-1`... */
+export const DELIVERY_QUEUES = /^hooklane-deliveries(-\d+)?$/;
+
 /**
- * A service's queue counters for one queue, zero before its first batch.
+ * A service's queue counters for one queue (a name) or several (a pattern, e.g.
+ * DELIVERY_QUEUES), zero before the first batch. `samples` keep the order the batches ended in
+ * across the queues, so a later reading extends an earlier one.
  * @param {Service} svc
- * @param {string} queue
+ * @param {string | RegExp} queue
  * @returns {QueueStats}
  */
 export function queueStatsOf(svc, queue) {
-  return svc.queueStats().get(queue) ?? { batches: 0, messages: 0, acked: 0, ms: 0, samples: [] };
+  /** @type {QueueStats} */
+  const s = { batches: 0, messages: 0, acked: 0, ms: 0, samples: [] };
+  for (const q of svc.queueBatches()) {
+    if (typeof queue === "string" ? q.queue !== queue : !queue.test(q.queue)) continue;
+    s.batches++;
+    s.messages += q.messages;
+    s.acked += q.acked;
+    s.ms += q.ms;
+    s.samples.push(q.ms);
+  }
+  return s;
 }
 
 /**

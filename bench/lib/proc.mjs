@@ -86,6 +86,8 @@ function waitForExit(child, ms) {
  * Counts Miniflare's per-batch log lines (`QUEUE <name> <acked>/<total> (<ms>ms)`).
  * @typedef {{ batches: number, messages: number, acked: number, ms: number, samples: number[] }} QueueStats
  * `samples`: the duration of every batch so far (ms), in order.
+ * @typedef {{ queue: string, acked: number, messages: number, ms: number }} QueueBatch one such
+ * line; a service keeps them all in the order they came, across its queues
  */
 
 /**
@@ -94,6 +96,7 @@ function waitForExit(child, ms) {
  * @property {string} baseUrl
  * @property {() => string} logs
  * @property {() => Map<string, QueueStats>} queueStats
+ * @property {() => QueueBatch[]} queueBatches every consumer batch so far, all queues, in order
  * @property {() => number} reloads how often wrangler reloaded the Worker (a source file changed)
  * @property {() => number} cpuMs workerd CPU time (user + system) of this service so far
  * @property {() => number} openFiles file descriptors its workerd processes hold now
@@ -135,6 +138,8 @@ function spawnService(name, args, env, pgidPattern, cwd = ROOT, onLine) {
   let innerPgid;
   /** @type {Map<string, QueueStats>} */
   const queues = new Map();
+  /** @type {QueueBatch[]} */
+  const batches = [];
   // wrangler dev watches the sources: an edit mid-run reloads the Worker (fresh isolate,
   // counters and caches gone). The bench reports it rather than silently measuring a mix.
   let reloads = 0;
@@ -172,6 +177,12 @@ function spawnService(name, args, env, pgidPattern, cwd = ROOT, onLine) {
         s.ms += Number(q[4] ?? 0);
         s.samples.push(Number(q[4] ?? 0));
         queues.set(q[1] ?? "", s);
+        batches.push({
+          queue: q[1] ?? "",
+          acked: Number(q[2]),
+          messages: Number(q[3]),
+          ms: Number(q[4] ?? 0),
+        });
       }
     }
   };
@@ -213,6 +224,7 @@ function spawnService(name, args, env, pgidPattern, cwd = ROOT, onLine) {
     child,
     logs: () => log,
     queueStats: () => new Map([...queues].map(([k, v]) => [k, { ...v, samples: [...v.samples] }])),
+    queueBatches: () => [...batches],
     reloads: () => reloads,
     cpuMs: () => (innerPgid === undefined ? 0 : groupCpuMs(innerPgid)),
     openFiles: () => (innerPgid === undefined ? 0 : groupOpenFiles(innerPgid)),
@@ -379,9 +391,12 @@ const SNAPSHOT_ENTRIES = [
  * directory (state, snapshot, `.dev.vars`), port and secrets; then /healthz answering 503 also
  * means up (the last sweep before the crash may have seen the service degraded).
  * `onLine` gets every line the service prints, as it comes.
+ * `shards` and `deliveryQueues` (default 1 each) go to the launcher as `--shards N` and
+ * `--delivery-queues M` (N D1 databases, M delivery queues; passed only when above 1, so the
+ * default shape starts exactly as before).
  * @param {{ vars: Record<string, string>, sweepTickS: string, live?: boolean, commit?: string,
  *   reuse?: { dir: string, tree: string, port: number, adminToken: string, encryptionKey: string },
- *   onLine?: (line: string) => void }} opts
+ *   onLine?: (line: string) => void, shards?: number, deliveryQueues?: number }} opts
  * `persistDir` is its `--persist-to` directory (the local D1 database lives under `v3/d1`).
  * @returns {Promise<Service & { adminToken: string, encryptionKey: string, tree: string,
  *   dir: string, port: number, persistDir: string }>}
@@ -425,6 +440,8 @@ export async function startHooklane(opts) {
     "--persist-to",
     persistDir,
   ];
+  if ((opts.shards ?? 1) > 1) args.push("--shards", String(opts.shards));
+  if ((opts.deliveryQueues ?? 1) > 1) args.push("--delivery-queues", String(opts.deliveryQueues));
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const svc = spawnService(
     "hooklane",
@@ -460,6 +477,7 @@ export async function startHooklane(opts) {
     persistDir,
     logs: svc.logs,
     queueStats: svc.queueStats,
+    queueBatches: svc.queueBatches,
     reloads: svc.reloads,
     cpuMs: svc.cpuMs,
     openFiles: svc.openFiles,
@@ -546,6 +564,7 @@ export async function startFloor(opts) {
     baseUrl,
     logs: svc.logs,
     queueStats: svc.queueStats,
+    queueBatches: svc.queueBatches,
     reloads: svc.reloads,
     cpuMs: svc.cpuMs,
     openFiles: svc.openFiles,

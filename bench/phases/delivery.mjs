@@ -5,7 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { JSON_HEADERS, pool, post } from "../lib/api.mjs";
-import { drain, progress, queueStatsOf } from "../lib/context.mjs";
+import { DELIVERY_QUEUES, drain, progress, queueStatsOf } from "../lib/context.mjs";
 import { keptPerDelivery, settledD1Size } from "../lib/d1size.mjs";
 import { sleep, summary } from "../lib/stats.mjs";
 
@@ -77,7 +77,7 @@ export async function backlogRun(b, o) {
   const { receiver, plan } = b;
   const { phase, who, bucket, before, url } = o;
   const svc = who === "H" ? b.hook : b.floor;
-  const queueName = who === "H" ? "hooklane-deliveries" : "bench-floor-work";
+  const queueName = who === "H" ? DELIVERY_QUEUES : "bench-floor-work";
   const headers = who === "H" ? b.client.auth : JSON_HEADERS;
   const d1Before = who === "H" ? await settledD1Size(b.hook.persistDir) : null;
   if (who === "H" && b.opsAvailable) await b.client.resetOps();

@@ -5,7 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { post } from "../lib/api.mjs";
-import { drain, progress, queueStatsOf } from "../lib/context.mjs";
+import { DELIVERY_QUEUES, drain, progress, queueStatsOf } from "../lib/context.mjs";
 import { mean, sleep, summary } from "../lib/stats.mjs";
 
 /**
@@ -33,7 +33,7 @@ export async function e2eRun(b, app, before, ingest) {
   const failSamples = [];
   if (b.opsAvailable) await b.client.resetOps();
   const cpu0 = hook.cpuMs();
-  const q0 = queueStatsOf(hook, "hooklane-deliveries");
+  const q0 = queueStatsOf(hook, DELIVERY_QUEUES);
   progress(phase, `${n} messages at ${rate}/s for ${plan.e2eSeconds} s...`);
   const p0 = performance.now();
   /** @type {Promise<void>[]} */
@@ -67,7 +67,7 @@ export async function e2eRun(b, app, before, ingest) {
   await sleep(1000);
   const ops = b.opsAvailable ? await b.client.readOps() : null;
   const cpuMs = hook.cpuMs() - cpu0;
-  const q1 = queueStatsOf(hook, "hooklane-deliveries");
+  const q1 = queueStatsOf(hook, DELIVERY_QUEUES);
   const bucket = receiver.bucket("/h/e2e");
   /** @type {number[]} */
   const lat = [];

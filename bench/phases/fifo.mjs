@@ -9,7 +9,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { post } from "../lib/api.mjs";
-import { progress, queueStatsOf } from "../lib/context.mjs";
+import { DELIVERY_QUEUES, progress, queueStatsOf } from "../lib/context.mjs";
 import { sleep } from "../lib/stats.mjs";
 
 /**
@@ -52,7 +52,7 @@ export async function fifoRun(b) {
 
   if (b.opsAvailable) await b.client.resetOps();
   const cpu0 = hook.cpuMs();
-  const q0 = queueStatsOf(hook, "hooklane-deliveries");
+  const q0 = queueStatsOf(hook, DELIVERY_QUEUES);
   progress(phase, `${messages} messages, one at a time, each answered after ${answerMs} ms...`);
   const f0 = performance.now();
   /** @type {string[]} */
@@ -77,7 +77,7 @@ export async function fifoRun(b) {
   // The last answer, then that batch's writes and ack, before reading the counters.
   await sleep(answerMs + 1000);
   const cpuMs = hook.cpuMs() - cpu0;
-  const q1 = queueStatsOf(hook, "hooklane-deliveries");
+  const q1 = queueStatsOf(hook, DELIVERY_QUEUES);
   const ops = b.opsAvailable ? await b.client.readOps() : null;
   const order = arrivalOrder(ids, bucket.arrivals.slice(arrivalsBefore));
   const queueReceivedPerDelivery =

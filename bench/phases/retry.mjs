@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { pool, post } from "../lib/api.mjs";
-import { progress, queueStatsOf } from "../lib/context.mjs";
+import { DELIVERY_QUEUES, progress, queueStatsOf } from "../lib/context.mjs";
 import { sleep } from "../lib/stats.mjs";
 
 /**
@@ -77,7 +77,7 @@ export async function retryRun(b, target) {
 
   if (target.opsAvailable) await target.client.resetOps();
   const cpu0 = target.hook.cpuMs();
-  const q0 = queueStatsOf(target.hook, "hooklane-deliveries");
+  const q0 = queueStatsOf(target.hook, DELIVERY_QUEUES);
   armed = true;
   progress(
     phase,
@@ -121,7 +121,7 @@ export async function retryRun(b, target) {
   // Let the last batch finish its D1 writes and acks before reading the counters.
   await sleep(1000);
   const cpuMs = target.hook.cpuMs() - cpu0;
-  const q1 = queueStatsOf(target.hook, "hooklane-deliveries");
+  const q1 = queueStatsOf(target.hook, DELIVERY_QUEUES);
   const ops = target.opsAvailable ? await target.client.readOps() : null;
   const seconds = (lastOk - e0) / 1000;
   progress(
