@@ -1,4 +1,4 @@
-import { bucketAfter, bucketOf, deliveryId, timeOfId } from "../lib/ids";
+import { bucketAfter, bucketOf, deliveryId, idFloor, timeOfId } from "../lib/ids";
 import { iso } from "./page";
 
 /** The state a delivery was left in by one log entry. */
@@ -221,11 +221,41 @@ export function entriesForMessagesStatement(db: D1Database, appId: string, messa
     .bind(appId, JSON.stringify(buckets), JSON.stringify(messageIds.map(storedMessageId)));
 }
 
-/** Every entry about these messages, across apps (a consumer batch may hold several). */
+/**
+ * How far before a message's creation a log row about it may be stamped (row ids carry the
+ * writer's clock, which may lag the one that stamped the message).
+ */
+const LOG_CLOCK_SLACK_MS = 5 * 60_000;
+
+/**
+ * Every entry about these messages, across apps (a consumer batch may hold several). Read by
+ * the messages' seconds, or, when the refs name more endpoints than messages (a wide fan-out's
+ * batch: one message to many endpoints), by those endpoints' rows since the oldest message was
+ * made: a wide message's seconds fill with every other endpoint's rows, its endpoints' index
+ * holds only theirs.
+ */
 export function entriesForRefsStatement(
   db: D1Database,
-  refs: { appId: string; messageId: string }[],
+  refs: { appId: string; messageId: string; endpointId?: string }[],
 ) {
+  const messages = [...new Set(refs.map((r) => storedMessageId(r.messageId)))];
+  const endpoints = [...new Set(refs.map((r) => r.endpointId))];
+  if (!endpoints.includes(undefined) && endpoints.length > messages.length) {
+    const oldest = Math.min(...refs.map((r) => timeOfId(r.messageId)));
+    return db
+      .prepare(
+        `SELECT l.id AS row_id, l.endpoint_id, j.key AS idx, j.value AS entry
+         FROM attempt_log l, json_each(l.entries) j
+         WHERE l.endpoint_id IN (SELECT value FROM json_each(?1)) AND l.id >= ?3
+           AND j.value ->> 0 IN (SELECT value FROM json_each(?2))
+         ORDER BY l.id, j.key`,
+      )
+      .bind(
+        JSON.stringify(endpoints),
+        JSON.stringify(messages),
+        idFloor("att", oldest - LOG_CLOCK_SLACK_MS),
+      );
+  }
   const keys = [
     ...new Set(refs.flatMap((r) => logBucketsOf(r.messageId).map((b) => `${r.appId}\u0000${b}`))),
   ].map((k) => k.split("\u0000"));
@@ -237,10 +267,7 @@ export function entriesForRefsStatement(
          AND j.value ->> 0 IN (SELECT value FROM json_each(?2))
        ORDER BY l.id, j.key`,
     )
-    .bind(
-      JSON.stringify(keys),
-      JSON.stringify([...new Set(refs.map((r) => storedMessageId(r.messageId)))]),
-    );
+    .bind(JSON.stringify(keys), JSON.stringify(messages));
 }
 
 /** Reads the result of `entriesForMessagesStatement` or `entriesForRefsStatement`. */

@@ -102,6 +102,32 @@ describe("attempt-log entries", () => {
     expect(all.map((l) => l.entry[0]).sort()).toEqual([...ids].sort());
   });
 
+  it("finds a wide message's outcomes by its endpoints, reading only their rows", async () => {
+    const appId = newId("app");
+    const wide = newId("msg");
+    const endpoints = Array.from({ length: 30 }, () => newId("ep"));
+    // One log row per endpoint (as a fan-out's batches write them), all about the same message.
+    for (const endpointId of endpoints) {
+      const entries: LogEntry[] = [[wide, 1, "succeeded", timeOfId(wide) + 10, 3, 200, null, null]];
+      await insertLogStatement(env.DB, [{ appId, endpointId, entries }], () => newId("att"))?.run();
+    }
+    const asked = endpoints.slice(0, 3);
+    const res = await entriesForRefsStatement(
+      env.DB,
+      asked.map((endpointId) => ({ appId, messageId: wide, endpointId })),
+    ).all();
+    expect(
+      loggedEntries(res)
+        .map((l) => l.endpointId)
+        .sort(),
+    ).toEqual([...asked].sort());
+    // Asked by the message alone, the entries come from its second's thirty rows.
+    const second = await entriesForRefsStatement(env.DB, [{ appId, messageId: wide }]).all();
+    expect(loggedEntries(second)).toHaveLength(30);
+    // Through the endpoints' index, the read stays with their three rows.
+    expect(res.meta.rows_read * 3).toBeLessThan(second.meta.rows_read);
+  });
+
   it("names an attempt by its row and index, and reads that back", () => {
     const row = newId("att");
     for (const index of [0, 1, 31, 32, 1023]) {
