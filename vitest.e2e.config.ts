@@ -7,6 +7,10 @@ export default defineConfig({
     environment: "node",
     testTimeout: 300_000,
     hookTimeout: 120_000,
-    fileParallelism: false,
+    // Each file starts its own service (own port, state and secrets) and mostly waits on
+    // retries and sweeps: two files side by side keep the suite inside its time budget on two
+    // cores without timing-sensitive checks seeing the other's load.
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });
