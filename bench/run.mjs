@@ -479,6 +479,7 @@ async function main() {
     bucket: "/h/fan",
     endpoints: PLAN.fanout,
     capS: PLAN.caps.fanoutS,
+    warm: true,
   });
   const fanout10 = await fanout10Run(b, primeApp);
   // After (e): the 10,000 requests leave more sockets behind than any other phase (see
