@@ -669,6 +669,36 @@ describe("fan-out wider than one queue batch (sendBatch takes at most 100)", () 
       endpointIds,
     );
   });
+  it("gives every endpoint exactly one delivery when the consumer expanding a range dies before acking it", async () => {
+    const { spy, sent } = spyOnDeliveries({ stub: true });
+    const res = await call<MessageBody>("POST", messagesOf(appId), {
+      token: key,
+      body: { eventType: "wide.event", payload: { marker: "crash-mid-fanout" } },
+    });
+    expect(res.status).toBe(202);
+    const ranges = spy.mock.calls.flatMap(([batch]) => Array.from(batch).map((m) => m.body));
+    spy.mockClear();
+    await runConsumer(ranges);
+    const firstTries = sent(res.body.id) as QueuedTask[];
+    expect(firstTries).toHaveLength(WIDE);
+
+    // 60 of them went out and were recorded; then the range came back (its consumer died before
+    // the ack) and was expanded again: all 150 first tries are queued a second time.
+    const seen = receiver(() => new Response("ok"));
+    await runConsumer(firstTries.slice(0, 60));
+    expect(seen).toHaveLength(60);
+    spy.mockClear();
+    await runConsumer(ranges);
+    const again = sent(res.body.id) as QueuedTask[];
+    expect(again).toHaveLength(WIDE);
+    await runConsumer(again);
+
+    // Only the 90 that had not gone out were sent; each endpoint got exactly one request.
+    expect(seen).toHaveLength(WIDE);
+    expect(new Set(seen.map((r) => r.url)).size).toBe(WIDE);
+    const statuses = await deliveriesOf(appId, res.body.id);
+    expect(statuses.map((d) => d.status)).toEqual(new Array(WIDE).fill("succeeded"));
+  });
 });
 
 describe("the cap on an app's endpoints", () => {
