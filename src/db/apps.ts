@@ -1,3 +1,4 @@
+import { getDirectoryEntries } from "./directory";
 import { iso } from "./page";
 
 export interface AppRow {
@@ -62,6 +63,37 @@ export async function listApps(
     .bind(before, limit + 1)
     .all<AppRow>();
   return results;
+}
+
+/**
+ * Every shard's newest apps before the cursor, merged (`limit + 1` at most): ids sort by
+ * creation across shards, so the merged page and its cursor read as if one database held them
+ * all. `dbs` are the shards in order (`shardDbs`), `directory` the first database.
+ */
+export async function listAppsOfShards(
+  dbs: D1Database[],
+  directory: D1Database,
+  limit: number,
+  before: string | null,
+): Promise<{ row: AppRow; shard: number }[]> {
+  const pages = await Promise.all(
+    dbs.map(async (db, shard) =>
+      (await listApps(db, limit, before)).map((row) => ({ row, shard })),
+    ),
+  );
+  const rows = pages.flat();
+  // An app being moved has a live row on both shards until its old copy is retired: list the
+  // one the directory reads it from (a directory read only when a page has such an app).
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.row.id, (counts.get(r.row.id) ?? 0) + 1);
+  const twice = [...counts].flatMap(([id, n]) => (n > 1 ? [id] : []));
+  const home = new Map(
+    (await getDirectoryEntries(directory, twice)).map((d) => [d.app_id, d.shard]),
+  );
+  return rows
+    .filter((r) => (home.get(r.row.id) ?? r.shard) === r.shard)
+    .sort((a, b) => (a.row.id < b.row.id ? 1 : -1))
+    .slice(0, limit + 1);
 }
 
 /** Applies a partial update; its result row is the new row (none when the app is missing). */

@@ -4,13 +4,12 @@ import {
   deleteApp,
   getApp,
   insertApp,
-  listApps,
+  listAppsOfShards,
   toApp,
   updateAppStatement,
 } from "../../db/apps";
 import {
   deleteDirectoryEntry,
-  getDirectoryEntries,
   insertDirectoryEntry,
   retireApp,
   setDirectoryUid,
@@ -110,27 +109,7 @@ apps.openapi(
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    // Every shard's newest apps before the cursor, merged: ids sort by creation across shards,
-    // so the merged page and its cursor read as if one database held them all.
-    const before = decodeCursor(cursor);
-    const pages = await Promise.all(
-      shardDbs(c.env).map(async (db, shard) =>
-        (await listApps(db, limit, before)).map((row) => ({ row, shard })),
-      ),
-    );
-    const rows = pages.flat();
-    // An app being moved has a live row on both shards until its old copy is retired: list the
-    // one the directory reads it from (a directory read only when a page has such an app).
-    const counts = new Map<string, number>();
-    for (const r of rows) counts.set(r.row.id, (counts.get(r.row.id) ?? 0) + 1);
-    const twice = [...counts].flatMap(([id, n]) => (n > 1 ? [id] : []));
-    const home = new Map(
-      (await getDirectoryEntries(c.env.DB, twice)).map((d) => [d.app_id, d.shard]),
-    );
-    const merged = rows
-      .filter((r) => (home.get(r.row.id) ?? r.shard) === r.shard)
-      .sort((a, b) => (a.row.id < b.row.id ? 1 : -1))
-      .slice(0, limit + 1);
+    const merged = await listAppsOfShards(shardDbs(c.env), c.env.DB, limit, decodeCursor(cursor));
     return c.json(
       toPage(
         merged,
