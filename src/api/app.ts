@@ -6,6 +6,7 @@ import { retryWindowMs } from "../delivery/retry";
 import { readOps, resetOps } from "../lib/ops";
 import { shardDbs } from "../lib/topology";
 import { combinedHealth, serviceHealth } from "../sweeper/health";
+import { dashboard } from "../ui/dashboard";
 import { authenticate, requireAdmin, requireAppAccess } from "./auth";
 import { jsonBody } from "./body";
 import type { AppEnv } from "./context";
@@ -65,6 +66,9 @@ export function createApi() {
     resetOps();
     return c.body(null, 204);
   });
+
+  // The operator dashboard: HTML pages with cookie sessions, outside the bearer-token API.
+  api.route("/", dashboard);
 
   api.use("/v1/*", authenticate);
   api.use("/v1/apps/:appId", requireAppAccess);

@@ -1,0 +1,133 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Child } from "hono/jsx";
+import { getApp, listAppsOfShards } from "../db/apps";
+import { placementsOf, shardDb, shardDbs } from "../lib/topology";
+import { matchesToken } from "../security/tokens";
+import { AppPage, ErrorPage } from "./app";
+import { AppsPage } from "./apps";
+import { STYLE_PATH } from "./layout";
+import {
+  csrfMatches,
+  endSession,
+  requireSession,
+  sameOrigin,
+  startSession,
+  type UiEnv,
+} from "./session";
+import { SignInPage } from "./sign-in";
+import { STYLESHEET } from "./style";
+
+/** A page as a document: the JSX tree after a doctype, so browsers render in standards mode. */
+function doc(node: Child): string {
+  return `<!DOCTYPE html>${node}`;
+}
+
+/** Apps per page of the list. */
+const PAGE_SIZE = 50;
+
+/**
+ * No script runs on these pages: none is served, and the policy forbids inline ones. Styles
+ * come from the Worker's own stylesheet; forms post only here; nothing may frame the pages.
+ */
+const CSP = [
+  "default-src 'none'",
+  "script-src 'none'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join("; ");
+
+/** The operator dashboard: sign-in, sign-out and the pages behind a session. */
+export const dashboard = new Hono<UiEnv>();
+
+dashboard.get(STYLE_PATH, (c) =>
+  c.body(STYLESHEET, 200, {
+    "content-type": "text/css; charset=utf-8",
+    "cache-control": "public, max-age=31536000, immutable",
+    "x-content-type-options": "nosniff",
+  }),
+);
+
+dashboard.use("/dashboard/*", async (c, next) => {
+  await next();
+  if (c.req.path === STYLE_PATH) return;
+  c.header("content-security-policy", CSP);
+  c.header("x-content-type-options", "nosniff");
+  c.header("referrer-policy", "same-origin");
+  c.header("cache-control", "no-store");
+});
+dashboard.use("/dashboard", async (c, next) => {
+  await next();
+  c.header("cache-control", "no-store");
+});
+
+// A sign-in or sign-out form is a few hundred bytes.
+const smallForm = bodyLimit({ maxSize: 4096, onError: (c) => c.text("Payload Too Large", 413) });
+
+dashboard.get("/dashboard/sign-in", (c) => c.html(doc(<SignInPage />)));
+
+dashboard.post("/dashboard/sign-in", smallForm, async (c) => {
+  if (!sameOrigin(c))
+    return c.html(doc(<ErrorPage title="Forbidden" detail="Cross-site form refused." />), 403);
+  const form = await c.req.parseBody();
+  const token = typeof form.token === "string" ? form.token : "";
+  const ok =
+    token.length > 0 &&
+    token.length <= 512 &&
+    c.env.ADMIN_TOKEN !== undefined &&
+    c.env.ADMIN_TOKEN !== "" &&
+    (await matchesToken(token, c.env.ADMIN_TOKEN));
+  if (!ok) return c.html(doc(<SignInPage error="That token is not the admin token." />), 401);
+  await startSession(c, Date.now());
+  return c.redirect("/dashboard/apps", 303);
+});
+
+dashboard.use("/dashboard", requireSession);
+dashboard.use("/dashboard/apps", requireSession);
+dashboard.use("/dashboard/apps/*", requireSession);
+dashboard.use("/dashboard/sign-out", requireSession);
+
+dashboard.get("/dashboard", (c) => c.redirect("/dashboard/apps", 303));
+
+dashboard.post("/dashboard/sign-out", smallForm, async (c) => {
+  const form = await c.req.parseBody();
+  if (!sameOrigin(c) || !csrfMatches(c.get("session"), form.csrf))
+    return c.html(
+      doc(
+        <ErrorPage
+          csrf={c.get("session").csrf}
+          title="Forbidden"
+          detail="The form's CSRF token is missing or wrong; nothing was changed."
+        />,
+      ),
+      403,
+    );
+  await endSession(c, Date.now());
+  return c.redirect("/dashboard/sign-in", 303);
+});
+
+dashboard.get("/dashboard/apps", async (c) => {
+  const cursor = c.req.query("cursor");
+  const before = cursor && /^[A-Za-z0-9_]{1,64}$/.test(cursor) ? cursor : null;
+  const rows = await listAppsOfShards(shardDbs(c.env), c.env.DB, PAGE_SIZE, before);
+  const more = rows.length > PAGE_SIZE;
+  const apps = more ? rows.slice(0, PAGE_SIZE) : rows;
+  const nextCursor = more ? (apps[apps.length - 1]?.row.id ?? null) : null;
+  return c.html(doc(<AppsPage csrf={c.get("session").csrf} apps={apps} nextCursor={nextCursor} />));
+});
+
+dashboard.get("/dashboard/apps/:appId", async (c) => {
+  const appId = c.req.param("appId");
+  const placement = (await placementsOf(c.env, [appId])).get(appId);
+  const app =
+    placement && !placement.deleted ? await getApp(shardDb(c.env, placement.shard), appId) : null;
+  if (!placement || !app)
+    return c.html(
+      doc(<ErrorPage csrf={c.get("session").csrf} title="Not found" detail="No such app." />),
+      404,
+    );
+  return c.html(doc(<AppPage csrf={c.get("session").csrf} app={app} shard={placement.shard} />));
+});
