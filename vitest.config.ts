@@ -31,7 +31,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      exclude: ["test/e2e/**"],
+      exclude: ["test/e2e/**", "test/browser/**"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 20_000,
     },

@@ -1,9 +1,13 @@
 import { defineConfig } from "vitest/config";
 
-/** End-to-end tests: plain Node, starting `wrangler dev` and a real receiver on 127.0.0.1. */
+/**
+ * End-to-end tests: plain Node, starting `wrangler dev` and a real receiver on 127.0.0.1. The
+ * browser tests (test/browser/, Chromium through playwright-core) run here too: they are short
+ * and start their own service the same way.
+ */
 export default defineConfig({
   test: {
-    include: ["test/e2e/**/*.test.ts"],
+    include: ["test/e2e/**/*.test.ts", "test/browser/**/*.test.ts"],
     environment: "node",
     testTimeout: 300_000,
     hookTimeout: 120_000,

@@ -60,7 +60,7 @@ describe("dashboard sign-in", () => {
     const res = await page("GET", "/dashboard/sign-in");
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html.startsWith("<!DOCTYPE html><html lang=\"en\">")).toBe(true);
+    expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true);
     expect(html).toContain('<label for="token">Admin token</label>');
     expect(html).toContain('id="token"');
     expect(html).not.toContain("<script");
