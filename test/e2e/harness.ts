@@ -307,7 +307,17 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
         { name: "the admin token", value: adminToken },
         { name: "the encryption key", value: encryptionKey },
       ];
-  const args = [DEV_SCRIPT, "--port", String(port), "--persist-to", stateDir];
+  const args = [
+    DEV_SCRIPT,
+    "--port",
+    String(port),
+    // Its own inspector port: two `wrangler dev` starting at once (side-by-side test files, the
+    // browser tests among them) would both try 9229, and the loser exits before it is ready.
+    "--inspector-port",
+    String(await freePort()),
+    "--persist-to",
+    stateDir,
+  ];
   if (opts.topology)
     args.push(
       "--shards",
