@@ -110,20 +110,58 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   // oldest are (a backlog can hold first tries far longer than the grace).
   const graceMs = settings(env).sweepGraceS * 1000;
   const lostBefore = Math.min(now - graceMs, (await oldestQueued(env)) - QUEUE_SLACK_MS);
-  // Apps being moved between shards are left alone on both until the copy is done.
+  // Apps being moved between shards are left alone on both until the copy is done. Moves go
+  // first, with half the budget: a slow or failing shard must not hold every move back.
   const started = Date.now();
   const moves = await movingApps(env.DB);
   const moving = moves.map((m) => m.app_id);
-  // Each shard is swept on its own, side by side: its apps, its open rows, its health.
-  const reports = await Promise.all(
+  const moved =
+    moves.length > 0
+      ? await advanceMoves(env, now, () => Date.now() - started < SWEEP_BUDGET_MS / 2)
+      : 0;
+  // Each shard is swept on its own, side by side: its apps, its open rows, its health. One
+  // that fails is logged and the others' work still counts.
+  const settled = await Promise.allSettled(
     shardDbs(env).map((db) => sweepShard(env, db, now, lostBefore, moving)),
   );
-  const total = reports.reduce(addReports);
+  const reports: SweepReport[] = [];
+  settled.forEach((r, shard) => {
+    if (r.status === "fulfilled") reports.push(r.value);
+    else
+      log("sweep of a shard failed; the next sweep tries again", {
+        shard,
+        error: String(r.reason),
+      });
+  });
+  const total = reports.length > 0 ? reports.reduce(addReports) : emptyReport();
+  total.moved = moved;
   const archive = archiveBucket(env);
   if (archive) total.purged.archiveHoursExpired = await expireArchive(env, archive, now);
-  if (moves.length > 0)
-    total.moved = await advanceMoves(env, now, () => Date.now() - started < SWEEP_BUDGET_MS);
   return total;
+}
+
+/** A report of a sweep that did nothing yet. */
+function emptyReport(): SweepReport {
+  return {
+    requeued: 0,
+    lost: 0,
+    crashed: 0,
+    expired: 0,
+    woken: 0,
+    notices: 0,
+    moved: 0,
+    purged: {
+      messages: 0,
+      logRows: 0,
+      deadLetters: 0,
+      idempotencyKeys: 0,
+      archived: 0,
+      archiveHoursExpired: 0,
+      expiredSecrets: 0,
+      auditEntries: 0,
+      deleted: 0,
+    },
+  };
 }
 
 function addReports(a: SweepReport, b: SweepReport): SweepReport {
@@ -146,26 +184,7 @@ async function sweepShard(
   const started = Date.now();
   const graceMs = cfg.sweepGraceS * 1000;
   const windowMs = retryWindowMs(cfg.retrySchedule, cfg.requestTimeoutMs);
-  const report: SweepReport = {
-    requeued: 0,
-    lost: 0,
-    crashed: 0,
-    expired: 0,
-    woken: 0,
-    notices: 0,
-    moved: 0,
-    purged: {
-      messages: 0,
-      logRows: 0,
-      deadLetters: 0,
-      idempotencyKeys: 0,
-      archived: 0,
-      archiveHoursExpired: 0,
-      expiredSecrets: 0,
-      auditEntries: 0,
-      deleted: 0,
-    },
-  };
+  const report = emptyReport();
   const within = () => Date.now() - started < SWEEP_BUDGET_MS;
   /** Endpoints to wake: endpoint id -> app id. */
   const wake = new Map<string, string>();

@@ -27,7 +27,7 @@ const SEND_GAP_MS = 100;
 const BEFORE_MOVE = 15;
 const AFTER_MOVE = 10;
 /** Fence (DIRECTORY_CACHE_S 1 + REQUEST_TIMEOUT_MS 3 s + a 30 s lease margin) plus the copy. */
-const MOVE_WAIT_MS = 75_000;
+const MOVE_WAIT_MS = 150_000;
 const WAIT_MS = 60_000;
 /** What the sender does when a send fails without an answer (a dropped connection). */
 const NETWORK_RETRY_MS = 1_000;
