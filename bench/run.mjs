@@ -136,7 +136,7 @@ const PLAN = {
     ingestDrainS: QUICK ? 12 : 120,
     deliveryDrainS: QUICK ? 25 : 300,
     e2eDrainS: QUICK ? 10 : 120,
-    // The targets are < 10 s (issue 6) and < 5 s (issue 11); a quick run on a loaded machine
+    // The targets are < 10 s and < 5 s (docs/BENCHMARKS.md, Results); a quick run on a loaded machine
     // still gets a number rather than an estimate.
     fanoutS: QUICK ? 30 : 300,
     fanout10kS: QUICK ? 240 : 600,

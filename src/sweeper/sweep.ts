@@ -35,6 +35,7 @@ import { log } from "../lib/log";
 import { deliveryQueues, shardDbs } from "../lib/topology";
 import { advanceMoves } from "./moves";
 import { forwardOperatorEvents } from "./notices";
+import { addReports, emptyReport, type SweepReport } from "./report";
 
 /** Most messages checked for lost first tries per pass. */
 const CHECK_BATCH = 1000;
@@ -65,39 +66,6 @@ const SECRET_PURGE_BATCH = 1000;
  * leaving the rest to the next; well inside a cron invocation's limits.
  */
 const SWEEP_BUDGET_MS = 20_000;
-
-export interface SweepReport {
-  /** First tries found lost (no outcome, no open row): now open rows, woken. */
-  requeued: number;
-  /** Handed-out open rows whose consumer vanished: handed back. */
-  lost: number;
-  /** Deliveries lost too often (their consumer kept dying): now dead. */
-  crashed: number;
-  /** Deliveries whose retry window closed while they were still open: now dead. */
-  expired: number;
-  /** Endpoints woken for deliveries that waited too long for their gate's wake. */
-  woken: number;
-  /** Operator events sent on to OPERATOR_APP_ID as messages. */
-  notices: number;
-  /** Apps whose move to another shard finished. */
-  moved: number;
-  purged: {
-    messages: number;
-    logRows: number;
-    deadLetters: number;
-    idempotencyKeys: number;
-    /** Rotated-out signing secrets past their grace period. */
-    expiredSecrets: number;
-    /** Messages moved to the R2 archive (also counted in `messages`: they left D1). */
-    archived: number;
-    /** Archived hours deleted from R2 after ARCHIVE_RETENTION_DAYS. */
-    archiveHoursExpired: number;
-    /** Audit entries older than AUDIT_RETENTION_DAYS. */
-    auditEntries: number;
-    /** Rows of deleted apps and endpoints, removed in the background. */
-    deleted: number;
-  };
-}
 
 /**
  * The cron sweeper, the backstop of every hand-off: first tries the queue lost become open rows,
@@ -138,38 +106,6 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepReport> {
   const archive = archiveBucket(env);
   if (archive) total.purged.archiveHoursExpired = await expireArchive(env, archive, now);
   return total;
-}
-
-/** A report of a sweep that did nothing yet. */
-function emptyReport(): SweepReport {
-  return {
-    requeued: 0,
-    lost: 0,
-    crashed: 0,
-    expired: 0,
-    woken: 0,
-    notices: 0,
-    moved: 0,
-    purged: {
-      messages: 0,
-      logRows: 0,
-      deadLetters: 0,
-      idempotencyKeys: 0,
-      archived: 0,
-      archiveHoursExpired: 0,
-      expiredSecrets: 0,
-      auditEntries: 0,
-      deleted: 0,
-    },
-  };
-}
-
-function addReports(a: SweepReport, b: SweepReport): SweepReport {
-  const sum = <T extends Record<string, number>>(x: T, y: T): T =>
-    Object.fromEntries(Object.entries(x).map(([k, v]) => [k, v + (y[k] ?? 0)])) as T;
-  const { purged: pa, ...ca } = a;
-  const { purged: pb, ...cb } = b;
-  return { ...sum(ca, cb), purged: sum(pa, pb) };
 }
 
 /** One shard's sweep (see `sweep`). */
