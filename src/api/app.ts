@@ -6,7 +6,7 @@ import { retryWindowMs } from "../delivery/retry";
 import { readOps, resetOps } from "../lib/ops";
 import { shardDbs } from "../lib/topology";
 import { combinedHealth, serviceHealth } from "../sweeper/health";
-import { dashboard } from "../ui/dashboard";
+import { createUi } from "../ui";
 import { authenticate, requireAdmin, requireAppAccess } from "./auth";
 import { jsonBody } from "./body";
 import type { AppEnv } from "./context";
@@ -67,8 +67,9 @@ export function createApi() {
     return c.body(null, 204);
   });
 
-  // The operator dashboard: HTML pages with cookie sessions, outside the bearer-token API.
-  api.route("/", dashboard);
+  // The operator dashboard: HTML pages with cookie sessions, outside the bearer-token API. Its
+  // pages call this app in-process (src/ui/api-client.ts).
+  api.route("/", createUi(api));
 
   api.use("/v1/*", authenticate);
   api.use("/v1/apps/:appId", requireAppAccess);

@@ -16,8 +16,29 @@ export function evictAuthCaches(keyHash?: string, appId?: string): void {
   if (appId) forgetPlacement(appId);
 }
 
-/** Resolves `Authorization: Bearer` to an actor; 401 when missing or unknown. */
+/**
+ * Requests the dashboard and the portal make to this API inside the isolate, with the actor
+ * their cookie session stands for. Keyed by the Request object itself, which never leaves the
+ * isolate, so no header or body from the network can claim an actor this way.
+ */
+const inProcessActors = new WeakMap<Request, Actor>();
+
+/** Marks an in-isolate request as made by `actor` (see {@link inProcessActors}). */
+export function actAs(request: Request, actor: Actor): Request {
+  inProcessActors.set(request, actor);
+  return request;
+}
+
+/**
+ * Resolves the caller to an actor: an in-isolate request's own (see {@link actAs}), or
+ * `Authorization: Bearer`; 401 when missing or unknown.
+ */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const inProcess = inProcessActors.get(c.req.raw);
+  if (inProcess) {
+    c.set("actor", inProcess);
+    return next();
+  }
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S{1,512})$/i.exec(header.trim());
   const token = match?.[1];

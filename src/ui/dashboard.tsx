@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Child } from "hono/jsx";
 import { getApp, listAppsOfShards } from "../db/apps";
@@ -64,8 +64,42 @@ dashboard.use("/dashboard", async (c, next) => {
   c.header("cache-control", "no-store");
 });
 
-// A sign-in or sign-out form is a few hundred bytes.
+// A sign-in form is a few hundred bytes.
 const smallForm = bodyLimit({ maxSize: 4096, onError: (c) => c.text("Payload Too Large", 413) });
+/** The largest form behind a session (an event type's schema is the biggest field). */
+const FORM_MAX_BYTES = 128 * 1024;
+
+/**
+ * Every POST behind a session: at most {@link FORM_MAX_BYTES}, from this origin, with the
+ * session's CSRF token. The checked fields (strings only; files are refused) land in
+ * `c.var.form`; anything else answers 403 and changes nothing.
+ */
+const checkedForm: MiddlewareHandler<UiEnv> = async (c, next) => {
+  const length = Number(c.req.header("content-length") ?? "0");
+  if (length > FORM_MAX_BYTES)
+    return c.html(
+      doc(
+        <ErrorPage csrf={c.var.session.csrf} title="Too large" detail="That form is too large." />,
+      ),
+      413,
+    );
+  const parsed = await c.req.parseBody().catch(() => null);
+  if (!parsed || !sameOrigin(c) || !csrfMatches(c.var.session, parsed.csrf))
+    return c.html(
+      doc(
+        <ErrorPage
+          csrf={c.var.session.csrf}
+          title="Forbidden"
+          detail="The form's CSRF token is missing or wrong; nothing was changed."
+        />,
+      ),
+      403,
+    );
+  const form: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") form[k] = v;
+  c.set("form", form);
+  await next();
+};
 
 dashboard.get("/dashboard/sign-in", (c) => c.html(doc(<SignInPage />)));
 
@@ -85,26 +119,18 @@ dashboard.post("/dashboard/sign-in", smallForm, async (c) => {
   return c.redirect("/dashboard/apps", 303);
 });
 
+// Everything but the sign-in form and the stylesheet needs a live session.
 dashboard.use("/dashboard", requireSession);
-dashboard.use("/dashboard/apps", requireSession);
-dashboard.use("/dashboard/apps/*", requireSession);
-dashboard.use("/dashboard/sign-out", requireSession);
+dashboard.use("/dashboard/*", async (c, next) => {
+  if (c.req.path === "/dashboard/sign-in" || c.req.path === STYLE_PATH) return next();
+  return requireSession(c, next);
+});
+// Every form behind the session carries its CSRF token and comes from this origin.
+dashboard.post("/dashboard/*", checkedForm);
 
 dashboard.get("/dashboard", (c) => c.redirect("/dashboard/apps", 303));
 
-dashboard.post("/dashboard/sign-out", smallForm, async (c) => {
-  const form = await c.req.parseBody();
-  if (!sameOrigin(c) || !csrfMatches(c.get("session"), form.csrf))
-    return c.html(
-      doc(
-        <ErrorPage
-          csrf={c.get("session").csrf}
-          title="Forbidden"
-          detail="The form's CSRF token is missing or wrong; nothing was changed."
-        />,
-      ),
-      403,
-    );
+dashboard.post("/dashboard/sign-out", async (c) => {
   await endSession(c, Date.now());
   return c.redirect("/dashboard/sign-in", 303);
 });

@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { findLiveSession, openSession, revokeSession, type SessionRow } from "../db/sessions";
 import { randomBytes, toBase64Url } from "../lib/encoding";
 import { sha256Hex, timingSafeEqualText } from "../security/tokens";
+import { ApiClient, type ApiHandle } from "./api-client";
 
 /** How long a session lasts from sign-in; it is not extended by use. */
 export const SESSION_TTL_MS = 12 * 3_600_000;
@@ -19,7 +20,16 @@ export const LOCAL_COOKIE = "hooklane_session";
 
 export interface UiEnv {
   Bindings: Env;
-  Variables: { session: SessionRow; sessionHash: string };
+  Variables: {
+    session: SessionRow;
+    sessionHash: string;
+    /** The API app, which the pages call in-process (see api-client.ts). */
+    api: ApiHandle;
+    /** The API as the session's actor: the operator on the dashboard, one app in the portal. */
+    client: ApiClient;
+    /** A POSTed form whose CSRF token and origin were checked (see `checkedForm`). */
+    form: Record<string, string>;
+  };
 }
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -82,6 +92,7 @@ export const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
     if (session) {
       c.set("session", session);
       c.set("sessionHash", hash);
+      c.set("client", new ApiClient(c, { kind: "admin" }));
       return next();
     }
   }

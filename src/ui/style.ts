@@ -49,4 +49,10 @@ code { font-family: ui-monospace, monospace; font-size: 0.9em; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1.5rem; }
 .facts dt { color: var(--muted); }
 .facts dd { margin: 0; }
+.crumbs { margin-bottom: 0.5rem; color: var(--muted); }
+.tabs ul { display: flex; gap: 0.25rem; list-style: none; margin: 0 0 1.25rem; padding: 0;
+  border-bottom: 1px solid var(--line); flex-wrap: wrap; }
+.tabs a { display: block; padding: 0.5rem 0.9rem; text-decoration: none; border-radius: 4px 4px 0 0; }
+.tabs a[aria-current="page"] { background: var(--panel); color: var(--fg); font-weight: 600;
+  border: 1px solid var(--line); border-bottom-color: var(--panel); margin-bottom: -1px; }
 `;

@@ -1,30 +1,7 @@
-/// <reference lib="dom" />
-// The callbacks given to page.evaluate run in the page, where the DOM is.
-import axe from "axe-core";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Hooklane, startHooklane } from "../e2e/harness";
-
-/** Debian's Chromium (`.ci/run` installs it); playwright-core never downloads a browser. */
-const CHROMIUM = "/usr/bin/chromium";
-
-/** Runs axe-core in the page, in the light and the dark theme; its violations, named by node. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  const found: string[] = [];
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: typeof axe }).axe.run();
-      return result.violations.map(
-        (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-      );
-    });
-    found.push(...violations.map((v) => `${colorScheme}: ${v}`));
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-  return found;
-}
+import { axeViolations, launchChromium, screenshot } from "./kit";
 
 describe("dashboard in Chromium", () => {
   let hooklane: Hooklane | undefined;
@@ -32,10 +9,7 @@ describe("dashboard in Chromium", () => {
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    [hooklane, browser] = await Promise.all([
-      startHooklane(),
-      chromium.launch({ executablePath: CHROMIUM }),
-    ]);
+    [hooklane, browser] = await Promise.all([startHooklane(), launchChromium()]);
     // axe-core goes in as an inline script, which the dashboard's policy forbids: this context
     // lets the test's own script in. The policy itself is checked in a context without it.
     context = await browser.newContext({ bypassCSP: true });
@@ -59,6 +33,7 @@ describe("dashboard in Chromium", () => {
     await page.goto(`${base}/dashboard`);
     expect(new URL(page.url()).pathname).toBe("/dashboard/sign-in");
     await expect(axeViolations(page)).resolves.toEqual([]);
+    await screenshot(page, "dashboard-sign-in");
 
     // A wrong token: the form again, with its error, and no session.
     await page.getByLabel("Admin token").fill("not-the-admin-token");
@@ -76,6 +51,7 @@ describe("dashboard in Chromium", () => {
     await expect(link.count()).resolves.toBe(1);
     await expect(page.getByRole("row", { name: /Browser Co/ }).count()).resolves.toBe(1);
     await expect(axeViolations(page)).resolves.toEqual([]);
+    await screenshot(page, "dashboard-apps");
 
     await link.click();
     await page.waitForURL(`${base}/dashboard/apps/${appId}`);

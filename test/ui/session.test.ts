@@ -1,55 +1,9 @@
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getSession } from "../../src/db/sessions";
-import worker from "../../src/index";
-import { sha256Hex } from "../../src/security/tokens";
 import { LOCAL_COOKIE, SECURE_COOKIE, SESSION_TTL_MS } from "../../src/ui/session";
 import { ADMIN, call } from "../helpers";
-
-const HTTPS = "https://hooklane.test";
-const LOCAL = "http://127.0.0.1:8787";
-
-/** A browser-like request to the dashboard: no bearer token, redirects not followed. */
-async function page(
-  method: string,
-  path: string,
-  opts: { base?: string; cookie?: string; form?: Record<string, string>; origin?: string } = {},
-): Promise<Response> {
-  const base = opts.base ?? HTTPS;
-  const headers: Record<string, string> = {};
-  if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.origin) headers.origin = opts.origin;
-  let body: string | undefined;
-  if (opts.form) {
-    headers["content-type"] = "application/x-www-form-urlencoded";
-    body = new URLSearchParams(opts.form).toString();
-  }
-  return worker.fetch(
-    new Request(`${base}${path}`, { method, headers, body, redirect: "manual" }),
-    env,
-    createExecutionContext(),
-  );
-}
-
-/** Signs in; the cookie pair to send back, the raw Set-Cookie, and the session's id. */
-async function signIn(base = HTTPS) {
-  const res = await page("POST", "/dashboard/sign-in", { base, form: { token: ADMIN } });
-  expect(res.status).toBe(303);
-  expect(res.headers.get("location")).toBe("/dashboard/apps");
-  const setCookie = res.headers.get("set-cookie") ?? "";
-  const pair = setCookie.split(";")[0] ?? "";
-  const id = pair.slice(pair.indexOf("=") + 1);
-  return { cookie: pair, setCookie, id, hash: await sha256Hex(id) };
-}
-
-/** The CSRF token the signed-in page renders in its sign-out form. */
-async function csrfOf(cookie: string, base = HTTPS): Promise<string> {
-  const html = await (await page("GET", "/dashboard/apps", { base, cookie })).text();
-  const match = /name="csrf" value="([^"]+)"/.exec(html);
-  expect(match).not.toBeNull();
-  return match?.[1] ?? "";
-}
+import { csrfOf, HTTPS, LOCAL, page, signIn } from "./support";
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import type { ApiHandle } from "./api-client";
+import { dashboard } from "./dashboard";
+import type { UiEnv } from "./session";
+
+/**
+ * The HTML faces of the service, served by the same Worker: the operator dashboard under
+ * `/dashboard`. Their pages call `self` (the API app) in-process for every read and write.
+ */
+export function createUi(self: ApiHandle): Hono<UiEnv> {
+  const ui = new Hono<UiEnv>();
+  const provide = async (
+    c: { set(key: "api", value: ApiHandle): void },
+    next: () => Promise<void>,
+  ) => {
+    c.set("api", self);
+    await next();
+  };
+  ui.use("/dashboard", provide);
+  ui.use("/dashboard/*", provide);
+  ui.route("/", dashboard);
+  return ui;
+}

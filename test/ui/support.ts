@@ -1,0 +1,54 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import worker from "../../src/index";
+import { sha256Hex } from "../../src/security/tokens";
+import { ADMIN } from "../helpers";
+
+export const HTTPS = "https://hooklane.test";
+export const LOCAL = "http://127.0.0.1:8787";
+
+/** A browser-like request to a page: no bearer token, redirects not followed. */
+export async function page(
+  method: string,
+  path: string,
+  opts: { base?: string; cookie?: string; form?: Record<string, string>; origin?: string } = {},
+): Promise<Response> {
+  const base = opts.base ?? HTTPS;
+  const headers: Record<string, string> = {};
+  if (opts.cookie) headers.cookie = opts.cookie;
+  if (opts.origin) headers.origin = opts.origin;
+  let body: string | undefined;
+  if (opts.form) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    body = new URLSearchParams(opts.form).toString();
+  }
+  return worker.fetch(
+    new Request(`${base}${path}`, { method, headers, body, redirect: "manual" }),
+    env,
+    createExecutionContext(),
+  );
+}
+
+/** Signs in to the dashboard; the cookie pair to send back, the raw Set-Cookie, the session id. */
+export async function signIn(base = HTTPS) {
+  const res = await page("POST", "/dashboard/sign-in", { base, form: { token: ADMIN } });
+  expect(res.status).toBe(303);
+  expect(res.headers.get("location")).toBe("/dashboard/apps");
+  const setCookie = res.headers.get("set-cookie") ?? "";
+  const pair = setCookie.split(";")[0] ?? "";
+  const id = pair.slice(pair.indexOf("=") + 1);
+  return { cookie: pair, setCookie, id, hash: await sha256Hex(id) };
+}
+
+/** The CSRF token a signed-in page renders in its forms. */
+export async function csrfOf(
+  cookie: string,
+  base = HTTPS,
+  path = "/dashboard/apps",
+): Promise<string> {
+  const html = await (await page("GET", path, { base, cookie })).text();
+  const match = /name="csrf" value="([^"]+)"/.exec(html);
+  expect(match).not.toBeNull();
+  return match?.[1] ?? "";
+}
