@@ -106,6 +106,15 @@ dashboard.get("/dashboard/sign-in", (c) => c.html(doc(<SignInPage />)));
 dashboard.post("/dashboard/sign-in", smallForm, async (c) => {
   if (!sameOrigin(c))
     return c.html(doc(<ErrorPage title="Forbidden" detail="Cross-site form refused." />), 403);
+  // Counted before the token is looked at, so a guess costs the same whether it is right.
+  const client = c.req.header("cf-connecting-ip") ?? "unknown";
+  const { success } = await c.env.SIGN_IN_LIMITER.limit({ key: `sign-in:${client}` });
+  if (!success)
+    return c.html(
+      doc(<SignInPage error="Too many sign-in attempts from this address; wait a minute." />),
+      429,
+      { "retry-after": "60" },
+    );
   const form = await c.req.parseBody();
   const token = typeof form.token === "string" ? form.token : "";
   const ok =

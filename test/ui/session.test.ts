@@ -176,3 +176,24 @@ describe("dashboard sessions", () => {
     expect(await getSession(env.DB, old.hash)).toBeNull();
   });
 });
+
+describe("dashboard sign-in rate limit", () => {
+  it("answers 429 after 10 attempts a minute from one address, right token or not", async () => {
+    const ip = "203.0.113.7";
+    for (let i = 0; i < 10; i++) {
+      const res = await page("POST", "/dashboard/sign-in", { ip, form: { token: "wrong" } });
+      expect(res.status).toBe(401);
+    }
+    const limited = await page("POST", "/dashboard/sign-in", { ip, form: { token: ADMIN } });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    expect(limited.headers.get("set-cookie")).toBeNull();
+    expect(await limited.text()).toContain("Too many sign-in attempts");
+    // Another address is not held back by the first one's attempts.
+    const other = await page("POST", "/dashboard/sign-in", {
+      ip: "203.0.113.8",
+      form: { token: ADMIN },
+    });
+    expect(other.status).toBe(303);
+  });
+});

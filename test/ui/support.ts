@@ -12,10 +12,17 @@ export const LOCAL = "http://127.0.0.1:8787";
 export async function page(
   method: string,
   path: string,
-  opts: { base?: string; cookie?: string; form?: Record<string, string>; origin?: string } = {},
+  opts: {
+    base?: string;
+    cookie?: string;
+    form?: Record<string, string>;
+    origin?: string;
+    /** The client address Cloudflare would set; sign-in is rate-limited per address. */
+    ip?: string;
+  } = {},
 ): Promise<Response> {
   const base = opts.base ?? HTTPS;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { "cf-connecting-ip": opts.ip ?? randomAddress() };
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.origin) headers.origin = opts.origin;
   let body: string | undefined;
@@ -28,6 +35,11 @@ export async function page(
     env,
     createExecutionContext(),
   );
+}
+
+/** A documentation-range address (198.51.100.0/24) per call, so tests do not share a limit. */
+function randomAddress(): string {
+  return `198.51.100.${crypto.getRandomValues(new Uint8Array(1))[0]}`;
 }
 
 /** Signs in to the dashboard; the cookie pair to send back, the raw Set-Cookie, the session id. */
