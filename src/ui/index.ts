@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { ApiHandle } from "./api-client";
 import { dashboard } from "./dashboard";
+import { failurePage, notFoundPage } from "./failure";
 import type { UiEnv } from "./session";
 
 /**
@@ -19,5 +20,8 @@ export function createUi(self: ApiHandle): Hono<UiEnv> {
   ui.use("/dashboard", provide);
   ui.use("/dashboard/*", provide);
   ui.route("/", dashboard);
+  // Registered after every page: an unknown address under the UI answers a page, not JSON.
+  ui.get("/dashboard/*", notFoundPage);
+  ui.onError(failurePage);
   return ui;
 }
