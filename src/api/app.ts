@@ -20,6 +20,7 @@ import { auditLog } from "./routes/audit";
 import { authProfiles } from "./routes/auth-profiles";
 import { deadLetters } from "./routes/dead-letters";
 import { endpointOps } from "./routes/endpoint-ops";
+import { endpointTest } from "./routes/endpoint-test";
 import { endpoints } from "./routes/endpoints";
 import { eventTypes } from "./routes/event-types";
 import { messages } from "./routes/messages";
@@ -89,6 +90,7 @@ export function createApi() {
     authProfiles,
     endpoints,
     endpointOps,
+    endpointTest,
     messages,
     attempts,
     archive,

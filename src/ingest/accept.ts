@@ -24,6 +24,11 @@ export interface Incoming {
   eventId?: string;
   /** `Idempotency-Key` header, else `eventId`. */
   idempotencyKey?: string;
+  /**
+   * Deliver to this endpoint alone, whatever its filters (a test event): the message's
+   * fan-out list names just it.
+   */
+  only?: { id: string; fifo: boolean };
 }
 
 export interface Accepted {
@@ -48,8 +53,11 @@ export async function acceptMessage(
   // No look-up of the key first: the ingest transaction writes the key's row before anything
   // else, so a repeated key fails it whole and is answered with the first message below. The
   // common case, a new key, costs no extra round trip.
-  const endpoints = await endpointsForIngest(db, input.appId);
-  const matched = endpoints.filter((e) => matchesEventType(e.filters, input.eventType));
+  const matched = input.only
+    ? [input.only]
+    : (await endpointsForIngest(db, input.appId)).filter((e) =>
+        matchesEventType(e.filters, input.eventType),
+      );
 
   // An event type with a JSON Schema takes only payloads that match it.
   const validator = await validatorFor(db, input.appId, input.eventType);
