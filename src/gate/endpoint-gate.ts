@@ -14,12 +14,14 @@ import {
 import { type Cell, MINUTE_MS, minuteOf, summarize, tally } from "./latency";
 import { acquire, inFlight, initialLeases, type LeaseState, nextExpiry, release } from "./leases";
 import { available, initialPacer, type PacerState, pace } from "./pacer";
+import { SERIES_WINDOWS, type SeriesCell, type SeriesWindow, seriesRange } from "./series";
 import type {
   AdmitResult,
   BacklogNote,
   GateHealth,
   GateLimits,
   GateOutcome,
+  GateSeries,
   GateWindow,
   ReportResult,
 } from "./types";
@@ -98,6 +100,8 @@ const MAX_PAUSE_MS = 3_600_000;
 const DISABLE_REASK_MS = 600_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** How long the hourly rollup keeps its hours: the 7-day charts. */
+const HOURLY_KEEP_MS = 7 * DAY_MS;
 /** A wake unanswered this long is presumed lost (its consumer died): another may go. */
 const WAKE_STALE_MS = 60_000;
 /** After a failed wake send, try again this much later. */
@@ -120,6 +124,18 @@ export class EndpointGate extends DurableObject<Env> {
          ok INTEGER NOT NULL,
          sum_ms INTEGER NOT NULL,
          PRIMARY KEY (minute, bucket)
+       ) WITHOUT ROWID`,
+    );
+    // The same histograms by the hour, for a week: minutes a day old are rolled into it when
+    // the alarm purges them, so the report path writes nothing more for the 7-day charts.
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS latency_hourly (
+         hour INTEGER NOT NULL,
+         bucket INTEGER NOT NULL,
+         n INTEGER NOT NULL,
+         ok INTEGER NOT NULL,
+         sum_ms INTEGER NOT NULL,
+         PRIMARY KEY (hour, bucket)
        ) WITHOUT ROWID`,
     );
   }
@@ -312,10 +328,49 @@ export class EndpointGate extends DurableObject<Env> {
     };
   }
 
+  /**
+   * The histograms of `window` (24 h in hourly steps, 7 d in 6-hourly ones) as cells per step
+   * and bucket, with the breaker's state: what the charts of an endpoint, or merged, of an app
+   * are drawn from. The last day comes from the minutes, older steps from the hourly rollup.
+   */
+  series(window: SeriesWindow, now: number = Date.now()): GateSeries {
+    if (!Object.hasOwn(SERIES_WINDOWS, window)) throw new RangeError(`unknown window ${window}`);
+    const s = this.load(now);
+    const range = seriesRange(window, now);
+    const step = range.stepMs;
+    const cells = this.ctx.storage.sql
+      .exec<{ at: number; bucket: number; n: number; ok: number; sum_ms: number }>(
+        `SELECT at, bucket, SUM(n) AS n, SUM(ok) AS ok, SUM(sum_ms) AS sum_ms FROM (
+           SELECT (minute * ${MINUTE_MS} / ?) * ? AS at, bucket, n, ok, sum_ms
+           FROM latency WHERE minute >= ?
+           UNION ALL
+           SELECT (hour * ${HOUR_MS} / ?) * ? AS at, bucket, n, ok, sum_ms
+           FROM latency_hourly WHERE hour >= ?
+         ) GROUP BY at, bucket`,
+        step,
+        step,
+        Math.floor(range.from / MINUTE_MS),
+        step,
+        step,
+        Math.floor(range.from / HOUR_MS),
+      )
+      .toArray()
+      .map((r): SeriesCell => ({ at: r.at, bucket: r.bucket, n: r.n, ok: r.ok, sumMs: r.sum_ms }));
+    return {
+      breaker: s.breaker.state,
+      nextProbeAt:
+        s.breaker.state === "open" && s.breaker.openUntil !== undefined
+          ? iso(s.breaker.openUntil)
+          : null,
+      cells,
+    };
+  }
+
   /** Starts over (an operator re-enabled the endpoint): breaker, counters, leases, pause, samples. */
   reset(now: number = Date.now()): void {
     const old = this.ctx.storage.kv.get<GateState>(STATE_KEY);
     this.ctx.storage.sql.exec("DELETE FROM latency");
+    this.ctx.storage.sql.exec("DELETE FROM latency_hourly");
     const fresh = initialState(now, this.config().breaker);
     fresh.alarmAt = old?.alarmAt ?? null;
     // Parked deliveries are still parked: keep waking them.
@@ -366,8 +421,8 @@ export class EndpointGate extends DurableObject<Env> {
   }
 
   /**
-   * Housekeeping: sends a due wake, frees expired leases, purges samples older than a day,
-   * re-arms itself.
+   * Housekeeping: sends a due wake, frees expired leases, rolls samples older than a day into
+   * hours and drops hours older than a week, re-arms itself.
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
@@ -400,14 +455,36 @@ export class EndpointGate extends DurableObject<Env> {
       .filter(([, at]) => at <= now)
       .map(([id]) => id);
     s.leases = release(s.leases, expired);
-    if (s.purgeAt !== null && s.purgeAt <= now) {
-      this.ctx.storage.sql.exec("DELETE FROM latency WHERE minute <= ?", minuteOf(now - DAY_MS));
-      const left = this.ctx.storage.sql
-        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM latency")
-        .one().n;
-      s.purgeAt = left > 0 ? now + HOUR_MS : null;
-    }
+    if (s.purgeAt !== null && s.purgeAt <= now) s.purgeAt = this.purge(now);
     this.save(s, now);
+  }
+
+  /**
+   * Rolls minutes a day old into hours, drops hours a week old; answers when to purge next
+   * (null once both tables are empty). The rollup is one statement per alarm, never per report.
+   */
+  private purge(now: number): number | null {
+    const sql = this.ctx.storage.sql;
+    const cutoff = minuteOf(now - DAY_MS);
+    sql.exec(
+      `INSERT INTO latency_hourly (hour, bucket, n, ok, sum_ms)
+       SELECT minute / 60, bucket, SUM(n), SUM(ok), SUM(sum_ms) FROM latency
+       WHERE minute <= ? GROUP BY minute / 60, bucket
+       ON CONFLICT (hour, bucket) DO UPDATE SET
+         n = n + excluded.n, ok = ok + excluded.ok, sum_ms = sum_ms + excluded.sum_ms`,
+      cutoff,
+    );
+    sql.exec("DELETE FROM latency WHERE minute <= ?", cutoff);
+    sql.exec(
+      "DELETE FROM latency_hourly WHERE hour <= ?",
+      Math.floor((now - HOURLY_KEEP_MS) / HOUR_MS),
+    );
+    const left = sql
+      .exec<{ any: number }>(
+        "SELECT EXISTS (SELECT 1 FROM latency) OR EXISTS (SELECT 1 FROM latency_hourly) AS any",
+      )
+      .one().any;
+    return left ? now + HOUR_MS : null;
   }
 
   private config(): { settings: Settings; breaker: BreakerConfig; leaseMs: number } {

@@ -3,6 +3,8 @@
  * consumer, the health route, re-enabling an endpoint).
  */
 
+import type { SeriesCell } from "./series";
+
 /** The endpoint's own limits, passed on every admit so an edit takes effect at once. */
 export interface GateLimits {
   rateLimit: number | null;
@@ -96,4 +98,11 @@ export interface GateHealth {
   lastHour: GateWindow;
   lastDay: GateWindow;
   lastSuccessAt: string | null;
+}
+
+/** An endpoint's traffic as histogram cells per step, for charts (see series.ts). */
+export interface GateSeries {
+  breaker: "closed" | "open" | "half-open";
+  nextProbeAt: string | null;
+  cells: SeriesCell[];
 }

@@ -447,11 +447,11 @@ describe("EndpointGate health and persistence", () => {
     expect((await stub.health(t0 + 2 * DAY_MS)).lastDay.requests).toBe(0);
   });
 
-  it("purges samples older than a day on its alarm and stops re-arming when none are left", async () => {
+  it("purges samples older than a week on its alarm and stops re-arming when none are left", async () => {
     const stub = gate();
     await stub.report([succeeded("a", 80)]);
     await runInDurableObject(stub, async (_, state) => {
-      state.storage.sql.exec("UPDATE latency SET minute = ?", minuteOf(Date.now() - 2 * DAY_MS));
+      state.storage.sql.exec("UPDATE latency SET minute = ?", minuteOf(Date.now() - 8 * DAY_MS));
       const s = state.storage.kv.get<{ purgeAt: number | null }>("gate");
       if (!s) throw new Error("no state");
       s.purgeAt = Date.now() - 1;
