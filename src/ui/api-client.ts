@@ -23,7 +23,8 @@ export interface Problem {
   status: number;
   title: string;
   detail?: string;
-  errors?: { path: string; message: string }[];
+  /** Each offending field: a JSON pointer (or header/query name) and what is wrong with it. */
+  errors?: { field: string; detail: string }[];
 }
 
 export type ApiResult<T> =

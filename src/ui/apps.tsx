@@ -1,18 +1,24 @@
-import type { AppRow } from "../db/apps";
-import { iso } from "../db/page";
-import { Layout } from "./layout";
+import type { z } from "zod";
+import type { App } from "../schemas/resources";
+import type { Problem } from "./api-client";
+import { Csrf, Layout } from "./layout";
 
-/** The apps list, newest first, one cursor page at a time. */
+export type AppView = z.infer<typeof App>;
+
+/** The apps list, newest first, one cursor page at a time, with the form that creates one. */
 export function AppsPage(props: {
   csrf: string;
-  apps: { row: AppRow; shard: number }[];
+  apps: AppView[];
   nextCursor: string | null;
+  /** A refused create: the API's problem and what was typed. */
+  refused?: { problem: Problem; name: string; uid: string };
 }) {
+  const { refused } = props;
   return (
     <Layout title="Apps" csrf={props.csrf}>
       <h1>Apps</h1>
       {props.apps.length === 0 ? (
-        <p>No apps yet. Create one with POST /v1/apps.</p>
+        <p>No apps yet.</p>
       ) : (
         <table>
           <caption>Apps, newest first</caption>
@@ -26,18 +32,18 @@ export function AppsPage(props: {
             </tr>
           </thead>
           <tbody>
-            {props.apps.map(({ row, shard }) => (
+            {props.apps.map((app) => (
               <tr>
-                <td>{row.name}</td>
+                <td>{app.name}</td>
                 <td>
-                  <a href={`/dashboard/apps/${encodeURIComponent(row.id)}`}>
-                    <code>{row.id}</code>
+                  <a href={`/dashboard/apps/${encodeURIComponent(app.id)}`}>
+                    <code>{app.id}</code>
                   </a>
                 </td>
-                <td>{row.uid ?? ""}</td>
-                <td>{shard}</td>
+                <td>{app.uid ?? ""}</td>
+                <td>{app.shard}</td>
                 <td>
-                  <time datetime={iso(row.created_at)}>{iso(row.created_at)}</time>
+                  <time datetime={app.createdAt}>{app.createdAt}</time>
                 </td>
               </tr>
             ))}
@@ -51,6 +57,38 @@ export function AppsPage(props: {
           </a>
         </nav>
       )}
+      <h2>Create an app</h2>
+      <form method="post" action="/dashboard/apps" class="stack">
+        <Csrf token={props.csrf} />
+        {refused && <ProblemNote problem={refused.problem} />}
+        <label for="app-name">Name</label>
+        <input id="app-name" name="name" required maxlength={200} value={refused?.name} />
+        <label for="app-uid">Uid (optional, your own id for it)</label>
+        <input id="app-uid" name="uid" maxlength={200} value={refused?.uid} />
+        <button type="submit">Create app</button>
+      </form>
     </Layout>
+  );
+}
+
+/** An API refusal shown next to its form: the title, the detail, and each field's problem. */
+export function ProblemNote(props: { problem: Problem }) {
+  const { problem } = props;
+  return (
+    <div role="alert" class="error">
+      <p>
+        {problem.title}
+        {problem.detail ? `: ${problem.detail}` : ""}
+      </p>
+      {problem.errors && problem.errors.length > 0 && (
+        <ul>
+          {problem.errors.map((e) => (
+            <li>
+              <code>{e.field}</code> {e.detail}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

@@ -1,12 +1,12 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Child } from "hono/jsx";
-import { getApp, listAppsOfShards } from "../db/apps";
-import { placementsOf, shardDb, shardDbs } from "../lib/topology";
+import { getApp } from "../db/apps";
+import { placementsOf, shardDb } from "../lib/topology";
 import { matchesToken } from "../security/tokens";
 import { AppPage, ErrorPage } from "./app";
-import { AppsPage } from "./apps";
+import { AppsPage, type AppView } from "./apps";
 import { STYLE_PATH } from "./layout";
+import { doc, problemPage } from "./render";
 import {
   csrfMatches,
   endSession,
@@ -17,11 +17,6 @@ import {
 } from "./session";
 import { SignInPage } from "./sign-in";
 import { STYLESHEET } from "./style";
-
-/** A page as a document: the JSX tree after a doctype, so browsers render in standards mode. */
-function doc(node: Child): string {
-  return `<!DOCTYPE html>${node}`;
-}
 
 /** Apps per page of the list. */
 const PAGE_SIZE = 50;
@@ -146,12 +141,39 @@ dashboard.post("/dashboard/sign-out", async (c) => {
 
 dashboard.get("/dashboard/apps", async (c) => {
   const cursor = c.req.query("cursor");
-  const before = cursor && /^[A-Za-z0-9_]{1,64}$/.test(cursor) ? cursor : null;
-  const rows = await listAppsOfShards(shardDbs(c.env), c.env.DB, PAGE_SIZE, before);
-  const more = rows.length > PAGE_SIZE;
-  const apps = more ? rows.slice(0, PAGE_SIZE) : rows;
-  const nextCursor = more ? (apps[apps.length - 1]?.row.id ?? null) : null;
-  return c.html(doc(<AppsPage csrf={c.get("session").csrf} apps={apps} nextCursor={nextCursor} />));
+  const res = await c.var.client.get<{ data: AppView[]; nextCursor: string | null }>("/v1/apps", {
+    limit: PAGE_SIZE,
+    cursor,
+  });
+  if (!res.ok) return problemPage(c, res.problem);
+  return c.html(
+    doc(
+      <AppsPage csrf={c.var.session.csrf} apps={res.data.data} nextCursor={res.data.nextCursor} />,
+    ),
+  );
+});
+
+dashboard.post("/dashboard/apps", async (c) => {
+  const { name = "", uid = "" } = c.var.form;
+  const res = await c.var.client.post<AppView>("/v1/apps", {
+    name,
+    ...(uid.trim() === "" ? {} : { uid }),
+  });
+  if (res.ok) return c.redirect(`/dashboard/apps/${encodeURIComponent(res.data.id)}`, 303);
+  const list = await c.var.client.get<{ data: AppView[]; nextCursor: string | null }>("/v1/apps", {
+    limit: PAGE_SIZE,
+  });
+  return c.html(
+    doc(
+      <AppsPage
+        csrf={c.var.session.csrf}
+        apps={list.ok ? list.data.data : []}
+        nextCursor={list.ok ? list.data.nextCursor : null}
+        refused={{ problem: res.problem, name, uid }}
+      />,
+    ),
+    res.status === 409 ? 409 : 422,
+  );
 });
 
 dashboard.get("/dashboard/apps/:appId", async (c) => {
