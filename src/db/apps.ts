@@ -1,3 +1,4 @@
+import { portalOriginsOf } from "../schemas/portal";
 import { getDirectoryEntries } from "./directory";
 import { iso } from "./page";
 
@@ -7,6 +8,8 @@ export interface AppRow {
   uid: string | null;
   ingest_rate_limit: number | null;
   max_endpoints: number | null;
+  /** JSON array of origins that may frame the app's portal; NULL: none. */
+  portal_origins: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -19,6 +22,7 @@ export function toApp(row: AppRow, shard: number) {
     ...(row.uid ? { uid: row.uid } : {}),
     ...(row.ingest_rate_limit !== null ? { ingestRateLimit: row.ingest_rate_limit } : {}),
     ...(row.max_endpoints !== null ? { maxEndpoints: row.max_endpoints } : {}),
+    ...(row.portal_origins !== null ? { portalOrigins: portalOriginsOf(row.portal_origins) } : {}),
     shard,
     createdAt: iso(row.created_at),
   };
@@ -27,7 +31,7 @@ export function toApp(row: AppRow, shard: number) {
 export function insertApp(db: D1Database, row: AppRow) {
   return db
     .prepare(
-      "INSERT INTO apps (id, name, uid, ingest_rate_limit, max_endpoints, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO apps (id, name, uid, ingest_rate_limit, max_endpoints, portal_origins, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(
       row.id,
@@ -35,6 +39,7 @@ export function insertApp(db: D1Database, row: AppRow) {
       row.uid,
       row.ingest_rate_limit,
       row.max_endpoints,
+      row.portal_origins,
       row.created_at,
       row.updated_at,
     );
@@ -105,6 +110,8 @@ export function updateAppStatement(
     uid?: string | null;
     ingestRateLimit?: number | null;
     maxEndpoints?: number | null;
+    /** The `portal_origins` column value (see portalOriginsColumn); undefined leaves it. */
+    portalOrigins?: string | null;
   },
   now: number,
 ) {
@@ -113,7 +120,8 @@ export function updateAppStatement(
       `UPDATE apps SET name = COALESCE(?2, name),
          uid = CASE WHEN ?3 THEN ?4 ELSE uid END,
          ingest_rate_limit = CASE WHEN ?6 THEN ?7 ELSE ingest_rate_limit END,
-         max_endpoints = CASE WHEN ?8 THEN ?9 ELSE max_endpoints END, updated_at = ?5
+         max_endpoints = CASE WHEN ?8 THEN ?9 ELSE max_endpoints END,
+         portal_origins = CASE WHEN ?10 THEN ?11 ELSE portal_origins END, updated_at = ?5
        WHERE id = ?1 AND deleted_at IS NULL RETURNING *`,
     )
     .bind(
@@ -126,6 +134,8 @@ export function updateAppStatement(
       patch.ingestRateLimit ?? null,
       patch.maxEndpoints !== undefined ? 1 : 0,
       patch.maxEndpoints ?? null,
+      patch.portalOrigins !== undefined ? 1 : 0,
+      patch.portalOrigins ?? null,
     );
 }
 

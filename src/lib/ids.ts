@@ -5,7 +5,18 @@
  */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-export type IdPrefix = "app" | "key" | "ap" | "aps" | "ep" | "msg" | "dlv" | "att" | "evt" | "aud";
+export type IdPrefix =
+  | "app"
+  | "key"
+  | "ap"
+  | "aps"
+  | "ep"
+  | "msg"
+  | "dlv"
+  | "att"
+  | "evt"
+  | "aud"
+  | "ps";
 
 let lastTime = -1;
 const lastRandom = new Uint8Array(10);

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_FILTER_PATTERN, EventTypeName, idParam, Timestamp } from "./common";
+import { PortalOrigins } from "./portal";
 
 const Name = z.string().trim().min(1).max(200);
 
@@ -24,6 +25,7 @@ export const AppCreate = z
       description:
         "Pins the app to this D1 shard (0 = DB, k = DB_k). Unset: placed by a hash of its id.",
     }),
+    portalOrigins: PortalOrigins.optional(),
   })
   .strict();
 export const AppUpdate = z
@@ -32,6 +34,7 @@ export const AppUpdate = z
     uid: AppCreate.shape.uid.nullable().optional(),
     ingestRateLimit: AppCreate.shape.ingestRateLimit.unwrap().nullable().optional(),
     maxEndpoints: AppCreate.shape.maxEndpoints.unwrap().nullable().optional(),
+    portalOrigins: PortalOrigins.nullable().optional(),
   })
   .strict();
 export const App = z
@@ -41,6 +44,7 @@ export const App = z
     uid: z.string().optional(),
     ingestRateLimit: z.number().int().optional(),
     maxEndpoints: z.number().int().optional(),
+    portalOrigins: z.array(z.string()).optional(),
     shard: z.number().int().openapi({ description: "The D1 shard holding the app's data." }),
     createdAt: Timestamp,
   })

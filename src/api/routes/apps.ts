@@ -15,6 +15,7 @@ import {
   setDirectoryUid,
   writeDirectoryAndShard,
 } from "../../db/directory";
+import { setPortalFrameOrigins } from "../../db/portal-sessions";
 import { forgetIngestLimit } from "../../ingest/rate-limit";
 import { newId } from "../../lib/ids";
 import { placeNewApp, shardDb, shardDbs } from "../../lib/topology";
@@ -26,6 +27,7 @@ import {
   pageOf,
   problems,
 } from "../../schemas/common";
+import { portalOriginsColumn } from "../../schemas/portal";
 import { App, AppCreate, AppUpdate } from "../../schemas/resources";
 import { audit, auditIfChanged } from "../audit";
 import { evictAuthCaches, requireAdmin } from "../auth";
@@ -68,6 +70,7 @@ apps.openapi(
       uid: body.uid ?? null,
       ingest_rate_limit: body.ingestRateLimit ?? null,
       max_endpoints: body.maxEndpoints ?? null,
+      portal_origins: portalOriginsColumn(body.portalOrigins),
       created_at: now,
       updated_at: now,
     };
@@ -151,14 +154,21 @@ apps.openapi(
     const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
     const db = c.var.db;
+    const now = Date.now();
+    const { portalOrigins, ...rest } = body;
+    const origins = portalOrigins === undefined ? undefined : portalOriginsColumn(portalOrigins);
     let row: AppRow | undefined;
     try {
       const [updated] = await writeDirectoryAndShard<AppRow>(
         c.env.DB,
         db,
-        body.uid !== undefined ? [setDirectoryUid(c.env.DB, appId, body.uid)] : [],
         [
-          updateAppStatement(db, appId, body, Date.now()),
+          ...(body.uid !== undefined ? [setDirectoryUid(c.env.DB, appId, body.uid)] : []),
+          // Open portal sessions read their framing origins from their own row (in DB).
+          ...(origins !== undefined ? [setPortalFrameOrigins(c.env.DB, appId, origins, now)] : []),
+        ],
+        [
+          updateAppStatement(db, appId, { ...rest, portalOrigins: origins }, now),
           auditIfChanged(c, appId, "update", "app", appId, { fields: Object.keys(body) }),
         ],
       );
