@@ -1,16 +1,21 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { toLoggedEntries } from "../../archive/format";
 import {
   attemptId,
+  entriesForMessagesStatement,
   type LoggedEntry,
   listEndpointAttempts,
   listMessageAttempts,
+  loggedEntries,
   pageMessageAttempts,
+  parseAttemptId,
   toAttempt,
 } from "../../db/attempt-log";
+import type { AuthProfileRow, ProfileSecretRow } from "../../db/auth-profiles";
 import { getEndpoint } from "../../db/endpoints";
 import { getMessageRow } from "../../db/messages";
-import { jsonResponse, PageQuery, pageOf, problems } from "../../schemas/common";
+import { rebuildRequest } from "../../delivery/rebuild";
+import { idParam, jsonResponse, PageQuery, pageOf, problems } from "../../schemas/common";
 import { Attempt, MessageParams } from "../../schemas/messages";
 import { EndpointParams } from "../../schemas/resources";
 import { ARCHIVED_HEADER, archivedMessage } from "../archived";
@@ -81,5 +86,73 @@ attempts.openapi(
       toPage(rows, limit, (r) => attemptId(r.rowId, r.index), toAttempt),
       200,
     );
+  },
+);
+
+const AttemptRequest = z
+  .object({
+    attemptId: z.string(),
+    sent: z.boolean().openapi({
+      description: "False when no request went out (the target was refused at send time).",
+    }),
+    method: z.literal("POST"),
+    url: z.string(),
+    headers: z.array(
+      z.object({
+        name: z.string(),
+        value: z.string(),
+        redacted: z.boolean().optional().openapi({ description: "A secret, replaced." }),
+      }),
+    ),
+    body: z.string().openapi({ description: "The request body, byte for byte." }),
+    signature: z.object({
+      recomputed: z.boolean(),
+      detail: z.string().openapi({ description: "How the signature shown was obtained." }),
+    }),
+    notes: z.array(z.string()).openapi({ description: "What may differ from what was sent." }),
+  })
+  .openapi("AttemptRequest");
+
+attempts.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/messages/{messageId}/attempts/{attemptId}/request",
+    tags: ["Attempts"],
+    summary: "The request an attempt sent: body, headers and signature, rebuilt on read",
+    description:
+      "Sent headers are not stored (they would cost bytes per delivery). `webhook-timestamp` is the attempt's start second, which the log keeps exactly; `webhook-signature` is recomputed with the secrets of the endpoint's auth profile valid at that moment; bearer tokens are redacted. `notes` say when the endpoint or its profile changed after the attempt. Messages in D1 only (not the archive).",
+    request: {
+      params: MessageParams.extend({
+        attemptId: idParam("att").openapi({ param: { name: "attemptId", in: "path" } }),
+      }),
+    },
+    responses: {
+      200: jsonResponse("The attempt's request", AttemptRequest),
+      ...problems(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { appId, messageId, attemptId: id } = c.req.valid("param");
+    const message = await getMessageRow(c.var.db, appId, messageId);
+    if (!message || !parseAttemptId(id)) throw notFound("Attempt");
+    const logged = loggedEntries(
+      await entriesForMessagesStatement(c.var.db, appId, [messageId]).all(),
+    ).find((l) => l.entry[1] > 0 && attemptId(l.rowId, l.index) === id);
+    if (!logged) throw notFound("Attempt");
+    const endpoint = await getEndpoint(c.var.db, appId, logged.endpointId);
+    let auth: { profile: AuthProfileRow; secrets: ProfileSecretRow[] } | null = null;
+    if (endpoint) {
+      const [profile, secrets] = await c.var.db.batch([
+        c.var.db
+          .prepare("SELECT * FROM auth_profiles WHERE id = ? AND app_id = ?")
+          .bind(endpoint.auth_profile_id, appId),
+        c.var.db
+          .prepare("SELECT * FROM auth_profile_secrets WHERE profile_id = ?")
+          .bind(endpoint.auth_profile_id),
+      ]);
+      const row = profile?.results[0] as AuthProfileRow | undefined;
+      if (row) auth = { profile: row, secrets: (secrets?.results ?? []) as ProfileSecretRow[] };
+    }
+    return c.json(await rebuildRequest(c.env, id, logged, message, endpoint, auth), 200);
   },
 );

@@ -1,0 +1,133 @@
+/**
+ * An attempt's request, rebuilt on read: the attempt log keeps no headers (they would cost
+ * bytes per delivery), but everything they are made of is kept or derivable. The body comes
+ * from the stored payload and the message's time; `webhook-timestamp` is the attempt's start
+ * second, and the log keeps the start to the millisecond; the signature is recomputed with the
+ * secrets of the endpoint's auth profile that were valid at that moment.
+ */
+import type { LoggedEntry } from "../db/attempt-log";
+import type { AuthProfileRow, ProfileSecretRow } from "../db/auth-profiles";
+import type { EndpointRow } from "../db/endpoints";
+import type { MessageRow } from "../db/messages";
+import { iso } from "../db/page";
+import { openProfileSecret } from "../security/profile-secrets";
+import { webhookBody, webhookHeaders } from "./request";
+
+/** One header as it went out; secret values (bearer tokens) are replaced. */
+export interface RebuiltHeader {
+  name: string;
+  value: string;
+  redacted?: boolean;
+}
+
+/** What the API answers for an attempt's request. */
+export interface RebuiltRequest {
+  attemptId: string;
+  sent: boolean;
+  method: "POST";
+  url: string;
+  headers: RebuiltHeader[];
+  body: string;
+  signature: { recomputed: boolean; detail: string };
+  notes: string[];
+}
+
+/** The profile and its secret rows (every row still stored, rotated-out ones included). */
+export interface ProfileWithSecrets {
+  profile: AuthProfileRow;
+  secrets: ProfileSecretRow[];
+}
+
+export const REDACTED = "[redacted]";
+
+/** The profile secret rows that were valid at `at`, newest first, as the sender picked them. */
+export function secretsValidAt(rows: ProfileSecretRow[], at: number): ProfileSecretRow[] {
+  return rows
+    .filter((s) => s.created_at <= at && (s.expires_at === null || s.expires_at > at))
+    .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+/**
+ * Rebuilds the request an attempt sent. `endpoint` and `auth` are their current rows: when
+ * either changed after the attempt, the notes say what may differ.
+ */
+export async function rebuildRequest(
+  env: Env,
+  attemptId: string,
+  logged: LoggedEntry,
+  message: MessageRow,
+  endpoint: EndpointRow | null,
+  auth: ProfileWithSecrets | null,
+): Promise<RebuiltRequest> {
+  const [, , , at, , , error] = logged.entry;
+  const body = webhookBody(message);
+  const notes: string[] = [];
+  const refused = error?.startsWith("target_refused") ?? false;
+  if (refused) notes.push(`No request went out: the target was refused (${error}).`);
+  if (!endpoint) {
+    return {
+      attemptId,
+      sent: !refused,
+      method: "POST",
+      url: "",
+      headers: [],
+      body,
+      signature: {
+        recomputed: false,
+        detail: "The endpoint was deleted; its headers and secret are gone.",
+      },
+      notes,
+    };
+  }
+  if (endpoint.updated_at > at)
+    notes.push(
+      `The endpoint was changed at ${iso(endpoint.updated_at)}, after this attempt: its URL, own headers and auth profile are shown as they are now.`,
+    );
+  const valid = auth ? secretsValidAt(auth.secrets, at) : [];
+  const secrets = await Promise.all(valid.map((s) => openProfileSecret(env, s)));
+  const type = auth?.profile.type ?? "hmac-sha256";
+  const seconds = Math.floor(at / 1000);
+  const raw = await webhookHeaders(
+    message.id,
+    body,
+    endpoint,
+    { type, secrets: secrets.length > 0 ? secrets : [] },
+    seconds,
+  );
+  const headers: RebuiltHeader[] = Object.entries(raw).map(([name, value]) =>
+    name === "authorization" && type === "bearer"
+      ? { name, value: `Bearer ${REDACTED}`, redacted: true }
+      : { name, value },
+  );
+  let signature: RebuiltRequest["signature"];
+  if (type === "bearer")
+    signature = {
+      recomputed: false,
+      detail: "This endpoint authenticates with a bearer token (redacted); nothing is signed.",
+    };
+  else if (secrets.length === 0)
+    signature = {
+      recomputed: false,
+      detail:
+        "No secret of the endpoint's auth profile valid at the attempt's time is still stored, so the signature cannot be recomputed.",
+    };
+  else
+    signature = {
+      recomputed: true,
+      detail: `webhook-signature recomputed on read from the stored body, the attempt's timestamp (its start, kept to the millisecond in the attempt log) and the ${secrets.length === 1 ? "secret" : `${secrets.length} secrets`} of the endpoint's auth profile valid at that time; Hooklane does not store sent headers.`,
+    };
+  if (auth && type !== "bearer" && auth.profile.updated_at > at && secrets.length > 0)
+    notes.push(
+      "The auth profile was rotated after this attempt; a secret removed since then cannot be shown.",
+    );
+  return {
+    attemptId,
+    sent: !refused,
+    method: "POST",
+    url: endpoint.url,
+    headers: headers.filter((h) => !(h.name === "webhook-signature" && !signature.recomputed)),
+    body,
+    signature,
+    notes,
+  };
+}
