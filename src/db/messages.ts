@@ -1,4 +1,4 @@
-import { deliveryId, timeOfId } from "../lib/ids";
+import { deliveryId, idFloor, timeOfId } from "../lib/ids";
 import type { DeliveryStatus } from "../schemas/messages";
 import {
   entriesForMessagesStatement,
@@ -238,4 +238,92 @@ export async function getMessageRow(
     .bind(appId, id)
     .first<StoredMessage>();
   return row ? fromStored(row) : null;
+}
+
+/** Rows one filtered page of the message log reads at most (see `searchMessages`). */
+export const SEARCH_SCAN_ROWS = 500;
+
+/** Filters of the message log; times are milliseconds (ids carry them). */
+export interface MessageSearch {
+  eventType?: string;
+  endpointId?: string;
+  status?: DeliveryStatus;
+  /** Created at or after. */
+  after?: number;
+  /** Created before. */
+  before?: number;
+}
+
+/** A page of a message search, and how far it read when it stopped before filling the page. */
+export interface SearchPage {
+  rows: { row: MessageRow; deliveries: DeliverySummary[] }[];
+  /** The id to continue below, or null at the end. */
+  next: string | null;
+  /** Set when the page stopped at the scan bound: rows read, and the oldest id read. */
+  scanned: { rows: number; oldest: string } | null;
+}
+
+/**
+ * Messages of an app, newest first, by time range, event type, endpoint and delivery status.
+ * The time range is an id range (ids start with their creation time), so it seeks on the primary
+ * key. The other filters have no index (an endpoint's messages are in the JSON of their rows,
+ * statuses come from the log), so a page reads at most {@link SEARCH_SCAN_ROWS} rows: when it
+ * did not fill, it says how far it read and where to continue, instead of reading the whole log.
+ */
+export async function searchMessages(
+  db: D1Database,
+  appId: string,
+  limit: number,
+  below: string | null,
+  f: MessageSearch,
+): Promise<SearchPage> {
+  let hi = below ?? "~";
+  if (f.before !== undefined) {
+    const floor = idFloor("msg", f.before);
+    if (floor < hi) hi = floor;
+  }
+  const lo = f.after !== undefined ? idFloor("msg", f.after) : "";
+  const scanning =
+    f.eventType !== undefined || f.endpointId !== undefined || f.status !== undefined;
+  const take = scanning ? SEARCH_SCAN_ROWS : limit + 1;
+  const { results } = await db
+    .prepare(
+      "SELECT * FROM messages WHERE app_id = ?1 AND id < ?2 AND id >= ?3 ORDER BY id DESC LIMIT ?4",
+    )
+    .bind(appId, hi, lo, take)
+    .all<StoredMessage>();
+  const read = results.map(fromStored);
+  if (!scanning) {
+    const rows = await withStatuses(db, appId, read.slice(0, limit));
+    const last = rows[rows.length - 1];
+    return { rows, next: read.length > limit && last ? last.row.id : null, scanned: null };
+  }
+  const candidates = read.filter(
+    (m) =>
+      (f.eventType === undefined || m.event_type === f.eventType) &&
+      (f.endpointId === undefined || endpointsOf(m).includes(f.endpointId)),
+  );
+  // Statuses cost a log read: only for what can still be shown.
+  const withStatus =
+    f.status === undefined
+      ? await withStatuses(db, appId, candidates.slice(0, limit + 1))
+      : (await withStatuses(db, appId, candidates)).filter((m) =>
+          m.deliveries.some(
+            (d) =>
+              d.status === f.status &&
+              (f.endpointId === undefined || d.endpointId === f.endpointId),
+          ),
+        );
+  if (withStatus.length > limit) {
+    const rows = withStatus.slice(0, limit);
+    return { rows, next: rows[rows.length - 1]?.row.id ?? null, scanned: null };
+  }
+  const oldest = read[read.length - 1];
+  if (read.length === SEARCH_SCAN_ROWS && oldest)
+    return {
+      rows: withStatus,
+      next: oldest.id,
+      scanned: { rows: read.length, oldest: oldest.id },
+    };
+  return { rows: withStatus, next: null, scanned: null };
 }

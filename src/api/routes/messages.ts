@@ -1,25 +1,35 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { getMessage, listMessages, toMessage } from "../../db/messages";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { getMessage, SEARCH_SCAN_ROWS, searchMessages, toMessage } from "../../db/messages";
+import { iso } from "../../db/page";
 import { acceptMessage } from "../../ingest/accept";
 import { checkIngestRate } from "../../ingest/rate-limit";
+import { timeOfId } from "../../lib/ids";
 import { rawMember } from "../../lib/raw-json";
 import { MOVE_RETRY_AFTER_S } from "../../lib/topology";
 import {
   AppParams,
   EventTypeName,
+  idParam,
   jsonRequest,
   jsonResponse,
   PageQuery,
   pageOf,
   problems,
 } from "../../schemas/common";
-import { IdempotencyHeader, Message, MessageCreate, MessageParams } from "../../schemas/messages";
+import {
+  DELIVERY_STATUSES,
+  IdempotencyHeader,
+  Message,
+  MessageCreate,
+  MessageParams,
+} from "../../schemas/messages";
 import { archivedMessage, markArchived, toArchivedMessage } from "../archived";
 import type { AppEnv } from "../context";
-import { decodeCursor, toPage } from "../cursor";
+import { decodeCursor, encodeCursor } from "../cursor";
 import { exactJson } from "../exact-json";
 import { ApiError, notFound } from "../problem";
 import { validationHook } from "../validation";
+import { Time } from "./restart";
 
 /** Ingest and the message log. */
 export const messages = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -68,41 +78,74 @@ messages.openapi(
   },
 );
 
+const query = (name: string) => ({ param: { name, in: "query" as const } });
+const MessageSearchQuery = PageQuery.extend({
+  eventType: EventTypeName.optional().openapi(query("eventType")),
+  status: z
+    .enum(DELIVERY_STATUSES)
+    .optional()
+    .openapi({ ...query("status"), description: "Messages with a delivery in this status." }),
+  endpointId: idParam("ep")
+    .optional()
+    .openapi({ ...query("endpointId"), description: "Messages fanned out to this endpoint." }),
+  after: Time.optional().openapi({ ...query("after"), description: "Created at or after." }),
+  before: Time.optional().openapi({ ...query("before"), description: "Created before." }),
+});
+const MessagePage = pageOf(Message).extend({
+  scanned: z
+    .object({
+      rows: z.number().int(),
+      through: z.string().openapi({ description: "Creation time of the oldest message read." }),
+    })
+    .optional()
+    .openapi({
+      description: `Present when a filtered page stopped at its scan bound (${SEARCH_SCAN_ROWS} messages read) before it filled: \`nextCursor\` continues the search below \`through\`.`,
+    }),
+});
+const ms = (t: string | undefined) => (t === undefined ? undefined : Date.parse(t));
+
 messages.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/messages",
     tags,
-    summary: "List messages, newest first, with each endpoint's delivery status",
-    request: {
-      params: AppParams,
-      query: PageQuery.extend({
-        eventType: EventTypeName.optional().openapi({ param: { name: "eventType", in: "query" } }),
-      }),
-    },
+    summary: "Search messages, newest first, with each endpoint's delivery status",
+    description: `A time range (\`after\`, \`before\`) seeks on message ids. \`eventType\`, \`endpointId\` and \`status\` have no index: a page reads at most ${SEARCH_SCAN_ROWS} messages, and when that leaves it short it answers what matched with \`scanned\` and a \`nextCursor\` to continue. Nothing counts all messages.`,
+    request: { params: AppParams, query: MessageSearchQuery },
     responses: {
-      200: jsonResponse("A page of messages", pageOf(Message)),
+      200: jsonResponse("A page of messages", MessagePage),
       ...problems(400, 401, 404),
     },
   }),
   async (c) => {
-    const { limit, cursor, eventType } = c.req.valid("query");
-    const rows = await listMessages(
+    const q = c.req.valid("query");
+    const page = await searchMessages(
       c.var.db,
       c.req.valid("param").appId,
-      limit,
-      decodeCursor(cursor),
-      eventType ?? null,
+      q.limit,
+      decodeCursor(q.cursor),
+      {
+        eventType: q.eventType,
+        endpointId: q.endpointId,
+        status: q.status,
+        after: ms(q.after),
+        before: ms(q.before),
+      },
     );
     // Payloads as their senders wrote them: big integers and long decimals intact.
     return exactJson(
-      (payload) =>
-        toPage(
-          rows,
-          limit,
-          (r) => r.row.id,
-          (r) => toMessage(r.row, r.deliveries, payload),
-        ),
+      (payload) => ({
+        data: page.rows.map((r) => toMessage(r.row, r.deliveries, payload)),
+        nextCursor: page.next === null ? null : encodeCursor(page.next),
+        ...(page.scanned
+          ? {
+              scanned: {
+                rows: page.scanned.rows,
+                through: iso(timeOfId(page.scanned.oldest)),
+              },
+            }
+          : {}),
+      }),
       200,
     );
   },
