@@ -1,0 +1,301 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { getPortalSession } from "../../src/db/portal-sessions";
+import worker from "../../src/index";
+import { PORTAL_COOKIE } from "../../src/ui/portal/session";
+import { call, newApp, newEndpoint } from "../helpers";
+import { HTTPS, page } from "./support";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Opens a portal session through the API; its one-time code and id. */
+async function openSession(appId: string, body: Record<string, unknown> = {}) {
+  const res = await call<{ url: string; sessionId: string; expiresAt: string }>(
+    "POST",
+    `/v1/apps/${appId}/portal-sessions`,
+    { body },
+  );
+  expect(res.status).toBe(201);
+  const code = new URL(res.body.url).hash.slice("#code=".length);
+  return { code, sessionId: res.body.sessionId, expiresAt: res.body.expiresAt };
+}
+
+/** Posts a code as the landing page's script does. */
+function trade(code: string, origin: string | null = HTTPS) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (origin) headers.origin = origin;
+  return worker.fetch(
+    new Request(`${HTTPS}/portal/session`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ code }),
+    }),
+    env,
+    createExecutionContext(),
+  );
+}
+
+/** A session's cookie pair, from a trade of a fresh code. */
+async function signedIn(appId: string, body: Record<string, unknown> = {}) {
+  const opened = await openSession(appId, body);
+  const res = await trade(opened.code);
+  expect(res.status).toBe(204);
+  const setCookie = res.headers.get("set-cookie") ?? "";
+  return { ...opened, setCookie, cookie: setCookie.split(";")[0] ?? "" };
+}
+
+/** The CSRF token a portal page renders in its forms. */
+async function csrfOf(cookie: string, path = "/portal/endpoints"): Promise<string> {
+  const html = await (await page("GET", path, { cookie })).text();
+  return /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+}
+
+describe("portal: opening a session", () => {
+  it("serves a landing page whose only script is a file of this origin", async () => {
+    const res = await page("GET", "/portal");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<script src="/portal/assets/open-1.js" defer="">');
+    expect(html).toContain("<noscript>");
+    expect(html).not.toMatch(/<script>(?!<)/);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    const script = await page("GET", "/portal/assets/open-1.js");
+    expect(script.headers.get("content-type")).toContain("text/javascript");
+    const text = await script.text();
+    expect(text).toContain("history.replaceState");
+    expect(text).toContain("/portal/session");
+  });
+
+  it("trades the code once for a partitioned __Host- cookie", async () => {
+    const { appId } = await newApp("portal trade");
+    const { code, sessionId } = await openSession(appId);
+    const first = await trade(code);
+    expect(first.status).toBe(204);
+    const setCookie = first.headers.get("set-cookie") ?? "";
+    expect(setCookie.startsWith(`${PORTAL_COOKIE}=`)).toBe(true);
+    for (const attr of ["Path=/", "Secure", "HttpOnly", "SameSite=None", "Partitioned"])
+      expect(setCookie).toContain(attr);
+    expect(setCookie).not.toContain("Domain=");
+    const row = await getPortalSession(env.DB, sessionId);
+    expect(row?.code_hash).toBeNull();
+    expect(row?.cookie_hash).toMatch(/^[0-9a-f]{64}$/);
+    // The same code again: refused, and no cookie.
+    const again = await trade(code);
+    expect(again.status).toBe(401);
+    expect(again.headers.get("set-cookie")).toBeNull();
+    // A code posted from another site is refused before it is looked at.
+    const other = await openSession(appId);
+    expect((await trade(other.code, "https://evil.example")).status).toBe(403);
+    expect((await trade(other.code)).status).toBe(204);
+  });
+
+  it("uses the same secure cookie on plain-http loopback", async () => {
+    const { appId } = await newApp("portal loopback");
+    const { code } = await openSession(appId);
+    const res = await worker.fetch(
+      new Request("http://127.0.0.1:8787/portal/session", {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "http://127.0.0.1:8787" },
+        body: JSON.stringify({ code }),
+      }),
+      env,
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(204);
+    const setCookie = res.headers.get("set-cookie") ?? "";
+    expect(setCookie.startsWith(`${PORTAL_COOKIE}=`)).toBe(true);
+    expect(setCookie).toContain("Secure");
+    expect(setCookie).toContain("SameSite=None");
+  });
+});
+
+describe("portal: scope and capabilities", () => {
+  it("shows only its app's endpoints, and another app's ids answer 404", async () => {
+    const a = await newApp("portal scope a");
+    const b = await newApp("portal scope b");
+    const mine = await newEndpoint(a.appId, { url: "https://a.example.com/hook" });
+    const theirs = await newEndpoint(b.appId, { url: "https://b.example.com/hook" });
+    const { cookie } = await signedIn(a.appId);
+    const list = await page("GET", "/portal/endpoints", { cookie });
+    expect(list.status).toBe(200);
+    const html = await list.text();
+    expect(html).toContain("https://a.example.com/hook");
+    expect(html).not.toContain("https://b.example.com/hook");
+    expect((await page("GET", `/portal/endpoints/${mine.id}`, { cookie })).status).toBe(200);
+    expect((await page("GET", `/portal/endpoints/${theirs.id}`, { cookie })).status).toBe(404);
+    const csrf = await csrfOf(cookie);
+    const del = await page("POST", `/portal/endpoints/${theirs.id}/delete`, {
+      cookie,
+      form: { csrf },
+      origin: HTTPS,
+    });
+    expect(del.status).toBe(404);
+    expect((await call("GET", `/v1/apps/${b.appId}/endpoints/${theirs.id}`)).status).toBe(200);
+  });
+
+  it("creates an endpoint as the session, which the audit log names", async () => {
+    const { appId } = await newApp("portal create");
+    const { cookie, sessionId } = await signedIn(appId);
+    const csrf = await csrfOf(cookie);
+    const res = await page("POST", "/portal/endpoints", {
+      cookie,
+      origin: HTTPS,
+      form: { csrf, url: "https://made.example.com/hook", description: "", eventTypes: "a.b, c.*" },
+    });
+    expect(res.status).toBe(303);
+    const id = /\/portal\/endpoints\/(ep_\w+)$/.exec(res.headers.get("location") ?? "")?.[1];
+    const made = await call<{ eventTypes: string[] }>("GET", `/v1/apps/${appId}/endpoints/${id}`);
+    expect(made.body.eventTypes).toEqual(["a.b", "c.*"]);
+    const trail = await call<{ data: { actor: string; action: string; resourceId?: string }[] }>(
+      "GET",
+      `/v1/apps/${appId}/audit`,
+    );
+    expect(trail.body.data.find((e) => e.resourceId === id)?.actor).toBe(`portal_${sessionId}`);
+    // A refused endpoint: the form again with the API's reason, nothing made.
+    const bad = await page("POST", "/portal/endpoints", {
+      cookie,
+      origin: HTTPS,
+      form: { csrf, url: "not a url", description: "", eventTypes: "" },
+    });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('role="alert"');
+  });
+
+  it("hides edit controls without manage-endpoints and refuses their direct POST", async () => {
+    const { appId } = await newApp("portal read-only");
+    const ep = await newEndpoint(appId);
+    const { cookie } = await signedIn(appId, { capabilities: ["view"] });
+    const list = await (await page("GET", "/portal/endpoints", { cookie })).text();
+    expect(list).not.toContain('action="/portal/endpoints"');
+    const one = await (await page("GET", `/portal/endpoints/${ep.id}`, { cookie })).text();
+    for (const action of ["", "/delete", "/reveal", "/rotate", "/recover"])
+      expect(one).not.toContain(`action="/portal/endpoints/${ep.id}${action}"`);
+    const types = await (await page("GET", "/portal/event-types", { cookie })).text();
+    expect(types).not.toContain("Send this example");
+    // The pages still carry the token (for any form the session may use); use it directly.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(one)?.[1] ?? "stolen";
+    for (const [path, form] of [
+      ["/portal/endpoints", { url: "https://x.example.com/" }],
+      [`/portal/endpoints/${ep.id}`, { url: "https://x.example.com/" }],
+      [`/portal/endpoints/${ep.id}/delete`, {}],
+      [`/portal/endpoints/${ep.id}/reveal`, {}],
+      [`/portal/endpoints/${ep.id}/rotate`, {}],
+      [`/portal/endpoints/${ep.id}/recover`, { since: "2026-01-01T00:00" }],
+      ["/portal/event-types/send", { eventType: "a.b", endpointId: ep.id }],
+    ] as const) {
+      const res = await page("POST", path, { cookie, origin: HTTPS, form: { csrf, ...form } });
+      expect(res.status, path).toBe(403);
+    }
+    expect((await call("GET", `/v1/apps/${appId}/endpoints/${ep.id}`)).status).toBe(200);
+  });
+
+  it("reveals and rotates the secret only with their capabilities", async () => {
+    const { appId } = await newApp("portal secrets");
+    const ep = await newEndpoint(appId);
+    const { cookie } = await signedIn(appId, { capabilities: ["view", "view-secrets"] });
+    // The endpoint's page has the reveal form (the list has no form for this session).
+    const csrf = await csrfOf(cookie, `/portal/endpoints/${ep.id}`);
+    const shown = await page("POST", `/portal/endpoints/${ep.id}/reveal`, {
+      cookie,
+      origin: HTTPS,
+      form: { csrf },
+    });
+    expect(shown.status).toBe(200);
+    expect(await shown.text()).toContain(ep.secret);
+    const rotate = await page("POST", `/portal/endpoints/${ep.id}/rotate`, {
+      cookie,
+      origin: HTTPS,
+      form: { csrf },
+    });
+    expect(rotate.status).toBe(403);
+  });
+});
+
+describe("portal: forms and session ends", () => {
+  it("refuses a POST without the CSRF token, with a wrong one, or from another origin", async () => {
+    const { appId } = await newApp("portal csrf");
+    const { cookie } = await signedIn(appId);
+    const csrf = await csrfOf(cookie);
+    const url = "https://csrf.example.com/hook";
+    const attempts: { form: Record<string, string>; origin?: string }[] = [
+      { form: { url } },
+      { form: { url, csrf: "wrong" } },
+      { form: { url, csrf }, origin: "https://evil.example" },
+    ];
+    for (const opts of attempts) {
+      const res = await page("POST", "/portal/endpoints", { cookie, ...opts });
+      expect(res.status).toBe(403);
+    }
+    const list = await call<{ data: unknown[] }>("GET", `/v1/apps/${appId}/endpoints`);
+    expect(list.body.data).toEqual([]);
+  });
+
+  it("shows 'session ended' without a session, after revocation and after expiry", async () => {
+    const { appId } = await newApp("portal ended");
+    await newEndpoint(appId, { url: "https://ended.example.com/hook" });
+    const none = await page("GET", "/portal/endpoints");
+    expect(none.status).toBe(401);
+    expect(await none.text()).toContain("Session ended");
+
+    const revoked = await signedIn(appId);
+    expect((await call("DELETE", `/v1/apps/${appId}/portal-sessions`)).status).toBe(204);
+    const after = await page("GET", "/portal/endpoints", { cookie: revoked.cookie });
+    expect(after.status).toBe(403);
+    const html = await after.text();
+    expect(html).toContain("Session ended");
+    expect(html).not.toContain("ended.example.com");
+
+    const expiring = await signedIn(appId);
+    expect((await page("GET", "/portal/endpoints", { cookie: expiring.cookie })).status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.parse(expiring.expiresAt) + 1000);
+    const expired = await page("GET", "/portal/endpoints", { cookie: expiring.cookie });
+    expect(expired.status).toBe(401);
+    expect(await expired.text()).toContain("has expired");
+    // Its code, never traded, no longer works either.
+    const late = await openSession(appId);
+    vi.setSystemTime(Date.parse(late.expiresAt) + 1000);
+    expect((await trade(late.code)).status).toBe(401);
+  });
+});
+
+describe("portal: policy and theme", () => {
+  it("lets only the app's listed origins frame it", async () => {
+    const framed = await call<{ id: string }>("POST", "/v1/apps", {
+      body: { name: "framed portal", portalOrigins: ["https://embed.example.com"] },
+    });
+    const { cookie } = await signedIn(framed.body.id, {
+      theme: { logoUrl: "https://cdn.example.com/logo.svg", accent: "#1b3a4b", mode: "dark" },
+    });
+    const res = await page("GET", "/portal/endpoints", { cookie });
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("frame-ancestors https://embed.example.com");
+    expect(csp).toContain("img-src 'self' https://cdn.example.com");
+    expect(csp).toContain("style-src 'self'");
+    const html = await res.text();
+    expect(html).toContain('<html lang="en" class="mode-dark">');
+    expect(html).toContain('<img src="https://cdn.example.com/logo.svg" alt="Logo"');
+    expect(html).toContain('href="/portal/theme.css?accent=1b3a4b"');
+    expect(html).not.toContain("style=");
+
+    const { appId } = await newApp("unframed portal");
+    const plain = await signedIn(appId);
+    const unframed = await page("GET", "/portal/endpoints", { cookie: plain.cookie });
+    expect(unframed.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+  });
+
+  it("serves the accent as a stylesheet with a readable text colour", async () => {
+    const dark = await page("GET", "/portal/theme.css?accent=1b3a4b");
+    expect(dark.status).toBe(200);
+    expect(dark.headers.get("content-type")).toContain("text/css");
+    expect(await dark.text()).toContain("--brand: #1b3a4b; --brand-fg: #ffffff;");
+    const light = await (await page("GET", "/portal/theme.css?accent=FFE066")).text();
+    expect(light).toContain("--brand: #ffe066; --brand-fg: #000000;");
+    expect((await page("GET", "/portal/theme.css?accent=red;}")).status).toBe(404);
+  });
+});
