@@ -1,10 +1,9 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { getApp } from "../db/apps";
-import { placementsOf, shardDb } from "../lib/topology";
 import { matchesToken } from "../security/tokens";
-import { AppPage, ErrorPage } from "./app";
+import { ErrorPage } from "./app";
 import { AppsPage, type AppView } from "./apps";
+import { endpointsArea } from "./dashboard/endpoints-area";
 import { STYLE_PATH } from "./layout";
 import { doc, problemPage } from "./render";
 import {
@@ -131,6 +130,7 @@ dashboard.use("/dashboard/*", async (c, next) => {
 });
 // Every form behind the session carries its CSRF token and comes from this origin.
 dashboard.post("/dashboard/*", checkedForm);
+dashboard.route("/", endpointsArea);
 
 dashboard.get("/dashboard", (c) => c.redirect("/dashboard/apps", 303));
 
@@ -174,17 +174,4 @@ dashboard.post("/dashboard/apps", async (c) => {
     ),
     res.status === 409 ? 409 : 422,
   );
-});
-
-dashboard.get("/dashboard/apps/:appId", async (c) => {
-  const appId = c.req.param("appId");
-  const placement = (await placementsOf(c.env, [appId])).get(appId);
-  const app =
-    placement && !placement.deleted ? await getApp(shardDb(c.env, placement.shard), appId) : null;
-  if (!placement || !app)
-    return c.html(
-      doc(<ErrorPage csrf={c.get("session").csrf} title="Not found" detail="No such app." />),
-      404,
-    );
-  return c.html(doc(<AppPage csrf={c.get("session").csrf} app={app} shard={placement.shard} />));
 });

@@ -1,3 +1,4 @@
+import { ENDPOINTS_STYLE } from "./dashboard/endpoints-style";
 import { MESSAGES_STYLE } from "./dashboard/messages-style";
 
 /**
@@ -57,4 +58,4 @@ code { font-family: ui-monospace, monospace; font-size: 0.9em; }
 .tabs a { display: block; padding: 0.5rem 0.9rem; text-decoration: none; border-radius: 4px 4px 0 0; }
 .tabs a[aria-current="page"] { background: var(--panel); color: var(--fg); font-weight: 600;
   border: 1px solid var(--line); border-bottom-color: var(--panel); margin-bottom: -1px; }
-${MESSAGES_STYLE}`;
+${MESSAGES_STYLE}${ENDPOINTS_STYLE}`;
