@@ -169,7 +169,7 @@ describe("portal: scope and capabilities", () => {
   it("hides edit controls without manage-endpoints and refuses their direct POST", async () => {
     const { appId } = await newApp("portal read-only");
     const ep = await newEndpoint(appId);
-    const { cookie } = await signedIn(appId, { capabilities: ["view"] });
+    const { cookie, sessionId } = await signedIn(appId, { capabilities: ["view"] });
     const list = await (await page("GET", "/portal/endpoints", { cookie })).text();
     expect(list).not.toContain('action="/portal/endpoints"');
     const one = await (await page("GET", `/portal/endpoints/${ep.id}`, { cookie })).text();
@@ -177,8 +177,11 @@ describe("portal: scope and capabilities", () => {
       expect(one).not.toContain(`action="/portal/endpoints/${ep.id}${action}"`);
     const types = await (await page("GET", "/portal/event-types", { cookie })).text();
     expect(types).not.toContain("Send this example");
-    // The pages still carry the token (for any form the session may use); use it directly.
-    const csrf = /name="csrf" value="([^"]+)"/.exec(one)?.[1] ?? "stolen";
+    // This session's pages have no form at all; post with its real token, as a forged page
+    // that somehow had it would: the capability check still refuses.
+    expect(one).not.toContain('name="csrf"');
+    const csrf = (await getPortalSession(env.DB, sessionId))?.csrf ?? "";
+    expect(csrf).not.toBe("");
     for (const [path, form] of [
       ["/portal/endpoints", { url: "https://x.example.com/" }],
       [`/portal/endpoints/${ep.id}`, { url: "https://x.example.com/" }],
@@ -190,6 +193,7 @@ describe("portal: scope and capabilities", () => {
     ] as const) {
       const res = await page("POST", path, { cookie, origin: HTTPS, form: { csrf, ...form } });
       expect(res.status, path).toBe(403);
+      expect(await res.text(), path).toContain("capability");
     }
     expect((await call("GET", `/v1/apps/${appId}/endpoints/${ep.id}`)).status).toBe(200);
   });
