@@ -49,6 +49,8 @@ export function insertDeadLettersStatement(db: D1Database, rows: DeadLetterRow[]
 export interface DeadLetterFilter {
   appId: string;
   endpointId?: string;
+  /** The reason, or its start (e.g. `target_refused` for every refusal). */
+  reason?: string;
   since?: number;
   until?: number;
 }
@@ -66,6 +68,7 @@ export async function listDeadLetters(
     .prepare(
       `SELECT * FROM dead_letters WHERE app_id = ?1 AND (?2 IS NULL OR endpoint_id = ?2)
          AND (?3 IS NULL OR dead_at >= ?3) AND (?4 IS NULL OR dead_at < ?4)
+         AND (?8 IS NULL OR substr(reason, 1, length(?8)) = ?8)
          AND (message_id, endpoint_id) < (coalesce(?5, '~'), coalesce(?6, '~'))
        ORDER BY message_id DESC, endpoint_id DESC LIMIT ?7`,
     )
@@ -77,9 +80,39 @@ export async function listDeadLetters(
       before?.messageId ?? null,
       before?.endpointId ?? null,
       limit + 1,
+      f.reason ?? null,
     )
     .all<DeadLetterRow>();
   return results;
+}
+
+/**
+ * How many dead letters match, counting no further than `cap` (the answer says "at least" past
+ * it): a confirmation needs an order of magnitude, not a scan of every letter.
+ */
+export async function countDeadLetters(
+  db: D1Database,
+  f: DeadLetterFilter,
+  cap: number,
+): Promise<{ count: number; atLeast: boolean }> {
+  const row = await db
+    .prepare(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM dead_letters WHERE app_id = ?1
+         AND (?2 IS NULL OR endpoint_id = ?2) AND (?3 IS NULL OR dead_at >= ?3)
+         AND (?4 IS NULL OR dead_at < ?4) AND (?5 IS NULL OR substr(reason, 1, length(?5)) = ?5)
+         LIMIT ?6)`,
+    )
+    .bind(
+      f.appId,
+      f.endpointId ?? null,
+      f.since ?? null,
+      f.until ?? null,
+      f.reason ?? null,
+      cap + 1,
+    )
+    .first<{ n: number }>();
+  const n = row?.n ?? 0;
+  return { count: Math.min(n, cap), atLeast: n > cap };
 }
 
 /** An app's dead letter for a delivery, or null. */

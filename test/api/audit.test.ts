@@ -234,7 +234,7 @@ describe("audit log", () => {
       token: key,
       body: { endpointId: replayed.id },
     });
-    expect(replay.body).toEqual({ restarted: 1, more: false });
+    expect(replay.body).toEqual({ restarted: 1, more: false, replayId: expect.any(String) });
     const second = await deadDelivery(appId, recovered.id);
     const from = new Date(since - 60_000).toISOString();
     const recover = await call("POST", `/v1/apps/${appId}/endpoints/${recovered.id}/recover`, {

@@ -34,6 +34,10 @@ interface Tenant {
   deadDeliveryId: string;
   /** An hour of its archive (the hour of `messageId`). */
   archiveHour: string;
+  /** The dead delivery's attempt. */
+  attemptId: string;
+  /** A bulk replay (of nothing: no letter matches its filter). */
+  replayId: string;
 }
 
 /** An app with one of everything, so another tenant has something to reach for. */
@@ -63,6 +67,15 @@ async function tenant(label: string): Promise<Tenant> {
   if (!task) throw new Error("tenant setup failed");
   await runConsumer([task], { RETRY_SCHEDULE: "300" });
   if ((await deliveryRow(task.deliveryId))?.status !== "dead") throw new Error("no dead letter");
+  const attempts = await call<Page<{ id: string }>>(
+    "GET",
+    `/v1/apps/${appId}/messages/${task.messageId}/attempts`,
+  );
+  const replay = await call<{ replayId: string }>("POST", `/v1/apps/${appId}/dead-letters/replay`, {
+    body: { reason: "never_matches" },
+  });
+  const attemptId = attempts.body.data[0]?.id;
+  if (!attemptId || replay.status !== 202) throw new Error("tenant setup failed");
   return {
     appId,
     key,
@@ -76,6 +89,8 @@ async function tenant(label: string): Promise<Tenant> {
     deadMessageId: task.messageId,
     deadDeliveryId: task.deliveryId,
     archiveHour: hourOfMessage(msg.body.id),
+    attemptId,
+    replayId: replay.body.replayId,
   };
 }
 
@@ -255,6 +270,22 @@ const appRoutes: [string, Route][] = [
   ],
   ["GET app/dead-letters", { method: "GET", path: (t) => `/v1/apps/${t.appId}/dead-letters` }],
   [
+    "GET dead-letter count",
+    { method: "GET", path: (t) => `/v1/apps/${t.appId}/dead-letters/count` },
+  ],
+  [
+    "GET replay progress",
+    { method: "GET", path: (t) => `/v1/apps/${t.appId}/dead-letters/replays/${t.replayId}` },
+  ],
+  [
+    "GET attempt request",
+    {
+      method: "GET",
+      path: (t) =>
+        `/v1/apps/${t.appId}/messages/${t.deadMessageId}/attempts/${t.attemptId}/request`,
+    },
+  ],
+  [
     "POST bulk replay",
     { method: "POST", path: (t) => `/v1/apps/${t.appId}/dead-letters/replay`, body: {} },
   ],
@@ -296,6 +327,8 @@ const PLACEHOLDERS: Tenant = {
   deadMessageId: "{messageId}",
   deadDeliveryId: "{deliveryId}",
   archiveHour: "{hour}",
+  attemptId: "{attemptId}",
+  replayId: "{replayId}",
 };
 
 /** B's resources are all still there, unchanged where it matters. */
@@ -430,14 +463,14 @@ describe("app A's key on B's ids under A's own path", () => {
         body: { endpointId },
       });
       expect(bulk.status).toBe(202);
-      expect(bulk.body).toEqual({ restarted: 0, more: false });
+      expect(bulk.body).toEqual({ restarted: 0, more: false, replayId: expect.any(String) });
     }
     // A's own unfiltered bulk replay restarts A's dead letter only.
     const mine = await call("POST", `/v1/apps/${a.appId}/dead-letters/replay`, {
       token: a.key,
       body: {},
     });
-    expect(mine.body).toEqual({ restarted: 1, more: false });
+    expect(mine.body).toEqual({ restarted: 1, more: false, replayId: expect.any(String) });
     await expectBravoIntact();
   });
 

@@ -203,11 +203,11 @@ describe("dead letters", () => {
     const first = await call("POST", `/v1/apps/${appId}/dead-letters/replay`, {
       body: { endpointId: a.id, limit: 2 },
     });
-    expect(first.body).toEqual({ restarted: 2, more: true });
+    expect(first.body).toEqual({ restarted: 2, more: true, replayId: expect.any(String) });
     const second = await call("POST", `/v1/apps/${appId}/dead-letters/replay`, {
       body: { endpointId: a.id, limit: 2 },
     });
-    expect(second.body).toEqual({ restarted: 1, more: false });
+    expect(second.body).toEqual({ restarted: 1, more: false, replayId: expect.any(String) });
     expect((await deadLetters(appId)).map((d) => d.endpointId)).toEqual([b.id]);
     // Through the real queue, the replays' wakes get all three delivered.
     for (const task of deadOnA) {

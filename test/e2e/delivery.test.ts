@@ -379,7 +379,7 @@ describe("e2e delivery: healthy, flaky and failing endpoints, dead letters, bulk
       body: { endpointId: epId("/failing"), limit: 1000 },
     });
     expect(replay.status, JSON.stringify(replay.body)).toBe(202);
-    expect(replay.body).toEqual({ restarted: EVENTS, more: false });
+    expect(replay.body).toEqual({ restarted: EVENTS, more: false, replayId: expect.any(String) });
 
     await waitUntil(
       `${EVENTS} verified 200s at /failing after the replay`,

@@ -1,7 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { getDeadLetter, listDeadLetters, toDeadLetter } from "../../db/dead-letters";
+import {
+  countDeadLetters,
+  getDeadLetter,
+  listDeadLetters,
+  toDeadLetter,
+} from "../../db/dead-letters";
+import { getReplay, recordReplayStatements, replayProgress } from "../../db/replays";
 import { restartDeliveries } from "../../deadletters/replay";
-import { deliveryId, parseDeliveryId } from "../../lib/ids";
+import { deliveryId, newId, parseDeliveryId } from "../../lib/ids";
 import {
   AppParams,
   idParam,
@@ -33,6 +39,12 @@ const DeadLetter = z
   .openapi("DeadLetter");
 const DeadLetterFilter = z.object({
   endpointId: idParam("ep").optional(),
+  reason: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "The reason, or how it starts (e.g. `target_refused`)." }),
   since: Time.optional().openapi({ description: "Dead at or after this time." }),
   until: Time.optional().openapi({ description: "Dead before this time." }),
 });
@@ -40,6 +52,34 @@ const BulkReplay = DeadLetterFilter.extend({
   limit: z.number().int().min(1).max(BULK_LIMIT_MAX).default(100),
 }).strict();
 const ms = (t: string | undefined) => (t === undefined ? undefined : Date.parse(t));
+const filterOf = (appId: string, f: z.infer<typeof DeadLetterFilter>) => ({
+  appId,
+  endpointId: f.endpointId,
+  reason: f.reason,
+  since: ms(f.since),
+  until: ms(f.until),
+});
+/** Counts past this answer "at least" (a confirmation needs no exact figure). */
+const COUNT_CAP = 1000;
+const BulkReplayed = Restarted.extend({
+  replayId: z.string().openapi({
+    description:
+      "Read the replayed deliveries' progress at GET .../dead-letters/replays/{replayId}.",
+  }),
+}).openapi("BulkReplayed");
+const ReplayProgress = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    total: z.number().int(),
+    pending: z.number().int(),
+    retrying: z.number().int(),
+    succeeded: z.number().int(),
+    dead: z.number().int(),
+    other: z.number().int().openapi({ description: "Ended otherwise (endpoint or message gone)." }),
+    done: z.boolean().openapi({ description: "No replayed delivery is pending or retrying." }),
+  })
+  .openapi("ReplayProgress");
 
 /** The delivery a dead-letter cursor points after. */
 function deliveryCursor(cursor: string | undefined) {
@@ -70,7 +110,7 @@ deadLetters.openapi(
     const q = c.req.valid("query");
     const rows = await listDeadLetters(
       c.var.db,
-      { appId, endpointId: q.endpointId, since: ms(q.since), until: ms(q.until) },
+      filterOf(appId, q),
       q.limit,
       deliveryCursor(q.cursor),
     );
@@ -88,25 +128,29 @@ deadLetters.openapi(
     tags: ["Dead letters"],
     summary: "Replay dead letters in bulk (by endpoint and time, at most `limit` per call)",
     request: { params: AppParams, ...jsonRequest(BulkReplay) },
-    responses: { 202: jsonResponse("Restarted", Restarted), ...problems(400, 401, 404, 415, 422) },
+    responses: {
+      202: jsonResponse("Restarted", BulkReplayed),
+      ...problems(400, 401, 404, 415, 422),
+    },
   }),
   async (c) => {
     const { appId } = c.req.valid("param");
     const body = c.req.valid("json");
-    const rows = await listDeadLetters(
-      c.var.db,
-      { appId, endpointId: body.endpointId, since: ms(body.since), until: ms(body.until) },
-      body.limit,
-      null,
-    );
+    const rows = await listDeadLetters(c.var.db, filterOf(appId, body), body.limit, null);
     const chosen = rows.slice(0, body.limit).map((r) => ({
       appId,
       messageId: r.message_id,
       endpointId: r.endpoint_id,
     }));
-    const restarted = await restartDeliveries(c.env, c.var.db, chosen);
-    await audit(c, appId, "replay", "dead_letter", undefined, { ...body, restarted }).run();
-    return c.json({ restarted, more: rows.length > body.limit }, 202);
+    const now = Date.now();
+    const restarted = await restartDeliveries(c.env, c.var.db, chosen, now);
+    // A replay id is a time-sortable id of its own kind.
+    const replayId = `rpl_${newId("aud", now).slice(4)}`;
+    await c.var.db.batch([
+      ...recordReplayStatements(c.var.db, appId, replayId, chosen, now),
+      audit(c, appId, "replay", "dead_letter", undefined, { ...body, restarted, replayId }),
+    ]);
+    return c.json({ restarted, more: rows.length > body.limit, replayId }, 202);
   },
 );
 
@@ -131,5 +175,62 @@ deadLetters.openapi(
     const restarted = await restartDeliveries(c.env, c.var.db, [{ appId, ...pair }]);
     await audit(c, appId, "replay", "dead_letter", id, { restarted }).run();
     return c.json({ restarted, more: false }, 202);
+  },
+);
+
+deadLetters.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/dead-letters/count",
+    tags: ["Dead letters"],
+    summary: `How many dead letters match a filter, counting up to ${COUNT_CAP} ("at least" beyond)`,
+    request: { params: AppParams, query: DeadLetterFilter },
+    responses: {
+      200: jsonResponse(
+        "The count",
+        z.object({ count: z.number().int(), atLeast: z.boolean(), cap: z.number().int() }),
+      ),
+      ...problems(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { appId } = c.req.valid("param");
+    const found = await countDeadLetters(
+      c.var.db,
+      filterOf(appId, c.req.valid("query")),
+      COUNT_CAP,
+    );
+    return c.json({ ...found, cap: COUNT_CAP }, 200);
+  },
+);
+
+deadLetters.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/apps/{appId}/dead-letters/replays/{replayId}",
+    tags: ["Dead letters"],
+    summary: "A bulk replay's progress: its deliveries pending, retrying, succeeded, dead again",
+    description: "Kept for a day after the replay.",
+    request: {
+      params: AppParams.extend({
+        replayId: idParam("rpl").openapi({ param: { name: "replayId", in: "path" } }),
+      }),
+    },
+    responses: { 200: jsonResponse("Progress", ReplayProgress), ...problems(400, 401, 404) },
+  }),
+  async (c) => {
+    const { appId, replayId } = c.req.valid("param");
+    const row = await getReplay(c.var.db, appId, replayId);
+    if (!row) throw notFound("Replay");
+    const p = await replayProgress(c.var.db, row);
+    return c.json(
+      {
+        id: row.id,
+        createdAt: new Date(row.created_at).toISOString(),
+        ...p,
+        done: p.pending + p.retrying === 0,
+      },
+      200,
+    );
   },
 );
