@@ -3,7 +3,10 @@ import { bodyLimit } from "hono/body-limit";
 import { matchesToken } from "../security/tokens";
 import { ErrorPage } from "./app";
 import { AppsPage, type AppView } from "./apps";
+import { auditArea } from "./dashboard/audit";
+import { deadLettersArea } from "./dashboard/dead-letters";
 import { endpointsArea } from "./dashboard/endpoints-area";
+import { messagesArea } from "./dashboard/messages";
 import { STYLE_PATH } from "./layout";
 import { doc, problemPage } from "./render";
 import {
@@ -131,6 +134,9 @@ dashboard.use("/dashboard/*", async (c, next) => {
 // Every form behind the session carries its CSRF token and comes from this origin.
 dashboard.post("/dashboard/*", checkedForm);
 dashboard.route("/", endpointsArea);
+dashboard.route("/", messagesArea);
+dashboard.route("/", deadLettersArea);
+dashboard.route("/", auditArea);
 
 dashboard.get("/dashboard", (c) => c.redirect("/dashboard/apps", 303));
 

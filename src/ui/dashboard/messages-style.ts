@@ -39,6 +39,8 @@ summary { cursor: pointer; color: var(--accent); }
 table.headers th, table.headers td { padding: 0.25rem 0.5rem; vertical-align: top; }
 table.headers code { word-break: break-all; }
 .inline { display: inline; }
+.notice { border-left: 4px solid var(--ok); padding: 0.5rem 0.75rem; background: var(--panel); }
+code.detail { word-break: break-all; }
 .confirm { border: 1px solid var(--line); background: var(--panel); border-radius: 4px; padding: 1rem; margin: 1rem 0; }
 progress { width: 100%; max-width: 32rem; height: 1.25rem; }
 `;
