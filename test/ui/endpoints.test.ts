@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GateOutcome } from "../../src/gate/types";
+import { duration, niceMax, percent } from "../../src/ui/dashboard/charts";
 import { noticeText, sinceOf, splitList } from "../../src/ui/dashboard/endpoints-area";
 import { failingEndpoints } from "../../src/ui/dashboard/overview";
 import { spyOnDeliveries } from "../api/support";
@@ -265,6 +266,16 @@ describe("page helpers", () => {
     expect(sinceOf("soon")).toBe("soon");
     expect(splitList(" a, b,,c ")).toEqual(["a", "b", "c"]);
     expect(splitList("")).toEqual([]);
+  });
+
+  it("formats rates, durations and axis bounds", () => {
+    expect(percent(null)).toBe("–");
+    expect(percent(1)).toBe("100 %");
+    expect(percent(0.9875)).toBe("98.8 %");
+    expect(duration(43)).toBe("43 ms");
+    expect(duration(1500)).toBe("1.5 s");
+    expect(duration(15_000)).toBe("15 s");
+    expect([0, 3, 7, 12, 180].map(niceMax)).toEqual([1, 5, 10, 20, 200]);
   });
 
   it("shows fixed notice texts only, never a raw query value", () => {

@@ -60,7 +60,7 @@ function stepTitle(at: string): string {
 
 const W = 640;
 const H = 180;
-const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
+const PAD = { left: 64, right: 12, top: 12, bottom: 30 };
 const PLOT_W = W - PAD.left - PAD.right;
 const PLOT_H = H - PAD.top - PAD.bottom;
 
@@ -75,7 +75,10 @@ export function niceMax(max: number): number {
 type Kind = "deliveries" | "success" | "latency";
 
 const KIND = {
-  deliveries: { title: "Deliveries", unit: (v: number) => String(Math.round(v)) },
+  deliveries: {
+    title: "Deliveries",
+    unit: (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1)),
+  },
   success: { title: "Success rate", unit: (v: number) => percent(v) },
   latency: { title: "p95 latency", unit: (v: number) => duration(v) },
 } as const;

@@ -36,12 +36,12 @@ export const ENDPOINTS_STYLE = `
 .ep-actions { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-end; }
 .ep-recover { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; }
 .ep-form { max-width: 36rem; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(28rem, 1fr)); gap: 1rem; }
 .chart { margin: 0; padding: 0.5rem; border: 1px solid var(--line); border-radius: 6px; }
 .chart figcaption { font-weight: 600; margin-bottom: 0.25rem; }
 .chart-svg { width: 100%; height: auto; display: block; }
 .chart-grid { stroke: var(--ep-grid); stroke-width: 1; }
-.chart-label { fill: var(--muted); font-size: 12px; font-family: system-ui, sans-serif; }
+.chart-label { fill: var(--muted); font-size: 15px; font-family: system-ui, sans-serif; }
 .chart-bar { fill: var(--ep-bar); }
 .chart-line { fill: none; stroke-width: 2; }
 .chart-success .chart-line { stroke: var(--ep-ok-line); }
