@@ -281,6 +281,8 @@ describe("portal: policy and theme", () => {
     expect(csp).toContain("frame-ancestors https://embed.example.com");
     expect(csp).toContain("img-src 'self' https://cdn.example.com");
     expect(csp).toContain("style-src 'self'");
+    // Not no-referrer, under which Chromium posts forms with `Origin: null`.
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
     const html = await res.text();
     expect(html).toContain('<html lang="en" class="mode-dark">');
     expect(html).toContain('<img src="https://cdn.example.com/logo.svg" alt="Logo"');

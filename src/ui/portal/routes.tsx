@@ -74,7 +74,9 @@ const headers: MiddlewareHandler<PortalEnv> = async (c, next) => {
     portalCsp({ frameOrigins: session?.frameOrigins, logoUrl: session?.theme.logoUrl }),
   );
   c.header("x-content-type-options", "nosniff");
-  c.header("referrer-policy", "no-referrer");
+  // Not no-referrer: under it Chromium sends `Origin: null` with form posts, which the origin
+  // check must refuse. same-origin sends the origin here and nothing to other sites.
+  c.header("referrer-policy", "same-origin");
   c.header("cache-control", "no-store");
 };
 portal.use("/portal", headers);
