@@ -67,6 +67,13 @@ describe("app overview and endpoints in Chromium", () => {
     await page.waitForURL(/\/endpoints\/ep_[0-9A-Z]+\?notice=created$/);
     await expect(page.getByRole("status").textContent()).resolves.toContain("Endpoint created");
 
+    // The signing secret, revealed on the page, verifies what the receiver gets.
+    await page.getByRole("button", { name: "Reveal signing secret" }).click();
+    const secret = (await page.locator(".ep-secret").textContent()) ?? "";
+    expect(secret).toMatch(/^whsec_/);
+    receiver.setSecret("/hooks/charts", secret);
+    await expect(axeViolations(page)).resolves.toEqual([]);
+
     // Send test events; the receiver gets them, and the page shows the gate's figures.
     for (let i = 0; i < 3; i++) {
       await page.getByRole("button", { name: "Send test event" }).click();
@@ -80,7 +87,9 @@ describe("app overview and endpoints in Chromium", () => {
       30_000,
       "three test events at the receiver",
     );
-    const first = receiver.requests.find((r) => r.path === "/hooks/charts");
+    const got = receiver.requests.filter((r) => r.path === "/hooks/charts");
+    expect(got.map((r) => r.verified)).toEqual([true, true, true]);
+    const first = got[0];
     expect(JSON.parse(first?.body ?? "{}")).toMatchObject({
       type: "invoice.test",
       data: { type: "invoice.test", test: true },

@@ -178,7 +178,7 @@ describe("endpoint page and its actions", () => {
     ])
       expect(html).toContain(text);
     expect(html.match(/<svg[^>]*role="img"/g)).toHaveLength(3);
-    expect((html.match(/name="csrf"/g) ?? []).length).toBe(4); // sign-out and three actions
+    expect((html.match(/name="csrf"/g) ?? []).length).toBe(5); // sign-out and four actions
   });
 
   it("disables and re-enables through PATCH, with a notice after each", async () => {
@@ -227,6 +227,19 @@ describe("endpoint page and its actions", () => {
     expect(msg.body.deliveries.map((d) => d.endpointId)).toEqual([ep.id]);
     const html = await (await page("GET", location, { cookie })).text();
     expect(html).toContain(`Test event sent as message ${messageId}.`);
+  });
+
+  it("reveals the signing secret on the answer only, never in a URL", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const { cookie, csrf } = await session();
+    const res = await page("POST", `${epHref(appId, ep.id)}/reveal`, { cookie, form: { csrf } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const html = await res.text();
+    expect(html).toContain(`Signing secret: <code class="ep-secret">${ep.secret}</code>`);
+    const again = await (await page("GET", epHref(appId, ep.id), { cookie })).text();
+    expect(again).not.toContain(ep.secret);
   });
 
   it("shows a refused action (a test to a disabled endpoint) in an alert", async () => {

@@ -126,7 +126,7 @@ export function splitList(text: string): string[] {
 export function noticeText(query: (name: string) => string | undefined): string | null {
   switch (query("notice")) {
     case "created":
-      return "Endpoint created. Its signing secret was shown once, in the API's answer; an operator can reveal it through its auth profile.";
+      return "Endpoint created. Reveal its signing secret below to give it to the receiver.";
     case "disabled":
       return "Endpoint disabled: nothing is delivered to it until it is re-enabled.";
     case "enabled":
@@ -150,7 +150,12 @@ export function noticeText(query: (name: string) => string | undefined): string 
 /** Renders one endpoint's page, with a notice or a refused action. */
 async function endpointPage(
   c: Context<UiEnv>,
-  opts: { window: ChartWindow; notice: string | null; refused?: Problem },
+  opts: {
+    window: ChartWindow;
+    notice: string | null;
+    refused?: Problem;
+    revealed?: { label: string; value: string };
+  },
 ): Promise<Response> {
   const appId = c.req.param("appId") ?? "";
   const endpointId = c.req.param("endpointId") ?? "";
@@ -175,6 +180,7 @@ async function endpointPage(
         window={opts.window}
         notice={opts.notice}
         refused={opts.refused}
+        revealed={opts.revealed}
       />,
     ),
     opts.refused ? refusedStatus(opts.refused) : 200,
@@ -237,3 +243,24 @@ export function sinceOf(value: string): string {
   const iso = `${m[1]}${m[2] ?? ":00"}Z`;
   return Number.isNaN(Date.parse(iso)) ? value : new Date(iso).toISOString();
 }
+
+/**
+ * Shows the endpoint's signing secret (an ed25519 profile's public key) on this answer only:
+ * a secret never goes into a redirect's URL, and the API audits each reveal.
+ */
+endpointsArea.post("/dashboard/apps/:appId/endpoints/:endpointId/reveal", async (c) => {
+  const endpoint = await c.var.client.get<EndpointView>(endpointApi(c));
+  if (!endpoint.ok) return problemPage(c, endpoint.problem);
+  const res = await c.var.client.post<{ type: string; secret?: string; publicKey?: string }>(
+    appPath(c.req.param("appId"), "auth-profiles", endpoint.data.authProfileId, "reveal"),
+  );
+  if (!res.ok) return endpointPage(c, { window: "24h", notice: null, refused: res.problem });
+  const revealed =
+    res.data.type === "ed25519"
+      ? { label: "Public key (verify v1a signatures with it)", value: res.data.publicKey ?? "" }
+      : {
+          label: res.data.type === "bearer" ? "Bearer token" : "Signing secret",
+          value: res.data.secret ?? "",
+        };
+  return endpointPage(c, { window: "24h", notice: null, revealed });
+});

@@ -19,7 +19,7 @@ export const ENDPOINTS_STYLE = `
 .ep-note { color: var(--muted); font-size: 0.95em; margin: 0.25rem 0 0.75rem; }
 .ep-notice { border-left: 4px solid var(--accent); background: var(--panel); padding: 0.5rem 0.75rem; }
 .ep-title code { font-size: 0.8em; word-break: break-all; }
-.ep-url { word-break: break-all; }
+.ep-url, .ep-secret { word-break: break-all; }
 .ep-scroll { overflow-x: auto; }
 .ep-badge {
   display: inline-block; padding: 0 0.5rem; border-radius: 999px; font-size: 0.85em;

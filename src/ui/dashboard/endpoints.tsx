@@ -166,6 +166,8 @@ export function EndpointPage(props: {
   notice: string | null;
   /** An action the API refused, shown at the actions. */
   refused?: Problem;
+  /** The signing secret (or public key) an operator asked to see, on this answer only. */
+  revealed?: { label: string; value: string };
 }) {
   const { app, endpoint: ep, health, stats } = props;
   const self = endpointsHref(app.id, ep.id);
@@ -245,6 +247,14 @@ export function EndpointPage(props: {
       <section aria-labelledby="actions">
         <h2 id="actions">Actions</h2>
         {props.refused && <ProblemNote problem={props.refused} />}
+        {props.revealed && (
+          <div role="status" class="ep-notice">
+            <p>
+              {props.revealed.label}: <code class="ep-secret">{props.revealed.value}</code>
+            </p>
+            <p class="ep-note">Shown on this answer only; reloading the page hides it.</p>
+          </div>
+        )}
         <div class="ep-actions">
           <form method="post" action={`${self}/test`}>
             <Csrf token={props.csrf} />
@@ -259,6 +269,10 @@ export function EndpointPage(props: {
             <label for="ep-since">Since (UTC)</label>
             <input id="ep-since" name="since" type="datetime-local" required />
             <button type="submit">Recover since</button>
+          </form>
+          <form method="post" action={`${self}/reveal`}>
+            <Csrf token={props.csrf} />
+            <button type="submit">Reveal signing secret</button>
           </form>
         </div>
       </section>
