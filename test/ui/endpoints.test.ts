@@ -181,6 +181,18 @@ describe("endpoint page and its actions", () => {
     expect((html.match(/name="csrf"/g) ?? []).length).toBe(5); // sign-out and four actions
   });
 
+  it("answers 404 for an endpoint of another app, and shows the 7-day window on asking", async () => {
+    const { appId } = await newApp();
+    const other = await newApp();
+    const ep = await newEndpoint(other.appId);
+    const { cookie } = await session();
+    expect((await page("GET", epHref(appId, ep.id), { cookie })).status).toBe(404);
+    const week = await (
+      await page("GET", `${epHref(other.appId, ep.id)}?window=7d`, { cookie })
+    ).text();
+    expect(week).toContain("The charts&#39; data, last 7 days");
+  });
+
   it("disables and re-enables through PATCH, with a notice after each", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId);
