@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { getPortalSession } from "../../src/db/portal-sessions";
 import worker from "../../src/index";
 import { PORTAL_COOKIE } from "../../src/ui/portal/session";
+import { receiver, runConsumer, seedDeliveries } from "../delivery/fixtures";
 import { call, newApp, newEndpoint } from "../helpers";
 import { HTTPS, page } from "./support";
 
@@ -217,6 +218,78 @@ describe("portal: scope and capabilities", () => {
       form: { csrf },
     });
     expect(rotate.status).toBe(403);
+  });
+});
+
+describe("portal: messages, replay and recover", () => {
+  it("shows a message's payload exactly as sent", async () => {
+    const { appId } = await newApp("portal exact");
+    await newEndpoint(appId);
+    const raw = '{"eventType":"big.number","payload":{"n":12345678901234567890123,"x":1.50}}';
+    const sent = await call<{ id: string }>("POST", `/v1/apps/${appId}/messages`, {
+      raw,
+      headers: { "content-type": "application/json" },
+    });
+    expect(sent.status).toBe(202);
+    const { cookie } = await signedIn(appId);
+    const list = await (await page("GET", "/portal/messages", { cookie })).text();
+    expect(list).toContain(`href="/portal/messages/${sent.body.id}"`);
+    const one = await page("GET", `/portal/messages/${sent.body.id}`, { cookie });
+    expect(one.status).toBe(200);
+    const html = await one.text();
+    expect(html).toContain("12345678901234567890123");
+    expect(html).toContain("1.50");
+  });
+
+  it("replays a dead delivery and recovers an endpoint only with replay", async () => {
+    const { appId } = await newApp("portal replay");
+    const ep = await newEndpoint(appId);
+    receiver(() => new Response("gone", { status: 410 }));
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    await runConsumer([task]);
+    if (!task) throw new Error("no task");
+    const action = `/portal/dead-letters/${task.deliveryId}/replay`;
+
+    const reader = await signedIn(appId, { capabilities: ["view"] });
+    const readOnly = await (
+      await page("GET", `/portal/messages/${task.messageId}`, { cookie: reader.cookie })
+    ).text();
+    expect(readOnly).toContain("dead");
+    expect(readOnly).not.toContain(`action="${action}"`);
+
+    const { cookie, sessionId } = await signedIn(appId);
+    const path = `/portal/messages/${task.messageId}`;
+    const html = await (await page("GET", path, { cookie })).text();
+    expect(html).toContain(`action="${action}"`);
+    const csrf = await csrfOf(cookie, path);
+    const replayed = await page("POST", action, {
+      cookie,
+      origin: HTTPS,
+      form: { csrf, back: path },
+    });
+    expect(replayed.status).toBe(303);
+    expect(replayed.headers.get("location")).toBe(path);
+
+    const recovered = await page("POST", `/portal/endpoints/${ep.id}/recover`, {
+      cookie,
+      origin: HTTPS,
+      form: { csrf, since: "2020-01-01T00:00" },
+    });
+    expect(recovered.status).toBe(200);
+    expect(await recovered.text()).toMatch(/\d+ deliver(y|ies) sent again/);
+    const bad = await page("POST", `/portal/endpoints/${ep.id}/recover`, {
+      cookie,
+      origin: HTTPS,
+      form: { csrf, since: "yesterday" },
+    });
+    expect(bad.status).toBe(422);
+
+    const trail = await call<{ data: { actor: string; action: string }[] }>(
+      "GET",
+      `/v1/apps/${appId}/audit`,
+    );
+    const mine = trail.body.data.filter((e) => e.actor === `portal_${sessionId}`);
+    expect(mine.map((e) => e.action).sort()).toEqual(["recover", "replay"]);
   });
 });
 

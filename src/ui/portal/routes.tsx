@@ -25,6 +25,7 @@ import {
 import { type CatalogEntry, EventTypesPage } from "./pages/event-types";
 import { type MessageListItem, MessagesPage } from "./pages/messages";
 import { EndedPage, OpeningPage, PortalErrorPage } from "./pages/notices";
+import { getMessageWithPayload } from "./raw";
 import { actAsPortal, can, type PortalEnv, readPortalSession, tradeCode } from "./session";
 import { parseAccent, themeCss } from "./theme";
 
@@ -391,7 +392,7 @@ portal.get("/portal/messages", need("view", "messages"), async (c) => {
 portal.get("/portal/messages/:id", need("view", "messages"), async (c) => {
   const id = c.req.param("id");
   const [message, attempts] = await Promise.all([
-    c.var.client.get<ViewMessage & { payload?: unknown }>(app(c, "messages", id)),
+    getMessageWithPayload<ViewMessage & { payload?: unknown }>(c, app(c, "messages", id)),
     c.var.client.get<Page<ViewAttempt>>(app(c, "messages", id, "attempts"), {
       limit: PAGE_SIZE,
       cursor: c.req.query("attempts"),
@@ -399,7 +400,7 @@ portal.get("/portal/messages/:id", need("view", "messages"), async (c) => {
   ]);
   if (!message.ok) return problemPage(c, "messages", message.problem);
   if (!attempts.ok) return problemPage(c, "messages", attempts.problem);
-  const { payload, ...rest } = message.data;
+  const { payload: _parsed, ...rest } = message.data;
   return c.html(
     doc(
       <PortalLayout title={`Message ${id}`} session={c.var.portal} section="messages">
@@ -408,7 +409,7 @@ portal.get("/portal/messages/:id", need("view", "messages"), async (c) => {
         </nav>
         <MessageView
           message={rest}
-          payload={payload === undefined ? "" : JSON.stringify(payload)}
+          payload={message.payload}
           attempts={attempts.data.data}
           canReplay={can(c, "replay")}
           csrf={c.var.portal.csrf}
