@@ -6,6 +6,7 @@ import { AppsPage, type AppView } from "./apps";
 import { auditArea } from "./dashboard/audit";
 import { deadLettersArea } from "./dashboard/dead-letters";
 import { endpointsArea } from "./dashboard/endpoints-area";
+import { ENHANCE_JS, ENHANCE_PATH } from "./dashboard/enhance";
 import { messagesArea } from "./dashboard/messages";
 import { STYLE_PATH } from "./layout";
 import { doc, problemPage } from "./render";
@@ -24,12 +25,13 @@ import { STYLESHEET } from "./style";
 const PAGE_SIZE = 50;
 
 /**
- * No script runs on these pages: none is served, and the policy forbids inline ones. Styles
+ * Scripts run only from the Worker's own files (one, which adds Copy buttons; every page works
+ * without it), never inline: the policy forbids inline scripts and event handlers. Styles
  * come from the Worker's own stylesheet; forms post only here; nothing may frame the pages.
  */
 const CSP = [
   "default-src 'none'",
-  "script-src 'none'",
+  "script-src 'self'",
   "style-src 'self'",
   "img-src 'self'",
   "form-action 'self'",
@@ -48,9 +50,17 @@ dashboard.get(STYLE_PATH, (c) =>
   }),
 );
 
+dashboard.get(ENHANCE_PATH, (c) =>
+  c.body(ENHANCE_JS, 200, {
+    "content-type": "text/javascript; charset=utf-8",
+    "cache-control": "public, max-age=31536000, immutable",
+    "x-content-type-options": "nosniff",
+  }),
+);
+
 dashboard.use("/dashboard/*", async (c, next) => {
   await next();
-  if (c.req.path === STYLE_PATH) return;
+  if (c.req.path === STYLE_PATH || c.req.path === ENHANCE_PATH) return;
   c.header("content-security-policy", CSP);
   c.header("x-content-type-options", "nosniff");
   c.header("referrer-policy", "same-origin");
@@ -129,6 +139,7 @@ dashboard.post("/dashboard/sign-in", smallForm, async (c) => {
 dashboard.use("/dashboard", requireSession);
 dashboard.use("/dashboard/*", async (c, next) => {
   if (c.req.path === "/dashboard/sign-in" || c.req.path === STYLE_PATH) return next();
+  if (c.req.path === ENHANCE_PATH) return next();
   return requireSession(c, next);
 });
 // Every form behind the session carries its CSRF token and comes from this origin.

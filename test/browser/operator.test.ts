@@ -34,7 +34,10 @@ describe("operator flow in Chromium", () => {
       launchChromium(),
     ]);
     // axe-core goes in as an inline script, which the dashboard's policy forbids.
-    context = await browser.newContext({ bypassCSP: true });
+    context = await browser.newContext({
+      bypassCSP: true,
+      permissions: ["clipboard-read", "clipboard-write"],
+    });
   });
 
   afterAll(async () => {
@@ -98,7 +101,16 @@ describe("operator flow in Chromium", () => {
     await expect(shown("webhook-id")).resolves.toBe(testMessage);
     await expect(page.getByText("recomputed on read").count()).resolves.toBeGreaterThan(0);
     await expect(page.locator("pre", { hasText: "thanks" }).count()).resolves.toBeGreaterThan(0);
+    // The dashboard's one script shows the Copy buttons; a copy puts the block's text there.
+    const copy = page.locator('button[data-copy="payload-pretty"]');
+    await copy.waitFor({ state: "visible" });
+    await copy.click();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toContain(
+      '"test": true',
+    );
     await expect(axeViolations(page)).resolves.toEqual([]);
+    await page.getByRole("heading", { name: "Attempts" }).scrollIntoViewIfNeeded();
+    await page.evaluate(() => window.scrollBy(0, -16));
     await screenshot(page, "dashboard-message");
 
     // The receiver goes down: a message fails three times and is dead-lettered.

@@ -55,6 +55,51 @@ describe("dashboard: messages, dead letters, audit", () => {
     expect(html).toContain(ep.id);
     expect(html).toContain("curl -X POST");
     expect(html).not.toContain(ep.secret);
+    // Copy buttons come from the one same-origin script; hidden until it runs.
+    expect(html).toContain('<script src="/dashboard/assets/enhance-1.js" defer=""></script>');
+    expect(html).toMatch(/<button type="button" class="copy" data-copy="payload-pretty" hidden/);
+    const script = await page("GET", "/dashboard/assets/enhance-1.js", { cookie });
+    expect(script.headers.get("content-type")).toContain("text/javascript");
+    expect(script.headers.get("cache-control")).toContain("immutable");
+  });
+
+  it("replays one dead letter from the message page and back there, never to another site", async () => {
+    const { appId, messageId, gone } = await fixture();
+    // A second dead letter: the endpoint is disabled (410), so this one ends endpoint_disabled.
+    const second = await seedDeliveries(appId, [gone.id]);
+    await runConsumer(second);
+    await env.DB.prepare("UPDATE endpoints SET disabled = 0 WHERE id = ?").bind(gone.id).run();
+    const { cookie } = await signIn();
+    const csrf = await csrfOf(cookie);
+    const replayAction = async (id: string) => {
+      const html = await (
+        await page("GET", `/dashboard/apps/${appId}/messages/${id}`, { cookie })
+      ).text();
+      return /<form method="post" action="([^"]+\/replay)"/.exec(html)?.[1] ?? "";
+    };
+    const action = await replayAction(messageId);
+    expect(action).toMatch(/\/dead-letters\/dlv_[0-9A-Z]+\/replay$/);
+    const replayed = await page("POST", action, {
+      cookie,
+      origin: HTTPS,
+      form: { csrf, back: `/dashboard/apps/${appId}/messages/${messageId}` },
+    });
+    expect(replayed.status).toBe(303);
+    expect(replayed.headers.get("location")).toBe(
+      `/dashboard/apps/${appId}/messages/${messageId}?notice=replayed`,
+    );
+    // A `back` outside the app's pages is not followed: the dead letters page instead.
+    const elsewhere = await page("POST", await replayAction(second[0]?.messageId ?? ""), {
+      cookie,
+      origin: HTTPS,
+      form: { csrf, back: "https://evil.example/" },
+    });
+    expect(elsewhere.status).toBe(303);
+    expect(elsewhere.headers.get("location")).toBe(
+      `/dashboard/apps/${appId}/dead-letters?notice=replayed`,
+    );
+    const letters = await page("GET", `/dashboard/apps/${appId}/dead-letters`, { cookie });
+    expect(await letters.text()).toContain("No dead letter matches.");
   });
 
   it("replays matching dead letters after a bounded count and shows progress; the audit page lists both trails", async () => {

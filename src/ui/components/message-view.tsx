@@ -72,6 +72,11 @@ export interface MessageViewProps {
   linkEndpoints?: boolean;
   /** A cursor for older attempts than those shown, when there are more. */
   olderAttempts?: string;
+  /**
+   * A same-origin script that shows the Copy buttons (hidden without it), where the page's
+   * policy allows one; the view works without.
+   */
+  enhanceScript?: string;
 }
 
 /** The message page's body (no layout: the caller wraps it). */
@@ -154,6 +159,7 @@ export function MessageView(props: MessageViewProps) {
         </p>
         <CodeBlock id="verify-snippet" label="Node verification snippet" text={VERIFY_SNIPPET} />
       </section>
+      {props.enhanceScript && <script src={props.enhanceScript} defer />}
     </article>
   );
 }

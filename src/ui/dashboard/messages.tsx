@@ -20,6 +20,7 @@ import {
 import { Layout } from "../layout";
 import { doc, problemPage } from "../render";
 import type { UiEnv } from "../session";
+import { ENHANCE_PATH } from "./enhance";
 import { appOf, href, isoFromInput, Pager, pageState } from "./paging";
 
 /** Messages per page of the search. */
@@ -150,6 +151,7 @@ messagesArea.get("/dashboard/apps/:appId/messages/:messageId", async (c) => {
           baseUrl={base(appId)}
           linkEndpoints={true}
           olderAttempts={attempts.ok ? (attempts.data.nextCursor ?? undefined) : undefined}
+          enhanceScript={ENHANCE_PATH}
         />
       </Layout>,
     ),
