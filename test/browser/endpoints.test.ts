@@ -22,7 +22,10 @@ describe("app overview and endpoints in Chromium", () => {
   beforeAll(async () => {
     [hooklane, receiver, browser] = await Promise.all([
       startHooklane(),
-      startReceiver(),
+      // One path fails every request, so an endpoint's breaker opens for the overview to list.
+      startReceiver((req) =>
+        req.path === "/hooks/down" ? { status: 500, body: "down" } : { status: 200, body: "ok" },
+      ),
       launchChromium(),
     ]);
     // axe-core goes in as an inline script, which the dashboard's policy forbids.
@@ -107,6 +110,25 @@ describe("app overview and endpoints in Chromium", () => {
     await expect(axeViolations(page)).resolves.toEqual([]);
     await screenshot(page, "dashboard-endpoint");
 
+    // Two endpoints that need a look: one failing until its breaker opens, one disabled.
+    const service = hooklane;
+    const made = async (body: Record<string, unknown>) => {
+      const res = await service.api(`/v1/apps/${appId}/endpoints`, { body });
+      expect(res.status).toBe(201);
+      return (res.body as { id: string }).id;
+    };
+    const down = await made({ url: receiver.url("/hooks/down"), description: "always 500" });
+    await made({ url: receiver.url("/hooks/off"), disabled: true });
+    for (let i = 0; i < 5; i++) {
+      const sent = await hooklane.api(`/v1/apps/${appId}/endpoints/${down}/test`, { body: {} });
+      expect(sent.status).toBe(202);
+    }
+    await receiver.waitFor(
+      () => (receiver?.requests.filter((r) => r.path === "/hooks/down").length ?? 0) >= 5,
+      30_000,
+      "five failed deliveries",
+    );
+
     // The list: the endpoint's row with its breaker, rates and sparkline.
     await page.goto(`${appBase}/endpoints`);
     const row = page.getByRole("row", { name: new RegExp(target.replaceAll("/", "\\/")) });
@@ -125,15 +147,26 @@ describe("app overview and endpoints in Chromium", () => {
     await page.waitForURL(appBase);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Charts Co");
     await expect(page.locator("svg[role=img]").count()).resolves.toBe(3);
-    await expect(page.locator(".ep-note").first().textContent()).resolves.toContain(
-      "3 deliveries in the last 24 hours",
+    // The failing table lists the open breaker (once the gate has its outcomes) and the
+    // disabled endpoint, not the healthy one.
+    const failing = page.getByRole("table", { name: /open or half-open breaker/ });
+    await reloadUntil(
+      page,
+      async () => /open/.test((await failing.textContent().catch(() => "")) ?? ""),
+      "the failing endpoint's breaker to open",
+    );
+    await expect(failing.textContent()).resolves.toContain("/hooks/down");
+    await expect(failing.textContent()).resolves.toContain("Disabled: disabled by an operator");
+    await expect(failing.textContent()).resolves.not.toContain("/hooks/charts");
+    await expect(page.locator(".ep-note").first().textContent()).resolves.toMatch(
+      /^\d+ deliveries in the last 24 hours/,
     );
     await expect(axeViolations(page)).resolves.toEqual([]);
     await screenshot(page, "dashboard-app-overview");
     await page.getByRole("link", { name: "Last 7 days" }).click();
     await page.waitForURL(`${appBase}?window=7d`);
-    await expect(page.locator(".ep-note").first().textContent()).resolves.toContain(
-      "3 deliveries in the last 7 days",
+    await expect(page.locator(".ep-note").first().textContent()).resolves.toMatch(
+      /^\d+ deliveries in the last 7 days/,
     );
     await expect(axeViolations(page)).resolves.toEqual([]);
 
