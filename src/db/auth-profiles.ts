@@ -160,3 +160,20 @@ export function dropPrivateProfileIfUnused(db: D1Database, appId: string, id: st
     )
     .bind(id, appId);
 }
+
+/**
+ * A profile of an app with every secret row still stored (rotated-out ones included), for
+ * rebuilding what an attempt sent; null when the profile is gone.
+ */
+export async function profileWithSecrets(
+  db: D1Database,
+  appId: string,
+  profileId: string,
+): Promise<{ profile: AuthProfileRow; secrets: ProfileSecretRow[] } | null> {
+  const [profile, secrets] = await db.batch([
+    db.prepare("SELECT * FROM auth_profiles WHERE id = ? AND app_id = ?").bind(profileId, appId),
+    db.prepare("SELECT * FROM auth_profile_secrets WHERE profile_id = ?").bind(profileId),
+  ]);
+  const row = profile?.results[0] as AuthProfileRow | undefined;
+  return row ? { profile: row, secrets: (secrets?.results ?? []) as ProfileSecretRow[] } : null;
+}

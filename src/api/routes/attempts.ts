@@ -11,7 +11,7 @@ import {
   parseAttemptId,
   toAttempt,
 } from "../../db/attempt-log";
-import type { AuthProfileRow, ProfileSecretRow } from "../../db/auth-profiles";
+import { profileWithSecrets } from "../../db/auth-profiles";
 import { getEndpoint } from "../../db/endpoints";
 import { getMessageRow } from "../../db/messages";
 import { rebuildRequest } from "../../delivery/rebuild";
@@ -140,19 +140,9 @@ attempts.openapi(
     ).find((l) => l.entry[1] > 0 && attemptId(l.rowId, l.index) === id);
     if (!logged) throw notFound("Attempt");
     const endpoint = await getEndpoint(c.var.db, appId, logged.endpointId);
-    let auth: { profile: AuthProfileRow; secrets: ProfileSecretRow[] } | null = null;
-    if (endpoint) {
-      const [profile, secrets] = await c.var.db.batch([
-        c.var.db
-          .prepare("SELECT * FROM auth_profiles WHERE id = ? AND app_id = ?")
-          .bind(endpoint.auth_profile_id, appId),
-        c.var.db
-          .prepare("SELECT * FROM auth_profile_secrets WHERE profile_id = ?")
-          .bind(endpoint.auth_profile_id),
-      ]);
-      const row = profile?.results[0] as AuthProfileRow | undefined;
-      if (row) auth = { profile: row, secrets: (secrets?.results ?? []) as ProfileSecretRow[] };
-    }
+    const auth = endpoint
+      ? await profileWithSecrets(c.var.db, appId, endpoint.auth_profile_id)
+      : null;
     return c.json(await rebuildRequest(c.env, id, logged, message, endpoint, auth), 200);
   },
 );
