@@ -143,6 +143,15 @@ describe("DELETE /v1/apps/{appId}/portal-sessions", () => {
   });
 });
 
+describe("deleting an app", () => {
+  it("revokes its portal sessions", async () => {
+    const { appId } = await newApp("portal deleted");
+    const { sessionId } = (await open(appId)).body;
+    expect((await call("DELETE", `/v1/apps/${appId}`)).status).toBe(204);
+    expect((await getPortalSession(env.DB, sessionId))?.revoked_at).toEqual(expect.any(Number));
+  });
+});
+
 describe("portalOrigins on an app", () => {
   it("is set on create, normalised, changed by PATCH, and carried to open sessions", async () => {
     const created = await call<{ id: string; portalOrigins?: string[] }>("POST", "/v1/apps", {

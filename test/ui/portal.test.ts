@@ -261,6 +261,8 @@ describe("portal: messages, replay and recover", () => {
     const path = `/portal/messages/${task.messageId}`;
     const html = await (await page("GET", path, { cookie })).text();
     expect(html).toContain(`action="${action}"`);
+    // The attempt timeline shows the request as it went out, signature included.
+    expect(html).toContain('data-header="webhook-signature"');
     const csrf = await csrfOf(cookie, path);
     const replayed = await page("POST", action, {
       cookie,

@@ -15,7 +15,7 @@ import {
   setDirectoryUid,
   writeDirectoryAndShard,
 } from "../../db/directory";
-import { setPortalFrameOrigins } from "../../db/portal-sessions";
+import { revokeAppPortalSessions, setPortalFrameOrigins } from "../../db/portal-sessions";
 import { forgetIngestLimit } from "../../ingest/rate-limit";
 import { newId } from "../../lib/ids";
 import { placeNewApp, shardDb, shardDbs } from "../../lib/topology";
@@ -198,6 +198,8 @@ apps.openapi(
     // The directory first: from then on no key opens the app and no new lookup finds it.
     const now = Date.now();
     const retired = await retireApp(c.env.DB, appId, now);
+    // Its customers' portal sessions end with it ("session ended", not a page of 404s).
+    await revokeAppPortalSessions(c.env.DB, appId, now);
     const keyHashes = await deleteApp(c.var.db, appId, now, [
       auditIfChanged(c, appId, "delete", "app", appId),
     ]);

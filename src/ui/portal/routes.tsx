@@ -2,7 +2,12 @@ import type { Context } from "hono";
 import { Hono, type MiddlewareHandler } from "hono";
 import type { PortalCapability } from "../../schemas/portal";
 import { appPath, type Problem } from "../api-client";
-import { MessageView, type ViewAttempt, type ViewMessage } from "../components/message-view";
+import {
+  MessageView,
+  type ViewAttempt,
+  type ViewMessage,
+  type ViewRequest,
+} from "../components/message-view";
 import { fromThisOrigin, readCheckedForm } from "../forms";
 import { doc } from "../render";
 import {
@@ -31,6 +36,8 @@ import { parseAccent, themeCss } from "./theme";
 
 /** Rows per page of the portal's lists. */
 const PAGE_SIZE = 50;
+/** Attempts per message page: each costs one more API call to rebuild its request. */
+const ATTEMPTS_PAGE = 20;
 
 /** Paths served without a session: the landing page, the code trade and the static files. */
 const PUBLIC = new Set([
@@ -394,12 +401,21 @@ portal.get("/portal/messages/:id", need("view", "messages"), async (c) => {
   const [message, attempts] = await Promise.all([
     getMessageWithPayload<ViewMessage & { payload?: unknown }>(c, app(c, "messages", id)),
     c.var.client.get<Page<ViewAttempt>>(app(c, "messages", id, "attempts"), {
-      limit: PAGE_SIZE,
+      limit: ATTEMPTS_PAGE,
       cursor: c.req.query("attempts"),
     }),
   ]);
   if (!message.ok) return problemPage(c, "messages", message.problem);
   if (!attempts.ok) return problemPage(c, "messages", attempts.problem);
+  // Each attempt's request as it went out (rebuilt by the API; bearer tokens redacted).
+  const shown = await Promise.all(
+    attempts.data.data.map(async (a) => {
+      const r = await c.var.client.get<ViewRequest>(
+        app(c, "messages", id, "attempts", a.id, "request"),
+      );
+      return r.ok ? { ...a, request: r.data } : a;
+    }),
+  );
   const { payload: _parsed, ...rest } = message.data;
   return c.html(
     doc(
@@ -410,7 +426,7 @@ portal.get("/portal/messages/:id", need("view", "messages"), async (c) => {
         <MessageView
           message={rest}
           payload={message.payload}
-          attempts={attempts.data.data}
+          attempts={shown}
           canReplay={can(c, "replay")}
           csrf={c.var.portal.csrf}
           baseUrl="/portal"
