@@ -304,16 +304,48 @@ export async function searchMessages(
       (f.endpointId === undefined || endpointsOf(m).includes(f.endpointId)),
   );
   // Statuses cost a log read: only for what can still be shown.
-  const withStatus =
-    f.status === undefined
-      ? await withStatuses(db, appId, candidates.slice(0, limit + 1))
-      : (await withStatuses(db, appId, candidates)).filter((m) =>
-          m.deliveries.some(
-            (d) =>
-              d.status === f.status &&
-              (f.endpointId === undefined || d.endpointId === f.endpointId),
-          ),
-        );
+  if (f.status === undefined) {
+    const withStatus = await withStatuses(db, appId, candidates.slice(0, limit + 1));
+    return finish(withStatus, read, limit);
+  }
+  // By status: read the candidates' histories a chunk at a time, stopping once the page is
+  // full or once the deliveries looked at reach a budget (a wide fan-out has many per message).
+  const matched: { row: MessageRow; deliveries: DeliverySummary[] }[] = [];
+  let deliveries = 0;
+  for (let i = 0; i < candidates.length; i += STATUS_CHUNK) {
+    const chunk = candidates.slice(i, i + STATUS_CHUNK);
+    for (const m of await withStatuses(db, appId, chunk)) {
+      deliveries += m.deliveries.length;
+      if (
+        m.deliveries.some(
+          (d) =>
+            d.status === f.status && (f.endpointId === undefined || d.endpointId === f.endpointId),
+        )
+      )
+        matched.push(m);
+    }
+    const last = chunk[chunk.length - 1];
+    const more = i + STATUS_CHUNK < candidates.length;
+    if (matched.length <= limit && deliveries >= STATUS_DELIVERY_BUDGET && more && last) {
+      const rows = read.findIndex((r) => r.id === last.id) + 1;
+      return { rows: matched, next: last.id, scanned: { rows, oldest: last.id } };
+    }
+    if (matched.length > limit) break;
+  }
+  return finish(matched, read, limit);
+}
+
+/** Messages whose delivery statuses one status search reads at a time. */
+const STATUS_CHUNK = 50;
+/** Deliveries a status search looks at per page before it stops and says where it got to. */
+const STATUS_DELIVERY_BUDGET = 5000;
+
+/** A search page from its matches (newest first) and the rows it read. */
+function finish(
+  withStatus: { row: MessageRow; deliveries: DeliverySummary[] }[],
+  read: MessageRow[],
+  limit: number,
+): SearchPage {
   if (withStatus.length > limit) {
     const rows = withStatus.slice(0, limit);
     return { rows, next: rows[rows.length - 1]?.row.id ?? null, scanned: null };

@@ -17,7 +17,13 @@ function search(appId: string, query: Record<string, string>) {
 }
 
 /** Writes `n` messages of one event type at `at` + i ms in one statement (no deliveries run). */
-async function bulkMessages(appId: string, n: number, at: number, eventType: string, ep: string) {
+async function bulkMessages(
+  appId: string,
+  n: number,
+  at: number,
+  eventType: string,
+  ep: string | string[],
+) {
   const rows = Array.from({ length: n }, (_, i) => [
     `${idFloor("msg", at + i)}${newId("msg").slice(-16)}`,
     eventType,
@@ -26,7 +32,7 @@ async function bulkMessages(appId: string, n: number, at: number, eventType: str
     `INSERT INTO messages (app_id, id, event_type, payload, endpoints)
      SELECT ?1, value ->> 0, value ->> 1, '{}', ?2 FROM json_each(?3)`,
   )
-    .bind(appId, fanOutColumn([ep]), JSON.stringify(rows))
+    .bind(appId, fanOutColumn(Array.isArray(ep) ? ep : [ep]), JSON.stringify(rows))
     .run();
 }
 
@@ -113,5 +119,24 @@ describe("GET /v1/apps/{appId}/messages filters", () => {
     expect(next.body.data.map((m) => m.eventType)).toEqual(["invoice.paid"]);
     expect(next.body.scanned).toBeUndefined();
     expect(next.body.nextCursor).toBeNull();
+  });
+
+  it("stops a status search at a budget of deliveries looked at, and says where", async () => {
+    const { appId } = await newApp();
+    // A fan-out of 50 (endpoints that no longer exist: their deliveries read as cancelled).
+    const wide = Array.from({ length: 50 }, () => newId("ep"));
+    const t0 = Date.parse("2026-11-22T10:00:00Z");
+    await bulkMessages(appId, 120, t0, "order.created", wide);
+    const first = await search(appId, { status: "succeeded" });
+    expect(first.status).toBe(200);
+    expect(first.body.data).toEqual([]);
+    // 5,000 deliveries: two chunks of 50 messages with 50 each.
+    expect(first.body.scanned?.rows).toBe(100);
+    expect(Date.parse(first.body.scanned?.through ?? "")).toBe(t0 + 20);
+    const rest = await search(appId, { status: "succeeded", cursor: first.body.nextCursor ?? "" });
+    expect(rest.body.data).toEqual([]);
+    expect(rest.body.nextCursor).toBeNull();
+    const cancelled = await search(appId, { status: "cancelled", limit: "3" });
+    expect(cancelled.body.data).toHaveLength(3);
   });
 });

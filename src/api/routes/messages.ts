@@ -110,7 +110,7 @@ messages.openapi(
     path: "/v1/apps/{appId}/messages",
     tags,
     summary: "Search messages, newest first, with each endpoint's delivery status",
-    description: `A time range (\`after\`, \`before\`) seeks on message ids. \`eventType\`, \`endpointId\` and \`status\` have no index: a page reads at most ${SEARCH_SCAN_ROWS} messages, and when that leaves it short it answers what matched with \`scanned\` and a \`nextCursor\` to continue. Nothing counts all messages.`,
+    description: `A time range (\`after\`, \`before\`) seeks on message ids. \`eventType\`, \`endpointId\` and \`status\` have no index: a page reads at most ${SEARCH_SCAN_ROWS} messages (and, by status, the histories of at most about 5,000 deliveries), and when that leaves it short it answers what matched with \`scanned\` and a \`nextCursor\` to continue. Nothing counts all messages.`,
     request: { params: AppParams, query: MessageSearchQuery },
     responses: {
       200: jsonResponse("A page of messages", MessagePage),
