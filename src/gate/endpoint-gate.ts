@@ -290,7 +290,9 @@ export class EndpointGate extends DurableObject<Env> {
         c.sumMs,
       );
     }
-    if (cells.length > 0) s.purgeAt ??= now + HOUR_MS;
+    // New minutes are due for the purge within the hour, even if only hours were waiting.
+    if (cells.length > 0)
+      s.purgeAt = Math.min(s.purgeAt ?? Number.POSITIVE_INFINITY, now + HOUR_MS);
 
     const result: ReportResult = {};
     const asked = s.disableAskedAt ?? null;
@@ -479,12 +481,14 @@ export class EndpointGate extends DurableObject<Env> {
       "DELETE FROM latency_hourly WHERE hour <= ?",
       Math.floor((now - HOURLY_KEEP_MS) / HOUR_MS),
     );
-    const left = sql
-      .exec<{ any: number }>(
-        "SELECT EXISTS (SELECT 1 FROM latency) OR EXISTS (SELECT 1 FROM latency_hourly) AS any",
-      )
-      .one().any;
-    return left ? now + HOUR_MS : null;
+    const minutes = sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM latency) AS any").one();
+    if (minutes.any) return now + HOUR_MS;
+    // Only hours left: nothing is due until the oldest ages out, so an idle endpoint's gate
+    // wakes once a week at most, not every hour.
+    const { oldest } = sql
+      .exec<{ oldest: number | null }>("SELECT MIN(hour) AS oldest FROM latency_hourly")
+      .one();
+    return oldest === null ? null : (oldest + 1) * HOUR_MS + HOURLY_KEEP_MS;
   }
 
   private config(): { settings: Settings; breaker: BreakerConfig; leaseMs: number } {

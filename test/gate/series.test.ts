@@ -131,8 +131,16 @@ describe("EndpointGate.series", () => {
     // The 24-hour series does not reach back three days.
     const day = (await stub.series("24h", now)).cells;
     expect(day).toEqual([]);
-    // Hours remain, so the purge stays armed.
-    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).not.toBeNull();
+    // Hours remain: the next purge is when the oldest of them is a week old, not in an hour.
+    const oldest = Math.floor((now - 3 * DAY_MS) / HOUR_MS);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(
+      (oldest + 1) * HOUR_MS + 7 * DAY_MS,
+    );
+    // New traffic brings the purge back within the hour, for its minutes.
+    const later = Date.now();
+    await stub.report([outcome(true, 10)], later);
+    const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+    expect(alarm).toBeLessThanOrEqual(later + HOUR_MS);
   });
 
   it("counts a minute rolled in part into its hour once, from both tables", async () => {
