@@ -164,57 +164,81 @@ export function MessageView(props: MessageViewProps) {
   );
 }
 
+/** Deliveries listed on the page; a wide fan-out's others are counted, not listed. */
+const DELIVERIES_SHOWN = 200;
+
 function Deliveries(props: MessageViewProps) {
   const { message } = props;
   if (message.deliveries.length === 0) return <p>No endpoint matched this message.</p>;
+  const shown = message.deliveries.slice(0, DELIVERIES_SHOWN);
+  const hidden = message.deliveries.length - shown.length;
   return (
-    <table>
-      <caption>One delivery per endpoint the message fanned out to</caption>
-      <thead>
-        <tr>
-          <th scope="col">Endpoint</th>
-          <th scope="col">Status</th>
-          <th scope="col">Attempts</th>
-          {props.canReplay && <th scope="col">Action</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {message.deliveries.map((d) => (
+    <>
+      {hidden > 0 && (
+        <p class="note">
+          The first {DELIVERIES_SHOWN} of {message.deliveries.length.toLocaleString("en-US")}{" "}
+          deliveries; by status:{" "}
+          {statusCounts(message.deliveries)
+            .map(([s, n]) => `${n.toLocaleString("en-US")} ${s}`)
+            .join(", ")}
+          .
+        </p>
+      )}
+      <table>
+        <caption>One delivery per endpoint the message fanned out to</caption>
+        <thead>
           <tr>
-            <td>
-              <EndpointRef id={d.endpointId} {...props} />
-            </td>
-            <td>
-              <StatusBadge status={d.status} />
-            </td>
-            <td>{d.attempts}</td>
-            {props.canReplay && (
-              <td>
-                {d.status === "dead" && props.csrf !== undefined ? (
-                  <form
-                    method="post"
-                    action={`${props.baseUrl}/dead-letters/${encodeURIComponent(d.id)}/replay`}
-                  >
-                    <input type="hidden" name="csrf" value={props.csrf} />
-                    <input
-                      type="hidden"
-                      name="back"
-                      value={`${props.baseUrl}/messages/${message.id}`}
-                    />
-                    <button type="submit" aria-label={`Replay the delivery to ${d.endpointId}`}>
-                      Replay
-                    </button>
-                  </form>
-                ) : (
-                  ""
-                )}
-              </td>
-            )}
+            <th scope="col">Endpoint</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            {props.canReplay && <th scope="col">Action</th>}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {shown.map((d) => (
+            <tr>
+              <td>
+                <EndpointRef id={d.endpointId} {...props} />
+              </td>
+              <td>
+                <StatusBadge status={d.status} />
+              </td>
+              <td>{d.attempts}</td>
+              {props.canReplay && (
+                <td>
+                  {d.status === "dead" && props.csrf !== undefined ? (
+                    <form
+                      method="post"
+                      action={`${props.baseUrl}/dead-letters/${encodeURIComponent(d.id)}/replay`}
+                    >
+                      <input type="hidden" name="csrf" value={props.csrf} />
+                      <input
+                        type="hidden"
+                        name="back"
+                        value={`${props.baseUrl}/messages/${message.id}`}
+                      />
+                      <button type="submit" aria-label={`Replay the delivery to ${d.endpointId}`}>
+                        Replay
+                      </button>
+                    </form>
+                  ) : (
+                    ""
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
+}
+
+/** Each status with how many deliveries have it, in first-seen order. */
+function statusCounts(deliveries: ViewDelivery[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const d of deliveries) counts.set(d.status, (counts.get(d.status) ?? 0) + 1);
+  return [...counts];
 }
 
 function AttemptItem(props: MessageViewProps & { attempt: ViewAttempt }) {
