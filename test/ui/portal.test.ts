@@ -167,6 +167,51 @@ describe("portal: scope and capabilities", () => {
     expect(await bad.text()).toContain('role="alert"');
   });
 
+  it("edits and deletes an endpoint, keeping what was typed when the API refuses", async () => {
+    const { appId } = await newApp("portal edit");
+    const ep = await newEndpoint(appId, { url: "https://edit.example.com/hook" });
+    const { cookie } = await signedIn(appId);
+    const path = `/portal/endpoints/${ep.id}`;
+    const csrf = await csrfOf(cookie, path);
+    const saved = await page("POST", path, {
+      cookie,
+      origin: HTTPS,
+      form: {
+        csrf,
+        url: "https://edited.example.com/hook",
+        description: "Orders",
+        eventTypes: "order.*",
+        disabled: "on",
+      },
+    });
+    expect(saved.status).toBe(303);
+    const after = await call<{
+      url: string;
+      description?: string;
+      eventTypes: string[];
+      disabled: boolean;
+    }>("GET", `/v1/apps/${appId}/endpoints/${ep.id}`);
+    expect(after.body).toMatchObject({
+      url: "https://edited.example.com/hook",
+      description: "Orders",
+      eventTypes: ["order.*"],
+      disabled: true,
+    });
+    const refused = await page("POST", path, {
+      cookie,
+      origin: HTTPS,
+      form: { csrf, url: "ftp://nope.example.com/", description: "", eventTypes: "" },
+    });
+    expect(refused.status).toBe(422);
+    const html = await refused.text();
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('value="ftp://nope.example.com/"');
+    const deleted = await page("POST", `${path}/delete`, { cookie, origin: HTTPS, form: { csrf } });
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get("location")).toBe("/portal/endpoints");
+    expect((await call("GET", `/v1/apps/${appId}/endpoints/${ep.id}`)).status).toBe(404);
+  });
+
   it("hides edit controls without manage-endpoints and refuses their direct POST", async () => {
     const { appId } = await newApp("portal read-only");
     const ep = await newEndpoint(appId);
