@@ -44,6 +44,12 @@ describe("dashboard: messages, dead letters, audit", () => {
     expect(listHtml).toContain(messageId);
     const none = await page("GET", `/dashboard/apps/${appId}/messages?status=pending`, { cookie });
     expect(await none.text()).toContain("No message matches.");
+    // A time that is not one is refused with the API's reason, not silently dropped.
+    const bad = await page("GET", `/dashboard/apps/${appId}/messages?from=yesterday`, { cookie });
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('role="alert"');
+    expect(badHtml).toContain("after");
+    expect(badHtml).not.toContain(messageId);
 
     const detail = await page("GET", `/dashboard/apps/${appId}/messages/${messageId}`, { cookie });
     expect(detail.status).toBe(200);

@@ -80,12 +80,15 @@ export function appOf(c: Context<UiEnv>) {
   return c.var.client.get<AppView>(appPath(c.req.param("appId") ?? ""));
 }
 
-/** A `datetime-local` value (read as UTC) or an ISO time, as ISO; undefined when not a time. */
+/**
+ * A `datetime-local` value (read as UTC) or an ISO time, as ISO. Anything else is passed on as
+ * typed, so the API refuses it and the page shows why, instead of searching without it.
+ */
 export function isoFromInput(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const v = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)
     ? `${value}Z`
     : value;
   const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+  return Number.isNaN(t) ? value : new Date(t).toISOString();
 }
