@@ -25,6 +25,8 @@ import { endpoints } from "./routes/endpoints";
 import { eventTypes } from "./routes/event-types";
 import { messages } from "./routes/messages";
 import { moves } from "./routes/moves";
+import { portalSessions } from "./routes/portal-sessions";
+import { stats } from "./routes/stats";
 import { validationHook } from "./validation";
 
 /** The HTTP API: every route, auth, body limits, problem+json errors, the OpenAPI contract. */
@@ -91,11 +93,13 @@ export function createApi() {
     endpoints,
     endpointOps,
     endpointTest,
+    stats,
     messages,
     attempts,
     archive,
     deadLetters,
     auditLog,
+    portalSessions,
   ])
     api.route("/", sub);
 
