@@ -163,7 +163,7 @@ export function Chart(props: { id: string; series: StatsSeries; kind: Kind }) {
           : [
               <path class="chart-line" d={path.trim()} />,
               ...dots.map((d) => (
-                <circle class="chart-dot" cx={d.cx.toFixed(1)} cy={d.cy.toFixed(1)} r="2.5" />
+                <circle class="chart-dot" cx={d.cx.toFixed(1)} cy={d.cy.toFixed(1)} r="4" />
               )),
             ]}
         {series.points.map((p, i) =>
