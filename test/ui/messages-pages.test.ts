@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { fanOutColumn } from "../../src/db/messages";
+import { idFloor, newId } from "../../src/lib/ids";
 import { receiver, runConsumer, seedDeliveries } from "../delivery/fixtures";
 import { newApp, newEndpoint } from "../helpers";
 import { csrfOf, HTTPS, page, signIn } from "./support";
@@ -139,5 +141,43 @@ describe("dashboard: messages, dead letters, audit", () => {
     const auditHtml = await audit.text();
     expect(auditHtml).toContain("replay");
     expect(auditHtml).toContain("endpoint.disabled");
+  });
+
+  it("pages Older and Newer, and says how far a bounded scan read", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const t0 = Date.parse("2026-11-23T10:00:00Z");
+    const rows = Array.from({ length: 600 }, (_, i) => [
+      `${idFloor("msg", t0 + i)}${newId("msg").slice(-16)}`,
+    ]);
+    await env.DB.prepare(
+      `INSERT INTO messages (app_id, id, event_type, payload, endpoints)
+       SELECT ?1, value ->> 0, 'order.created', '{}', ?2 FROM json_each(?3)`,
+    )
+      .bind(appId, fanOutColumn([ep.id]), JSON.stringify(rows))
+      .run();
+    const { cookie } = await signIn();
+    const links = (html: string) => ({
+      older: /<a href="([^"]+)" rel="next">/.exec(html)?.[1]?.replaceAll("&amp;", "&"),
+      newer: /<a href="([^"]+)" rel="prev">/.exec(html)?.[1]?.replaceAll("&amp;", "&"),
+    });
+    const first = await (await page("GET", `/dashboard/apps/${appId}/messages`, { cookie })).text();
+    expect(links(first).newer).toBeUndefined();
+    const second = await (await page("GET", links(first).older ?? "", { cookie })).text();
+    const third = await (await page("GET", links(second).older ?? "", { cookie })).text();
+    const backToSecond = await (await page("GET", links(third).newer ?? "", { cookie })).text();
+    const ids = (html: string) =>
+      [...html.matchAll(/<code>(msg_[0-9A-Z]+)<\/code>/g)].map((m) => m[1]);
+    expect(ids(backToSecond)).toEqual(ids(second));
+    expect(ids(second)).toHaveLength(25);
+    expect(ids(second)[0]).not.toBe(ids(first)[0]);
+    const backToFirst = await (await page("GET", links(second).newer ?? "", { cookie })).text();
+    expect(ids(backToFirst)).toEqual(ids(first));
+
+    const scan = await (
+      await page("GET", `/dashboard/apps/${appId}/messages?eventType=invoice.paid`, { cookie })
+    ).text();
+    expect(scan).toContain("Scanned 500 messages, back to");
+    expect(scan).toContain("Continue searching older messages");
   });
 });
