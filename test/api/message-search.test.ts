@@ -139,4 +139,21 @@ describe("GET /v1/apps/{appId}/messages filters", () => {
     const cancelled = await search(appId, { status: "cancelled", limit: "3" });
     expect(cancelled.body.data).toHaveLength(3);
   });
+
+  it("declares the filters in the OpenAPI contract", async () => {
+    const res = await call<{
+      paths: Record<string, { get?: { parameters?: { name: string; in: string }[] } }>;
+    }>("GET", "/openapi.json", { token: null });
+    const names = (res.body.paths["/v1/apps/{appId}/messages"]?.get?.parameters ?? [])
+      .filter((p) => p.in === "query")
+      .map((p) => p.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["eventType", "status", "endpointId", "after", "before", "cursor"]),
+    );
+    expect(
+      res.body.paths["/v1/apps/{appId}/messages/{messageId}/attempts/{attemptId}/request"]?.get,
+    ).toBeDefined();
+    expect(res.body.paths["/v1/apps/{appId}/dead-letters/replays/{replayId}"]?.get).toBeDefined();
+    expect(res.body.paths["/v1/apps/{appId}/dead-letters/count"]?.get).toBeDefined();
+  });
 });
