@@ -73,6 +73,24 @@ describe("GET .../attempts/{attemptId}/request", () => {
     expect(res.body.notes).toEqual([]);
   });
 
+  it("recomputes an ed25519 (v1a) signature equal to the one sent", async () => {
+    const { appId } = await newApp();
+    const profile = await call<{ id: string }>("POST", `/v1/apps/${appId}/auth-profiles`, {
+      body: { type: "ed25519" },
+    });
+    const ep = await newEndpoint(appId, { authProfileId: profile.body.id });
+    const seen = receiver(() => new Response("ok"));
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    if (!task) throw new Error("no task");
+    await runConsumer([task]);
+    const [attempt] = await attemptsOf(appId, task.messageId);
+    const res = await rebuilt(appId, task.messageId, attempt?.id ?? "");
+    expect(res.body.signature.recomputed).toBe(true);
+    const headers = Object.fromEntries(res.body.headers.map((h) => [h.name, h.value]));
+    expect(headers["webhook-signature"]).toMatch(/^v1a,/);
+    expect(headers).toEqual(seen[0]?.headers);
+  });
+
   it("redacts a bearer token and says nothing was signed", async () => {
     const { appId } = await newApp();
     const profile = await call<{ id: string }>("POST", `/v1/apps/${appId}/auth-profiles`, {
