@@ -73,6 +73,32 @@ describe("GET .../attempts/{attemptId}/request", () => {
     expect(res.body.notes).toEqual([]);
   });
 
+  it("rebuilds each attempt of a retried delivery with its own timestamp", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId);
+    const seen = receiver(
+      (_req, n) => new Response(n === 1 ? "busy" : "ok", { status: n === 1 ? 500 : 200 }),
+    );
+    const [task] = await seedDeliveries(appId, [ep.id]);
+    if (!task) throw new Error("no task");
+    await runConsumer([task]);
+    // A second later (another webhook-timestamp), the retry falls due and its wake sends it.
+    await new Promise((r) => setTimeout(r, 1100));
+    await env.DB.prepare("UPDATE open_deliveries SET due_at = ? WHERE message_id = ?")
+      .bind(Date.now() - 1000, task.messageId)
+      .run();
+    await runConsumer([{ kind: "wake", endpointId: ep.id, appId }]);
+    expect(seen).toHaveLength(2);
+    const attempts = await attemptsOf(appId, task.messageId);
+    expect(attempts.map((a) => a.attempt)).toEqual([2, 1]);
+    for (const a of attempts) {
+      const res = await rebuilt(appId, task.messageId, a.id);
+      const headers = Object.fromEntries(res.body.headers.map((h) => [h.name, h.value]));
+      expect(headers).toEqual(seen[a.attempt - 1]?.headers);
+    }
+    expect(seen[0]?.headers["webhook-timestamp"]).not.toBe(seen[1]?.headers["webhook-timestamp"]);
+  });
+
   it("recomputes an ed25519 (v1a) signature equal to the one sent", async () => {
     const { appId } = await newApp();
     const profile = await call<{ id: string }>("POST", `/v1/apps/${appId}/auth-profiles`, {
