@@ -302,6 +302,26 @@ describe("consumer portal in Chromium", () => {
     }
   });
 
+  it("says what to do when scripts are off, and leaves the code unused", async () => {
+    if (!browser) throw new Error("not started");
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    const scripted = await browser.newContext();
+    try {
+      const url = await openSession(appA);
+      const page = await noScript.newPage();
+      await page.goto(url);
+      await expect(page.locator("main").innerText()).resolves.toContain(
+        "which your browser does not run",
+      );
+      // The code was not spent: a browser that runs the script can still use it.
+      const later = await scripted.newPage();
+      await enter(later, url);
+    } finally {
+      await noScript.close();
+      await scripted.close();
+    }
+  });
+
   it("ends revoked sessions with a page that shows no data", async () => {
     if (!hooklane || !browser) throw new Error("not started");
     const ctx = await browser.newContext({ bypassCSP: true });

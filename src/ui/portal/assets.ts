@@ -54,6 +54,7 @@ export const PORTAL_SCRIPT = `(function () {
   var status = document.getElementById("status");
   if (!match) { location.replace("/portal/endpoints"); return; }
   history.replaceState(null, "", location.pathname);
+  status.textContent = "Opening your session…";
   fetch("/portal/session", {
     method: "POST",
     credentials: "same-origin",

@@ -7,9 +7,8 @@ export function OpeningPage() {
   return (
     <BarePage title="Opening">
       <h1>Opening your webhook portal</h1>
-      <p id="status" role="status">
-        One moment…
-      </p>
+      {/* Filled by the script; without it only the noscript message shows. */}
+      <p id="status" role="status" />
       <noscript>
         <p>
           This link opens a session with a small script, which your browser does not run. Turn on
