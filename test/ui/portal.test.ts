@@ -89,6 +89,17 @@ describe("portal: opening a session", () => {
     const again = await trade(code);
     expect(again.status).toBe(401);
     expect(again.headers.get("set-cookie")).toBeNull();
+    // A body far larger than any code is refused unread.
+    const huge = await worker.fetch(
+      new Request(`${HTTPS}/portal/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: HTTPS },
+        body: JSON.stringify({ code: "x".repeat(4096) }),
+      }),
+      env,
+      createExecutionContext(),
+    );
+    expect(huge.status).toBe(413);
     // A code posted from another site is refused before it is looked at.
     const other = await openSession(appId);
     expect((await trade(other.code, "https://evil.example")).status).toBe(403);

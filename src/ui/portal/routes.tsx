@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { PortalCapability } from "../../schemas/portal";
 import { appPath, type Problem } from "../api-client";
 import {
@@ -93,7 +94,9 @@ portal.use("/portal/*", headers);
 portal.get("/portal", (c) => c.html(doc(<OpeningPage />)));
 
 // The landing page's script posts the link's code here, as JSON: a cross-site form cannot.
-portal.post("/portal/session", async (c) => {
+// A code is 43 characters; its JSON is well under a kilobyte.
+const smallJson = bodyLimit({ maxSize: 1024, onError: (c) => c.text("Payload Too Large", 413) });
+portal.post("/portal/session", smallJson, async (c) => {
   if (!fromThisOrigin(c) || !(c.req.header("content-type") ?? "").startsWith("application/json"))
     return c.text("Forbidden", 403);
   const body = await c.req.json<{ code?: unknown }>().catch(() => null);
