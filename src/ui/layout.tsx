@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 
 /** Where the stylesheet is served; the name changes with its content so it can be cached. */
-export const STYLE_PATH = "/dashboard/assets/style-2.css";
+export const STYLE_PATH = "/dashboard/assets/style-3.css";
 
 /** The sections of one app's pages, in the order of its tab bar. */
 export const APP_SECTIONS = [
