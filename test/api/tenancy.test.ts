@@ -261,6 +261,27 @@ const appRoutes: [string, Route][] = [
     { method: "GET", path: (t) => `/v1/apps/${t.appId}/endpoints/${t.endpointId}/health` },
   ],
   [
+    "GET endpoint stats",
+    { method: "GET", path: (t) => `/v1/apps/${t.appId}/endpoints/${t.endpointId}/stats` },
+  ],
+  ["GET app stats", { method: "GET", path: (t) => `/v1/apps/${t.appId}/stats` }],
+  [
+    "POST endpoint test event",
+    {
+      method: "POST",
+      path: (t) => `/v1/apps/${t.appId}/endpoints/${t.endpointId}/test`,
+      body: {},
+    },
+  ],
+  [
+    "POST portal session",
+    { method: "POST", path: (t) => `/v1/apps/${t.appId}/portal-sessions`, body: {} },
+  ],
+  [
+    "DELETE portal sessions",
+    { method: "DELETE", path: (t) => `/v1/apps/${t.appId}/portal-sessions` },
+  ],
+  [
     "POST endpoint recover",
     {
       method: "POST",
