@@ -4,10 +4,9 @@
  * session. Served by the Worker under names that change with their content, so the
  * Content-Security-Policy can say `'self'` and no inline code is needed.
  */
+import { fnv1a } from "../../lib/spread";
 import { STYLESHEET } from "../style";
 
-export const PORTAL_STYLE_PATH = "/portal/assets/portal-1.css";
-export const PORTAL_SCRIPT_PATH = "/portal/assets/open-1.js";
 /** The per-session accent (see theme.ts): `?accent=rrggbb`. */
 export const PORTAL_THEME_PATH = "/portal/theme.css";
 
@@ -45,6 +44,16 @@ form.inline { display: inline; }
 `;
 
 /**
+ * A served file's name with a hash of its content: they are cached as immutable, and the
+ * portal's stylesheet includes the dashboard's, which changes on its own schedule.
+ */
+function versioned(base: string, ext: string, content: string): string {
+  return `/portal/assets/${base}-${fnv1a(content).toString(36)}.${ext}`;
+}
+
+export const PORTAL_STYLE_PATH = versioned("portal", "css", PORTAL_STYLESHEET);
+
+/**
  * Reads `#code=...`, clears it from the address bar before anything else, trades it for the
  * session cookie, then opens the endpoints. Without a code it just goes there (a live cookie
  * opens the page, none shows that the session ended).
@@ -68,3 +77,5 @@ export const PORTAL_SCRIPT = `(function () {
   });
 })();
 `;
+
+export const PORTAL_SCRIPT_PATH = versioned("open", "js", PORTAL_SCRIPT);
