@@ -3,18 +3,17 @@ import { type Settings, settings } from "../config";
 import { queueFor } from "../lib/topology";
 import {
   type BreakerConfig,
-  type BreakerState,
   breakerConfig,
   canPass,
   failuresToOpen,
-  initialBreaker,
   onFailure,
   onSuccess,
 } from "./breaker";
-import { type Cell, MINUTE_MS, minuteOf, summarize, tally } from "./latency";
-import { acquire, inFlight, initialLeases, type LeaseState, nextExpiry, release } from "./leases";
-import { available, initialPacer, type PacerState, pace } from "./pacer";
-import { SERIES_WINDOWS, type SeriesCell, type SeriesWindow, seriesRange } from "./series";
+import { Histograms } from "./histograms";
+import { acquire, inFlight, nextExpiry, release } from "./leases";
+import { available, pace } from "./pacer";
+import { SERIES_WINDOWS, type SeriesWindow, seriesRange } from "./series";
+import { disableReason, type GateState, initialState } from "./state";
 import type {
   AdmitResult,
   BacklogNote,
@@ -22,64 +21,8 @@ import type {
   GateLimits,
   GateOutcome,
   GateSeries,
-  GateWindow,
   ReportResult,
 } from "./types";
-
-/**
- * Everything the gate remembers except latency samples, kept as one synchronous-KV value so
- * each RPC method reads, decides and writes with no await in between: the Durable Object's
- * input gate then makes every call atomic.
- */
-interface GateState {
-  /** When the gate started counting (first use, or the last reset): auto-disable's origin. */
-  createdAt: number;
-  breaker: BreakerState;
-  leases: LeaseState;
-  /** Send times handed out to rate-limited requests. */
-  pacer: PacerState;
-  /** The lease of the half-open probe, so only its outcome decides the probe. */
-  probeLease: string | null;
-  pausedUntil: number | null;
-  lastSuccessAt: number | null;
-  /** Whether any outcome was reported since the last reset: slow start ends at the first. */
-  reported: boolean;
-  /** First failure after the last success: the no-success window starts here. */
-  firstFailureAt: number | null;
-  /** Failures (counted or not for the breaker) since the last success, or since creation. */
-  failuresSinceSuccess: number;
-  /**
-   * When auto-disable was last answered. It is answered again only after `DISABLE_REASK_MS`:
-   * an endpoint the consumer did disable sends nothing more, so a later ask means its write
-   * was lost. reset() clears it.
-   */
-  disableAskedAt: number | null;
-  /** The rate limit of the last admit, so health can show the tokens left. */
-  rateLimit: number | null;
-  /** When the next purge of old samples is due, while samples exist. */
-  purgeAt: number | null;
-  /** The alarm we set, so scheduling needs no async getAlarm(). */
-  alarmAt: number | null;
-  /** The endpoint this gate guards (learned from reports), for the wakes it sends. */
-  endpointId: string | null;
-  /** The endpoint's app (learned with it): a wake names it so the consumer finds its shard. */
-  appId: string | null;
-  /** Deliveries of this endpoint may be parked in D1, waiting for a wake. */
-  waiters: boolean;
-  /** Counts parkings, so a wake that drained an older backlog does not clear a newer one. */
-  parkSeq: number;
-  /**
-   * When the earliest parked delivery may go. A wake goes out once that time has come and the
-   * gate would let it through (not paused, breaker passing, a slot free): see `wakeTime`.
-   */
-  wakeAt: number | null;
-  /** When the last wake went out; another waits for its answer (or WAKE_STALE_MS). */
-  wakeSentAt: number | null;
-  /** When the last wake send failed: the next try waits WAKE_RETRY_MS. */
-  wakeFailedAt: number | null;
-  /** `maxConcurrency` of the last admit: whether a report freed a usable slot. */
-  maxInFlight: number;
-}
 
 const STATE_KEY = "gate";
 /**
@@ -100,8 +43,6 @@ const MAX_PAUSE_MS = 3_600_000;
 const DISABLE_REASK_MS = 600_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** How long the hourly rollup keeps its hours: the 7-day charts. */
-const HOURLY_KEEP_MS = 7 * DAY_MS;
 /** A wake unanswered this long is presumed lost (its consumer died): another may go. */
 const WAKE_STALE_MS = 60_000;
 /** After a failed wake send, try again this much later. */
@@ -113,31 +54,11 @@ const WAKE_RETRY_MS = 5_000;
  * concurrency leases, and tells the caller when an endpoint should be auto-disabled.
  */
 export class EndpointGate extends DurableObject<Env> {
+  private readonly histograms: Histograms;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Per-minute latency histogram (see latency.ts); `ok` counts the successes in the cell.
-    ctx.storage.sql.exec(
-      `CREATE TABLE IF NOT EXISTS latency (
-         minute INTEGER NOT NULL,
-         bucket INTEGER NOT NULL,
-         n INTEGER NOT NULL,
-         ok INTEGER NOT NULL,
-         sum_ms INTEGER NOT NULL,
-         PRIMARY KEY (minute, bucket)
-       ) WITHOUT ROWID`,
-    );
-    // The same histograms by the hour, for a week: minutes a day old are rolled into it when
-    // the alarm purges them, so the report path writes nothing more for the 7-day charts.
-    ctx.storage.sql.exec(
-      `CREATE TABLE IF NOT EXISTS latency_hourly (
-         hour INTEGER NOT NULL,
-         bucket INTEGER NOT NULL,
-         n INTEGER NOT NULL,
-         ok INTEGER NOT NULL,
-         sum_ms INTEGER NOT NULL,
-         PRIMARY KEY (hour, bucket)
-       ) WITHOUT ROWID`,
-    );
+    this.histograms = new Histograms(ctx.storage.sql);
   }
 
   /** Grants up to `n` slots now, each as a lease; says when to ask again for the rest. */
@@ -277,22 +198,9 @@ export class EndpointGate extends DurableObject<Env> {
     if (s.pausedUntil !== null && s.pausedUntil <= now) s.pausedUntil = null;
     if (note) this.noteBacklog(s, note);
 
-    const cells = tally(outcomes);
-    for (const c of cells) {
-      this.ctx.storage.sql.exec(
-        `INSERT INTO latency (minute, bucket, n, ok, sum_ms) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (minute, bucket) DO UPDATE SET
-           n = n + excluded.n, ok = ok + excluded.ok, sum_ms = sum_ms + excluded.sum_ms`,
-        minuteOf(now),
-        c.bucket,
-        c.n,
-        c.ok,
-        c.sumMs,
-      );
-    }
+    const added = this.histograms.add(outcomes, now);
     // New minutes are due for the purge within the hour, even if only hours were waiting.
-    if (cells.length > 0)
-      s.purgeAt = Math.min(s.purgeAt ?? Number.POSITIVE_INFINITY, now + HOUR_MS);
+    if (added) s.purgeAt = Math.min(s.purgeAt ?? Number.POSITIVE_INFINITY, now + HOUR_MS);
 
     const result: ReportResult = {};
     const asked = s.disableAskedAt ?? null;
@@ -324,8 +232,8 @@ export class EndpointGate extends DurableObject<Env> {
           ? null
           : available(s.pacer, now + PACE_LEAD_MS, s.rateLimit, PACE_HORIZON_MS),
       inFlight: inFlight(s.leases, now),
-      lastHour: this.window(now, HOUR_MS),
-      lastDay: this.window(now, DAY_MS),
+      lastHour: this.histograms.summary(now, HOUR_MS),
+      lastDay: this.histograms.summary(now, DAY_MS),
       lastSuccessAt: s.lastSuccessAt === null ? null : iso(s.lastSuccessAt),
     };
   }
@@ -339,25 +247,7 @@ export class EndpointGate extends DurableObject<Env> {
     if (!Object.hasOwn(SERIES_WINDOWS, window)) throw new RangeError(`unknown window ${window}`);
     const s = this.load(now);
     const range = seriesRange(window, now);
-    const step = range.stepMs;
-    const cells = this.ctx.storage.sql
-      .exec<{ at: number; bucket: number; n: number; ok: number; sum_ms: number }>(
-        `SELECT at, bucket, SUM(n) AS n, SUM(ok) AS ok, SUM(sum_ms) AS sum_ms FROM (
-           SELECT (minute * ${MINUTE_MS} / ?) * ? AS at, bucket, n, ok, sum_ms
-           FROM latency WHERE minute >= ?
-           UNION ALL
-           SELECT (hour * ${HOUR_MS} / ?) * ? AS at, bucket, n, ok, sum_ms
-           FROM latency_hourly WHERE hour >= ?
-         ) GROUP BY at, bucket`,
-        step,
-        step,
-        Math.floor(range.from / MINUTE_MS),
-        step,
-        step,
-        Math.floor(range.from / HOUR_MS),
-      )
-      .toArray()
-      .map((r): SeriesCell => ({ at: r.at, bucket: r.bucket, n: r.n, ok: r.ok, sumMs: r.sum_ms }));
+    const cells = this.histograms.series(range.from, range.stepMs);
     return {
       breaker: s.breaker.state,
       nextProbeAt:
@@ -371,8 +261,7 @@ export class EndpointGate extends DurableObject<Env> {
   /** Starts over (an operator re-enabled the endpoint): breaker, counters, leases, pause, samples. */
   reset(now: number = Date.now()): void {
     const old = this.ctx.storage.kv.get<GateState>(STATE_KEY);
-    this.ctx.storage.sql.exec("DELETE FROM latency");
-    this.ctx.storage.sql.exec("DELETE FROM latency_hourly");
+    this.histograms.clear();
     const fresh = initialState(now, this.config().breaker);
     fresh.alarmAt = old?.alarmAt ?? null;
     // Parked deliveries are still parked: keep waking them.
@@ -457,38 +346,8 @@ export class EndpointGate extends DurableObject<Env> {
       .filter(([, at]) => at <= now)
       .map(([id]) => id);
     s.leases = release(s.leases, expired);
-    if (s.purgeAt !== null && s.purgeAt <= now) s.purgeAt = this.purge(now);
+    if (s.purgeAt !== null && s.purgeAt <= now) s.purgeAt = this.histograms.purge(now);
     this.save(s, now);
-  }
-
-  /**
-   * Rolls minutes a day old into hours, drops hours a week old; answers when to purge next
-   * (null once both tables are empty). The rollup is one statement per alarm, never per report.
-   */
-  private purge(now: number): number | null {
-    const sql = this.ctx.storage.sql;
-    const cutoff = minuteOf(now - DAY_MS);
-    sql.exec(
-      `INSERT INTO latency_hourly (hour, bucket, n, ok, sum_ms)
-       SELECT minute / 60, bucket, SUM(n), SUM(ok), SUM(sum_ms) FROM latency
-       WHERE minute <= ? GROUP BY minute / 60, bucket
-       ON CONFLICT (hour, bucket) DO UPDATE SET
-         n = n + excluded.n, ok = ok + excluded.ok, sum_ms = sum_ms + excluded.sum_ms`,
-      cutoff,
-    );
-    sql.exec("DELETE FROM latency WHERE minute <= ?", cutoff);
-    sql.exec(
-      "DELETE FROM latency_hourly WHERE hour <= ?",
-      Math.floor((now - HOURLY_KEEP_MS) / HOUR_MS),
-    );
-    const minutes = sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM latency) AS any").one();
-    if (minutes.any) return now + HOUR_MS;
-    // Only hours left: nothing is due until the oldest ages out, so an idle endpoint's gate
-    // wakes once a week at most, not every hour.
-    const { oldest } = sql
-      .exec<{ oldest: number | null }>("SELECT MIN(hour) AS oldest FROM latency_hourly")
-      .one();
-    return oldest === null ? null : (oldest + 1) * HOUR_MS + HOURLY_KEEP_MS;
   }
 
   private config(): { settings: Settings; breaker: BreakerConfig; leaseMs: number } {
@@ -541,76 +400,6 @@ export class EndpointGate extends DurableObject<Env> {
     s.maxInFlight = max;
     this.ctx.storage.kv.put(STATE_KEY, s);
   }
-
-  private window(now: number, spanMs: number): GateWindow {
-    const cells = this.ctx.storage.sql
-      .exec<{ bucket: number; n: number; ok: number; sum_ms: number }>(
-        `SELECT bucket, SUM(n) AS n, SUM(ok) AS ok, SUM(sum_ms) AS sum_ms
-         FROM latency WHERE minute > ? GROUP BY bucket`,
-        minuteOf(now - spanMs),
-      )
-      .toArray()
-      .map((r): Cell => ({ bucket: r.bucket, n: r.n, ok: r.ok, sumMs: r.sum_ms }));
-    return summarize(cells);
-  }
-}
-
-function initialState(now: number, cfg: BreakerConfig): GateState {
-  return {
-    createdAt: now,
-    breaker: initialBreaker(cfg),
-    leases: initialLeases(),
-    pacer: initialPacer(),
-    probeLease: null,
-    pausedUntil: null,
-    lastSuccessAt: null,
-    reported: false,
-    firstFailureAt: null,
-    failuresSinceSuccess: 0,
-    disableAskedAt: null,
-    rateLimit: null,
-    purgeAt: null,
-    alarmAt: null,
-    endpointId: null,
-    appId: null,
-    waiters: false,
-    parkSeq: 0,
-    wakeAt: null,
-    wakeSentAt: null,
-    wakeFailedAt: null,
-    maxInFlight: DEFAULT_MAX_IN_FLIGHT,
-  };
-}
-
-/** In-flight cap assumed before the first admit says otherwise (the endpoint default). */
-const DEFAULT_MAX_IN_FLIGHT = 10;
-
-/** The auto-disable reason, if the endpoint has gone long enough without a success. */
-function disableReason(s: GateState, now: number, cfg: Settings): string | undefined {
-  // Never succeeded: count from the gate's creation, so an endpoint that never worked is not
-  // spared because its first failure was recent.
-  const since = s.lastSuccessAt === null ? s.createdAt : s.firstFailureAt;
-  if (since === null) return undefined;
-  const span = now - since;
-  if (span < cfg.disableAfterS * 1000 || s.failuresSinceSuccess < cfg.disableMinFailures) {
-    return undefined;
-  }
-  return `No successful delivery for ${duration(span)} and ${s.failuresSinceSuccess} failures.`;
-}
-
-/** "5 days", "3 hours", "10 minutes": the largest whole unit, for the reason text. */
-function duration(ms: number): string {
-  const units: Array<[string, number]> = [
-    ["day", DAY_MS],
-    ["hour", HOUR_MS],
-    ["minute", MINUTE_MS],
-    ["second", 1000],
-  ];
-  for (const [name, size] of units) {
-    const count = Math.floor(ms / size);
-    if (count >= 1) return `${count} ${name}${count === 1 ? "" : "s"}`;
-  }
-  return "0 seconds";
 }
 
 function iso(ms: number): string {
