@@ -8,16 +8,10 @@ import { deadLettersArea } from "./dashboard/dead-letters";
 import { endpointsArea } from "./dashboard/endpoints-area";
 import { ENHANCE_JS, ENHANCE_PATH } from "./dashboard/enhance";
 import { messagesArea } from "./dashboard/messages";
+import { FORM_MAX_BYTES, fromThisOrigin, readCheckedForm } from "./forms";
 import { STYLE_PATH } from "./layout";
 import { doc, problemPage } from "./render";
-import {
-  csrfMatches,
-  endSession,
-  requireSession,
-  sameOrigin,
-  startSession,
-  type UiEnv,
-} from "./session";
+import { endSession, requireSession, startSession, type UiEnv } from "./session";
 import { SignInPage } from "./sign-in";
 import { STYLESHEET } from "./style";
 
@@ -73,45 +67,36 @@ dashboard.use("/dashboard", async (c, next) => {
 
 // A sign-in form is a few hundred bytes.
 const smallForm = bodyLimit({ maxSize: 4096, onError: (c) => c.text("Payload Too Large", 413) });
-/** The largest form behind a session (an event type's schema is the biggest field). */
-const FORM_MAX_BYTES = 128 * 1024;
-
 /**
  * Every POST behind a session: at most {@link FORM_MAX_BYTES}, from this origin, with the
  * session's CSRF token. The checked fields (strings only; files are refused) land in
  * `c.var.form`; anything else answers 403 and changes nothing.
  */
 const checkedForm: MiddlewareHandler<UiEnv> = async (c, next) => {
-  const length = Number(c.req.header("content-length") ?? "0");
-  if (length > FORM_MAX_BYTES)
+  const checked = await readCheckedForm(c, c.var.session.csrf);
+  if ("refused" in checked)
     return c.html(
       doc(
-        <ErrorPage csrf={c.var.session.csrf} title="Too large" detail="That form is too large." />,
+        checked.refused === "too-large" ? (
+          <ErrorPage csrf={c.var.session.csrf} title="Too large" detail="That form is too large." />
+        ) : (
+          <ErrorPage
+            csrf={c.var.session.csrf}
+            title="Forbidden"
+            detail="The form's CSRF token is missing or wrong; nothing was changed."
+          />
+        ),
       ),
-      413,
+      checked.refused === "too-large" ? 413 : 403,
     );
-  const parsed = await c.req.parseBody().catch(() => null);
-  if (!parsed || !sameOrigin(c) || !csrfMatches(c.var.session, parsed.csrf))
-    return c.html(
-      doc(
-        <ErrorPage
-          csrf={c.var.session.csrf}
-          title="Forbidden"
-          detail="The form's CSRF token is missing or wrong; nothing was changed."
-        />,
-      ),
-      403,
-    );
-  const form: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") form[k] = v;
-  c.set("form", form);
+  c.set("form", checked.form);
   await next();
 };
 
 dashboard.get("/dashboard/sign-in", (c) => c.html(doc(<SignInPage />)));
 
 dashboard.post("/dashboard/sign-in", smallForm, async (c) => {
-  if (!sameOrigin(c))
+  if (!fromThisOrigin(c))
     return c.html(doc(<ErrorPage title="Forbidden" detail="Cross-site form refused." />), 403);
   // Counted before the token is looked at, so a guess costs the same whether it is right.
   const client = c.req.header("cf-connecting-ip") ?? "unknown";

@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { findLiveSession, openSession, revokeSession, type SessionRow } from "../db/sessions";
 import { randomBytes, toBase64Url } from "../lib/encoding";
-import { sha256Hex, timingSafeEqualText } from "../security/tokens";
+import { sha256Hex } from "../security/tokens";
 import { ApiClient, type ApiHandle } from "./api-client";
 
 /** How long a session lasts from sign-in; it is not extended by use. */
@@ -98,17 +98,3 @@ export const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
   }
   return c.redirect("/dashboard/sign-in", 303);
 };
-
-/** Whether a form's `csrf` field is the session's token (constant time). */
-export function csrfMatches(session: SessionRow, presented: unknown): boolean {
-  return typeof presented === "string" && timingSafeEqualText(presented, session.csrf);
-}
-
-/**
- * A form POST from another origin is refused whatever it carries. Browsers send `Origin` on
- * every POST; its absence (a non-browser client) is left to the CSRF token and the cookie.
- */
-export function sameOrigin(c: Context<UiEnv>): boolean {
-  const origin = c.req.header("origin");
-  return origin === undefined || origin === new URL(c.req.url).origin;
-}
