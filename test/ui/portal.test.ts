@@ -297,6 +297,14 @@ describe("portal: messages, replay and recover", () => {
     const html = await one.text();
     expect(html).toContain("12345678901234567890123");
     expect(html).toContain("1.50");
+    // The Copy buttons' script is a file of this origin, allowed by the page's policy.
+    const script = /<script src="(\/portal\/assets\/enhance-[a-z0-9]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect(one.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const served = await page("GET", script ?? "");
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-type")).toContain("text/javascript");
+    expect(await served.text()).toContain("navigator.clipboard");
   });
 
   it("replays a dead delivery and recovers an endpoint only with replay", async () => {

@@ -5,6 +5,7 @@
  * Content-Security-Policy can say `'self'` and no inline code is needed.
  */
 import { fnv1a } from "../../lib/spread";
+import { ENHANCE_JS } from "../dashboard/enhance";
 import { STYLESHEET } from "../style";
 
 /** The per-session accent (see theme.ts): `?accent=rrggbb`. */
@@ -79,3 +80,6 @@ export const PORTAL_SCRIPT = `(function () {
 `;
 
 export const PORTAL_SCRIPT_PATH = versioned("open", "js", PORTAL_SCRIPT);
+
+/** The Copy buttons of code blocks (the dashboard's script), served under the portal's path. */
+export const PORTAL_ENHANCE_PATH = versioned("enhance", "js", ENHANCE_JS);

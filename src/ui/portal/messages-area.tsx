@@ -6,6 +6,7 @@ import {
   type ViewRequest,
 } from "../components/message-view";
 import { doc } from "../render";
+import { PORTAL_ENHANCE_PATH } from "./assets";
 import { app, cursorOf, need, PAGE_SIZE, type Page, problemPage } from "./guards";
 import { PortalLayout } from "./layout";
 import { type MessageListItem, MessagesPage } from "./pages/messages";
@@ -74,6 +75,7 @@ messagesArea.get("/portal/messages/:id", need("view", "messages"), async (c) => 
           baseUrl="/portal"
           linkEndpoints={true}
           olderAttempts={attempts.data.nextCursor ?? undefined}
+          enhanceScript={PORTAL_ENHANCE_PATH}
         />
       </PortalLayout>,
     ),

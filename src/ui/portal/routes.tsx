@@ -1,8 +1,10 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { ENHANCE_JS } from "../dashboard/enhance";
 import { fromThisOrigin, readCheckedForm } from "../forms";
 import { doc } from "../render";
 import {
+  PORTAL_ENHANCE_PATH,
   PORTAL_SCRIPT,
   PORTAL_SCRIPT_PATH,
   PORTAL_STYLE_PATH,
@@ -25,8 +27,14 @@ const PUBLIC = new Set([
   PORTAL_STYLE_PATH,
   PORTAL_SCRIPT_PATH,
   PORTAL_THEME_PATH,
+  PORTAL_ENHANCE_PATH,
 ]);
-const STATIC = new Set([PORTAL_STYLE_PATH, PORTAL_SCRIPT_PATH, PORTAL_THEME_PATH]);
+const STATIC = new Set([
+  PORTAL_STYLE_PATH,
+  PORTAL_SCRIPT_PATH,
+  PORTAL_THEME_PATH,
+  PORTAL_ENHANCE_PATH,
+]);
 
 /** The consumer portal: one app's endpoints, event types and messages, for its customer. */
 export const portal = new Hono<PortalEnv>();
@@ -41,6 +49,7 @@ const asset = (body: string, type: string) =>
   });
 portal.get(PORTAL_STYLE_PATH, () => asset(PORTAL_STYLESHEET, "text/css; charset=utf-8"));
 portal.get(PORTAL_SCRIPT_PATH, () => asset(PORTAL_SCRIPT, "text/javascript; charset=utf-8"));
+portal.get(PORTAL_ENHANCE_PATH, () => asset(ENHANCE_JS, "text/javascript; charset=utf-8"));
 // A function of its query alone (no session read), so it caches like the other files.
 portal.get(PORTAL_THEME_PATH, (c) => {
   const accent = parseAccent(c.req.query("accent"));
