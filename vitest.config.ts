@@ -34,6 +34,9 @@ export default defineConfig(async () => {
       exclude: ["test/e2e/**", "test/browser/**"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 20_000,
+      // Each file gets its own workerd with its own storage; two at a time keep both cores busy
+      // (Vitest would otherwise run one file at a time on a 2-core machine).
+      maxWorkers: 2,
     },
   };
 });
