@@ -137,6 +137,7 @@ describe("operator flow in Chromium", () => {
       page.getByRole("heading", { name: "1 dead letter matches" }).count(),
     ).resolves.toBe(1);
     await expect(axeViolations(page)).resolves.toEqual([]);
+    await screenshot(page, "dashboard-replay-confirm");
     await page.getByRole("button", { name: "Replay 1 dead letter" }).click();
     await page.waitForURL(/\/dead-letters\/replays\/rpl_/);
     // The page reloads itself (Refresh header) until the replay is done.

@@ -339,10 +339,13 @@ describe("consumer portal in Chromium", () => {
       );
       await expect(page.getByRole("table").count()).resolves.toBe(0);
       await expect(axeViolations(page)).resolves.toEqual([]);
+      await screenshot(page, "portal-session-ended");
       // The link, already used, opens nothing either.
       await page.goto(url);
       await page.locator("#status", { hasText: "already been used" }).waitFor();
       expect(new URL(page.url()).hash).toBe("");
+      await expect(axeViolations(page)).resolves.toEqual([]);
+      await screenshot(page, "portal-link-used");
     } finally {
       await ctx.close();
     }
