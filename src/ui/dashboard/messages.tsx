@@ -3,6 +3,7 @@
  * cursor pages, and one message's page (the shared message view). Everything goes through the
  * API in-process; the payload's exact text is read from the API's own answer.
  */
+
 import { type Context, Hono } from "hono";
 import { actAs } from "../../api/auth";
 import { rawMember } from "../../lib/raw-json";
@@ -10,9 +11,9 @@ import { DELIVERY_STATUSES } from "../../schemas/messages";
 import { appPath, type Problem } from "../api-client";
 import type { AppView } from "../apps";
 import { ProblemNote } from "../apps";
+import { MessageTable } from "../components/message-table";
 import {
   MessageView,
-  StatusBadge,
   type ViewAttempt,
   type ViewMessage,
   type ViewRequest,
@@ -227,49 +228,16 @@ function Results(props: {
   state: { cursor?: string; back: string[] };
 }) {
   const { page } = props;
-  const messageHref = (id: string) => `${base(props.app.id)}/messages/${encodeURIComponent(id)}`;
   return (
     <>
       {page.data.length === 0 ? (
         <p>{page.scanned ? "No match in this stretch of the log." : "No message matches."}</p>
       ) : (
-        <table>
-          <caption>Messages, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Message</th>
-              <th scope="col">Event type</th>
-              <th scope="col">Created</th>
-              <th scope="col">Deliveries</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.data.map((m) => (
-              <tr>
-                <td>
-                  <a href={messageHref(m.id)}>
-                    <code>{m.id}</code>
-                  </a>
-                </td>
-                <td>
-                  <code>{m.eventType}</code>
-                </td>
-                <td>
-                  <time datetime={m.createdAt}>{m.createdAt}</time>
-                </td>
-                <td>
-                  {m.deliveries.length === 0
-                    ? "none"
-                    : summarize(m.deliveries.map((d) => d.status)).map(([status, n]) => (
-                        <>
-                          <StatusBadge status={status} /> {n > 1 ? `×${n} ` : " "}
-                        </>
-                      ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <MessageTable
+          messages={page.data}
+          caption="Messages, newest first"
+          hrefOf={(id) => `${base(props.app.id)}/messages/${encodeURIComponent(id)}`}
+        />
       )}
       {page.scanned && (
         <p role="status" class="note">
@@ -288,13 +256,6 @@ function Results(props: {
       />
     </>
   );
-}
-
-/** Statuses with their counts, in first-seen order. */
-function summarize(statuses: string[]): [string, number][] {
-  const counts = new Map<string, number>();
-  for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts];
 }
 
 /** A message page's URL (for links from the other sections). */

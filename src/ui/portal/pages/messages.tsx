@@ -1,14 +1,9 @@
-import { StatusBadge } from "../../components/message-view";
+import { type MessageListItem, MessageTable } from "../../components/message-table";
+
+export type { MessageListItem };
+
 import { PortalLayout } from "../layout";
 import type { PortalSession } from "../session";
-
-/** A message as the API lists it (the fields the list shows). */
-export interface MessageListItem {
-  id: string;
-  eventType: string;
-  createdAt: string;
-  deliveries: { id: string; endpointId: string; status: string; attempts: number }[];
-}
 
 /** The message log, newest first, optionally of one event type. */
 export function MessagesPage(props: {
@@ -35,39 +30,11 @@ export function MessagesPage(props: {
       {props.messages.length === 0 ? (
         <p>No messages.</p>
       ) : (
-        <table>
-          <caption>Messages, newest first, with each endpoint's delivery</caption>
-          <thead>
-            <tr>
-              <th scope="col">Message</th>
-              <th scope="col">Event type</th>
-              <th scope="col">Created</th>
-              <th scope="col">Deliveries</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.messages.map((m) => (
-              <tr>
-                <td>
-                  <a href={`/portal/messages/${encodeURIComponent(m.id)}`}>
-                    <code>{m.id}</code>
-                  </a>
-                </td>
-                <td>
-                  <code>{m.eventType}</code>
-                </td>
-                <td>
-                  <time datetime={m.createdAt}>{m.createdAt}</time>
-                </td>
-                <td>
-                  {m.deliveries.length === 0
-                    ? "none"
-                    : m.deliveries.map((d) => <StatusBadge status={d.status} />)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <MessageTable
+          messages={props.messages}
+          caption="Messages, newest first, with each endpoint's delivery"
+          hrefOf={(id) => `/portal/messages/${encodeURIComponent(id)}`}
+        />
       )}
       {props.nextCursor && (
         <nav aria-label="Pages" class="pager">
