@@ -10,6 +10,8 @@ export interface AppRow {
   max_endpoints: number | null;
   /** JSON array of origins that may frame the app's portal; NULL: none. */
   portal_origins: string | null;
+  /** The CloudEvents source of the app's events; NULL: `/hooklane/{appId}`. */
+  ce_source: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -23,6 +25,7 @@ export function toApp(row: AppRow, shard: number) {
     ...(row.ingest_rate_limit !== null ? { ingestRateLimit: row.ingest_rate_limit } : {}),
     ...(row.max_endpoints !== null ? { maxEndpoints: row.max_endpoints } : {}),
     ...(row.portal_origins !== null ? { portalOrigins: portalOriginsOf(row.portal_origins) } : {}),
+    ...(row.ce_source !== null ? { ceSource: row.ce_source } : {}),
     shard,
     createdAt: iso(row.created_at),
   };
@@ -31,7 +34,7 @@ export function toApp(row: AppRow, shard: number) {
 export function insertApp(db: D1Database, row: AppRow) {
   return db
     .prepare(
-      "INSERT INTO apps (id, name, uid, ingest_rate_limit, max_endpoints, portal_origins, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO apps (id, name, uid, ingest_rate_limit, max_endpoints, portal_origins, created_at, updated_at, ce_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(
       row.id,
@@ -42,6 +45,7 @@ export function insertApp(db: D1Database, row: AppRow) {
       row.portal_origins,
       row.created_at,
       row.updated_at,
+      row.ce_source,
     );
 }
 
@@ -112,6 +116,7 @@ export function updateAppStatement(
     maxEndpoints?: number | null;
     /** The `portal_origins` column value (see portalOriginsColumn); undefined leaves it. */
     portalOrigins?: string | null;
+    ceSource?: string | null;
   },
   now: number,
 ) {
@@ -121,7 +126,8 @@ export function updateAppStatement(
          uid = CASE WHEN ?3 THEN ?4 ELSE uid END,
          ingest_rate_limit = CASE WHEN ?6 THEN ?7 ELSE ingest_rate_limit END,
          max_endpoints = CASE WHEN ?8 THEN ?9 ELSE max_endpoints END,
-         portal_origins = CASE WHEN ?10 THEN ?11 ELSE portal_origins END, updated_at = ?5
+         portal_origins = CASE WHEN ?10 THEN ?11 ELSE portal_origins END,
+         ce_source = CASE WHEN ?12 THEN ?13 ELSE ce_source END, updated_at = ?5
        WHERE id = ?1 AND deleted_at IS NULL RETURNING *`,
     )
     .bind(
@@ -136,6 +142,8 @@ export function updateAppStatement(
       patch.maxEndpoints ?? null,
       patch.portalOrigins !== undefined ? 1 : 0,
       patch.portalOrigins ?? null,
+      patch.ceSource !== undefined ? 1 : 0,
+      patch.ceSource ?? null,
     );
 }
 

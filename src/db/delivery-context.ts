@@ -17,9 +17,15 @@ export interface MessageRef {
   messageId: string;
 }
 
+/** An endpoint as the consumer reads it: its row and its app's CloudEvents source. */
+export interface DeliveryEndpoint extends EndpointRow {
+  /** `apps.ce_source` of the endpoint's app, joined in the endpoints read (null: the default). */
+  app_ce_source: string | null;
+}
+
 /** What a consumer batch needs from D1, read in one round trip. */
 export interface BatchContext {
-  endpoints: Map<string, EndpointRow>;
+  endpoints: Map<string, DeliveryEndpoint>;
   /** Per endpoint: its profile's valid secrets, newest first. */
   secrets: Map<string, SecretForEndpoint[]>;
   /** What the log already holds about the first tries in the batch (duplicates show here). */
@@ -47,7 +53,13 @@ export async function loadContext(
 ): Promise<BatchContext> {
   const idsJson = JSON.stringify([...new Set(endpointIds)]);
   const statements: D1PreparedStatement[] = [
-    db.prepare(`SELECT * FROM endpoints WHERE id IN (${ofIds})`).bind(idsJson),
+    // The app's CloudEvents source rides along with its endpoints: no read of its own.
+    db
+      .prepare(
+        `SELECT e.*, a.ce_source AS app_ce_source
+         FROM endpoints e LEFT JOIN apps a ON a.id = e.app_id WHERE e.id IN (${ofIds})`,
+      )
+      .bind(idsJson),
     db
       .prepare(
         `SELECT e.id AS endpoint_id, p.type AS type, s.id AS id, s.secret_enc AS secret_enc
@@ -85,7 +97,7 @@ export async function loadContext(
     ? ((results[results.length - 1]?.results ?? []) as StoredMessage[]).map(fromStored)
     : [];
   return {
-    endpoints: new Map(((endpoints?.results ?? []) as EndpointRow[]).map((r) => [r.id, r])),
+    endpoints: new Map(((endpoints?.results ?? []) as DeliveryEndpoint[]).map((r) => [r.id, r])),
     secrets: bySecret,
     logged,
     open,

@@ -1,3 +1,4 @@
+import type { DeliveryFormat } from "../schemas/formats";
 import { iso } from "./page";
 
 export interface EndpointRow {
@@ -12,6 +13,7 @@ export interface EndpointRow {
   max_concurrency: number | null;
   success_rule: "2xx" | "200";
   ordering: "none" | "fifo";
+  format: DeliveryFormat;
   disabled: number;
   disabled_reason: string | null;
   disabled_at: number | null;
@@ -32,6 +34,7 @@ export function toEndpoint(row: EndpointRow, secret?: string) {
     ...(row.max_concurrency !== null ? { maxConcurrency: row.max_concurrency } : {}),
     successRule: row.success_rule,
     ordering: row.ordering,
+    format: row.format,
     disabled: row.disabled === 1,
     ...(row.disabled_reason ? { disabledReason: row.disabled_reason } : {}),
     ...(row.disabled_at !== null ? { disabledAt: iso(row.disabled_at) } : {}),
@@ -41,12 +44,12 @@ export function toEndpoint(row: EndpointRow, secret?: string) {
 }
 
 const COLUMNS =
-  "id, app_id, url, description, event_types, auth_profile_id, headers, rate_limit, max_concurrency, success_rule, ordering, disabled, disabled_reason, disabled_at, created_at, updated_at";
+  "id, app_id, url, description, event_types, auth_profile_id, headers, rate_limit, max_concurrency, success_rule, ordering, disabled, disabled_reason, disabled_at, created_at, updated_at, format";
 
 export function insertEndpoint(db: D1Database, row: EndpointRow) {
   return db
     .prepare(
-      `INSERT INTO endpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO endpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.id,
@@ -65,6 +68,7 @@ export function insertEndpoint(db: D1Database, row: EndpointRow) {
       row.disabled_at,
       row.created_at,
       row.updated_at,
+      row.format,
     );
 }
 
@@ -74,7 +78,7 @@ export function updateEndpointStatement(db: D1Database, row: EndpointRow) {
     .prepare(
       `UPDATE endpoints SET url = ?, description = ?, event_types = ?, auth_profile_id = ?, headers = ?,
          rate_limit = ?, max_concurrency = ?, success_rule = ?, ordering = ?, disabled = ?,
-         disabled_reason = ?, disabled_at = ?, updated_at = ?
+         disabled_reason = ?, disabled_at = ?, updated_at = ?, format = ?
        WHERE id = ? AND app_id = ?`,
     )
     .bind(
@@ -91,6 +95,7 @@ export function updateEndpointStatement(db: D1Database, row: EndpointRow) {
       row.disabled_reason,
       row.disabled_at,
       row.updated_at,
+      row.format,
       row.id,
       row.app_id,
     );

@@ -6,8 +6,7 @@
  */
 
 import type { Settings } from "../config";
-import type { SecretForEndpoint } from "../db/delivery-context";
-import type { EndpointRow } from "../db/endpoints";
+import type { DeliveryEndpoint, SecretForEndpoint } from "../db/delivery-context";
 import type { MessageRow } from "../db/messages";
 import { type OpenRow, releaseDue, releaseFifo } from "../db/open-deliveries";
 import type { AdmitResult, BacklogNote } from "../gate/types";
@@ -38,7 +37,7 @@ const LEFTOVER_WAIT_MS = 1_000;
 
 /** One endpoint's part of a batch: its first tries, whether it was woken, what the gate said. */
 export interface Lane {
-  endpoint: EndpointRow | undefined;
+  endpoint: DeliveryEndpoint | undefined;
   /** The endpoint's app (known even when the endpoint is gone). */
   appId: string;
   fresh: Ready[];
@@ -73,7 +72,7 @@ export interface BatchRun {
 /** The lane of an endpoint, made on first use. */
 export function laneOf(
   run: BatchRun,
-  endpoint: EndpointRow | undefined,
+  endpoint: DeliveryEndpoint | undefined,
   endpointId: string,
   appId: string,
 ): Lane {

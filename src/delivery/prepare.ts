@@ -1,12 +1,12 @@
 import type { Settings } from "../config";
-import type { SecretForEndpoint } from "../db/delivery-context";
-import type { EndpointRow } from "../db/endpoints";
+import type { DeliveryEndpoint, SecretForEndpoint } from "../db/delivery-context";
 import { log } from "../lib/log";
 import { TtlCache } from "../lib/ttl-cache";
+import { ceSourceOf } from "../schemas/formats";
 import { checkResolvedHostCached } from "../security/dns-guard";
 import { open } from "../security/secret-box";
 import { checkTargetUrl } from "../security/url-guard";
-import { type ProfileKeys, webhookBody } from "./request";
+import { buildRequest, type ProfileKeys } from "./request";
 import { crashed, type Item, type Ready, type Result, refusedAttempt, settle } from "./results";
 
 /** Decrypted secrets by secret row id; rotation creates new ids, so entries never go stale. */
@@ -21,7 +21,7 @@ export async function prepare(
   env: Env,
   cfg: Settings,
   item: Item,
-  endpoint: EndpointRow | undefined,
+  endpoint: DeliveryEndpoint | undefined,
   secretRows: SecretForEndpoint[],
   now: number,
 ): Promise<{ ready: Ready } | { result: Result }> {
@@ -51,12 +51,17 @@ export async function prepare(
     const type = secretRows[0]?.type;
     if (!type) return { result: settle(item, "dead", "no_signing_secret", now) };
     const keys: ProfileKeys = { type, secrets: await openSecrets(env, secretRows) };
-    const body = webhookBody({
-      event_type: item.eventType,
-      created_at: item.createdAt,
-      payload: item.payload,
-    });
-    return { ready: { item, endpoint, body, keys } };
+    const { body, headers } = buildRequest(
+      endpoint.format,
+      {
+        id: item.messageId,
+        event_type: item.eventType,
+        created_at: item.createdAt,
+        payload: item.payload,
+      },
+      ceSourceOf(item.appId, endpoint.app_ce_source),
+    );
+    return { ready: { item, endpoint, body, headers, keys } };
   } catch (err) {
     log("delivery processing threw; handing it back", {
       messageId: item.messageId,

@@ -3,15 +3,19 @@
  * bytes per delivery), but everything they are made of is kept or derivable. The body comes
  * from the stored payload and the message's time; `webhook-timestamp` is the attempt's start
  * second, and the log keeps the start to the millisecond; the signature is recomputed with the
- * secrets of the endpoint's auth profile that were valid at that moment.
+ * secrets of the endpoint's auth profile that were valid at that moment. The body and the
+ * format's headers come from the same builder the consumer uses (buildRequest), so every
+ * format is rebuilt exactly.
  */
+import type { AppRow } from "../db/apps";
 import type { LoggedEntry } from "../db/attempt-log";
 import type { AuthProfileRow, ProfileSecretRow } from "../db/auth-profiles";
 import type { EndpointRow } from "../db/endpoints";
 import type { MessageRow } from "../db/messages";
 import { iso } from "../db/page";
+import { ceSourceOf } from "../schemas/formats";
 import { openProfileSecret } from "../security/profile-secrets";
-import { webhookBody, webhookHeaders } from "./request";
+import { buildRequest, webhookHeaders } from "./request";
 
 /** One header as it went out; secret values (bearer tokens) are replaced. */
 export interface RebuiltHeader {
@@ -48,8 +52,8 @@ export function secretsValidAt(rows: ProfileSecretRow[], at: number): ProfileSec
 }
 
 /**
- * Rebuilds the request an attempt sent. `endpoint` and `auth` are their current rows: when
- * either changed after the attempt, the notes say what may differ.
+ * Rebuilds the request an attempt sent. `endpoint`, `auth` and `app` (its CloudEvents source)
+ * are their current rows: when one changed after the attempt, the notes say what may differ.
  */
 export async function rebuildRequest(
   env: Env,
@@ -58,13 +62,20 @@ export async function rebuildRequest(
   message: MessageRow,
   endpoint: EndpointRow | null,
   auth: ProfileWithSecrets | null,
+  app: Pick<AppRow, "ce_source" | "updated_at"> | null = null,
 ): Promise<RebuiltRequest> {
   const [, , , at, , , error] = logged.entry;
-  const body = webhookBody(message);
+  // A deleted endpoint's format is gone with it: its body is shown in the default format.
+  const format = endpoint?.format ?? "standard-webhooks";
+  const formatted = buildRequest(format, message, ceSourceOf(message.app_id, app?.ce_source));
+  const { body } = formatted;
   const notes: string[] = [];
   const refused = error?.startsWith("target_refused") ?? false;
   if (refused) notes.push(`No request went out: the target was refused (${error}).`);
   if (!endpoint) {
+    notes.push(
+      "The endpoint was deleted: its format is unknown, so the body is shown in the standard-webhooks format.",
+    );
     return {
       attemptId,
       sent: !refused,
@@ -81,7 +92,11 @@ export async function rebuildRequest(
   }
   if (endpoint.updated_at > at)
     notes.push(
-      `The endpoint was changed at ${iso(endpoint.updated_at)}, after this attempt: its URL, own headers and auth profile are shown as they are now.`,
+      `The endpoint was changed at ${iso(endpoint.updated_at)}, after this attempt: its URL, format, own headers and auth profile are shown as they are now.`,
+    );
+  if (format !== "standard-webhooks" && app && app.updated_at > at)
+    notes.push(
+      `The app was changed at ${iso(app.updated_at)}, after this attempt: its CloudEvents source is shown as it is now.`,
     );
   const valid = auth ? secretsValidAt(auth.secrets, at) : [];
   const secrets = await Promise.all(valid.map((s) => openProfileSecret(env, s)));
@@ -93,6 +108,7 @@ export async function rebuildRequest(
     endpoint,
     { type, secrets: secrets.length > 0 ? secrets : [] },
     seconds,
+    formatted.headers,
   );
   const headers: RebuiltHeader[] = Object.entries(raw).map(([name, value]) =>
     name === "authorization" && type === "bearer"

@@ -37,7 +37,10 @@ export interface Item {
 export interface Ready {
   item: Item;
   endpoint: EndpointRow;
+  /** The exact bytes to send and sign, shaped by the endpoint's format. */
   body: string;
+  /** The format's own headers (`content-type`, `ce-*`); see buildRequest. */
+  headers: Record<string, string>;
   keys: ProfileKeys;
 }
 
@@ -98,6 +101,7 @@ export async function send(
     endpoint,
     keys,
     Math.floor(startedAt / 1000),
+    r.headers,
   );
   countOp("subrequests");
   const request = { url: endpoint.url, headers, body, timeoutMs };

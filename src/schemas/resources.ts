@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_FILTER_PATTERN, EventTypeName, idParam, Timestamp } from "./common";
+import { CeSource, Format } from "./formats";
 import { PortalOrigins } from "./portal";
 
 const Name = z.string().trim().min(1).max(200);
@@ -26,6 +27,7 @@ export const AppCreate = z
         "Pins the app to this D1 shard (0 = DB, k = DB_k). Unset: placed by a hash of its id.",
     }),
     portalOrigins: PortalOrigins.optional(),
+    ceSource: CeSource.optional(),
   })
   .strict();
 export const AppUpdate = z
@@ -35,6 +37,7 @@ export const AppUpdate = z
     ingestRateLimit: AppCreate.shape.ingestRateLimit.unwrap().nullable().optional(),
     maxEndpoints: AppCreate.shape.maxEndpoints.unwrap().nullable().optional(),
     portalOrigins: PortalOrigins.nullable().optional(),
+    ceSource: CeSource.nullable().optional(),
   })
   .strict();
 export const App = z
@@ -45,6 +48,9 @@ export const App = z
     ingestRateLimit: z.number().int().optional(),
     maxEndpoints: z.number().int().optional(),
     portalOrigins: z.array(z.string()).optional(),
+    ceSource: z.string().optional().openapi({
+      description: 'The CloudEvents "source" of its events. Unset: "/hooklane/{appId}".',
+    }),
     shard: z.number().int().openapi({ description: "The D1 shard holding the app's data." }),
     createdAt: Timestamp,
   })
@@ -190,6 +196,7 @@ export const EndpointCreate = z
     maxConcurrency: z.number().int().min(1).max(1000).optional(),
     successRule: z.enum(["2xx", "200"]).default("2xx"),
     ordering: z.enum(["none", "fifo"]).default("none"),
+    format: Format.default("standard-webhooks"),
     disabled: z.boolean().default(false),
   })
   .strict();
@@ -204,6 +211,7 @@ export const EndpointUpdate = z
     maxConcurrency: z.number().int().min(1).max(1000).nullable().optional(),
     successRule: z.enum(["2xx", "200"]).optional(),
     ordering: z.enum(["none", "fifo"]).optional(),
+    format: Format.optional(),
     disabled: z.boolean().optional(),
   })
   .strict();
@@ -219,6 +227,7 @@ export const Endpoint = z
     maxConcurrency: z.number().optional(),
     successRule: z.enum(["2xx", "200"]),
     ordering: z.enum(["none", "fifo"]),
+    format: Format,
     disabled: z.boolean(),
     disabledReason: z.string().optional(),
     disabledAt: Timestamp.optional(),

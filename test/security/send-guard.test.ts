@@ -105,6 +105,7 @@ async function deliveryTo(url: string) {
     max_concurrency: null,
     success_rule: "2xx",
     ordering: "none",
+    format: "standard-webhooks",
     disabled: 0,
     disabled_reason: null,
     disabled_at: null,

@@ -71,6 +71,7 @@ apps.openapi(
       ingest_rate_limit: body.ingestRateLimit ?? null,
       max_endpoints: body.maxEndpoints ?? null,
       portal_origins: portalOriginsColumn(body.portalOrigins),
+      ce_source: body.ceSource ?? null,
       created_at: now,
       updated_at: now,
     };

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { toLoggedEntries } from "../../archive/format";
+import { getApp } from "../../db/apps";
 import {
   attemptId,
   entriesForMessagesStatement,
@@ -143,6 +144,9 @@ attempts.openapi(
     const auth = endpoint
       ? await profileWithSecrets(c.var.db, appId, endpoint.auth_profile_id)
       : null;
-    return c.json(await rebuildRequest(c.env, id, logged, message, endpoint, auth), 200);
+    // Only a CloudEvents body names the app's source.
+    const app =
+      endpoint && endpoint.format !== "standard-webhooks" ? await getApp(c.var.db, appId) : null;
+    return c.json(await rebuildRequest(c.env, id, logged, message, endpoint, auth, app), 200);
   },
 );

@@ -124,6 +124,7 @@ endpoints.openapi(
       max_concurrency: body.maxConcurrency ?? null,
       success_rule: body.successRule,
       ordering: body.ordering,
+      format: body.format,
       disabled: body.disabled ? 1 : 0,
       disabled_reason: body.disabled ? "disabled by an operator" : null,
       disabled_at: body.disabled ? now : null,
@@ -231,6 +232,7 @@ endpoints.openapi(
       max_concurrency: pick(body.maxConcurrency, old.max_concurrency),
       success_rule: pick(body.successRule, old.success_rule),
       ordering: pick(body.ordering, old.ordering),
+      format: pick(body.format, old.format),
       disabled,
       disabled_reason:
         disabled === old.disabled
