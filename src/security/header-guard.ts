@@ -16,7 +16,7 @@ const RESERVED: ReadonlyMap<string, string> = new Map([
   ["upgrade", "is a hop-by-hop header"],
   ["te", "is a hop-by-hop header"],
   ["trailer", "is a hop-by-hop header"],
-  ["content-type", "is always application/json"],
+  ["content-type", "is set by the endpoint's format"],
 ]);
 
 // RFC 9110 section 5.6.2 token.
