@@ -172,6 +172,51 @@ describe("delivery formats, as the receiver gets them", () => {
   });
 });
 
+describe("delivery formats off the first-try path", () => {
+  it("a retry sent by a wake carries the same CloudEvent, the big integer exact", async () => {
+    const { appId } = await newApp();
+    const set = await call("PATCH", `/v1/apps/${appId}`, { body: { ceSource: "urn:billing" } });
+    expect(set.status).toBe(200);
+    const ep = await newEndpoint(appId, { format: "cloudevents" });
+    const seen = receiver((_req, n) => new Response("", { status: n === 1 ? 500 : 200 }));
+    const task = await seedRaw(appId, ep.id);
+    await runConsumer([task]);
+    await env.DB.prepare("UPDATE open_deliveries SET due_at = ? WHERE message_id = ?")
+      .bind(Date.now() - 1000, task.messageId)
+      .run();
+    await runConsumer([{ kind: "wake", endpointId: ep.id, appId }]);
+    const [first, retry] = seen;
+    if (!first || !retry) throw new Error(`expected 2 requests, got ${seen.length}`);
+    expect(retry.body).toBe(first.body);
+    expect(retry.body).toContain('"source":"urn:billing"');
+    expect(retry.body).toContain(`"data":${PAYLOAD}}`);
+    expect(retry.headers["content-type"]).toBe("application/cloudevents+json");
+    expectSigned(ep.secret, retry);
+  });
+});
+
+describe("the rebuilt request's notes", () => {
+  it("name an app whose ceSource changed after the attempt", async () => {
+    const { appId, task, got } = await deliver("cloudevents-binary", { ceSource: "/before" });
+    await new Promise((r) => setTimeout(r, 5));
+    const set = await call("PATCH", `/v1/apps/${appId}`, { body: { ceSource: "/after" } });
+    expect(set.status).toBe(200);
+    const again = await rebuilt(appId, task.messageId);
+    expect(got.headers["ce-source"]).toBe("/before");
+    expect(again.headers["ce-source"]).toBe("/after");
+    expect(again.notes.join(" ")).toMatch(/CloudEvents source is shown as it is now/);
+  });
+
+  it("say a deleted endpoint's format is unknown", async () => {
+    const { appId, ep, task } = await deliver("cloudevents");
+    const gone = await call("DELETE", `/v1/apps/${appId}/endpoints/${ep.id}`);
+    expect(gone.status).toBe(204);
+    const again = await rebuilt(appId, task.messageId);
+    expect(again.body).toContain(`"data":${PAYLOAD}}`);
+    expect(again.notes.join(" ")).toMatch(/format is unknown/);
+  });
+});
+
 describe("buildRequest", () => {
   const msg = {
     id: "msg_01JDX0000000000000000000AA",
