@@ -27,6 +27,7 @@ import { messages } from "./routes/messages";
 import { moves } from "./routes/moves";
 import { portalSessions } from "./routes/portal-sessions";
 import { stats } from "./routes/stats";
+import { transformPreview } from "./routes/transform-preview";
 import { validationHook } from "./validation";
 
 /** The HTTP API: every route, auth, body limits, problem+json errors, the OpenAPI contract. */
@@ -100,6 +101,7 @@ export function createApi() {
     deadLetters,
     auditLog,
     portalSessions,
+    transformPreview,
   ])
     api.route("/", sub);
 

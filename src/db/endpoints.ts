@@ -19,6 +19,11 @@ export interface EndpointRow {
   disabled_at: number | null;
   created_at: number;
   updated_at: number;
+  /**
+   * The JSONata transform (src/transform/); null or absent: none. Written by its own statement
+   * (`setTransformStatement`), so rows built without it keep their shape.
+   */
+  transform?: string | null;
 }
 
 /** Row to API shape. */
@@ -38,6 +43,7 @@ export function toEndpoint(row: EndpointRow, secret?: string) {
     disabled: row.disabled === 1,
     ...(row.disabled_reason ? { disabledReason: row.disabled_reason } : {}),
     ...(row.disabled_at !== null ? { disabledAt: iso(row.disabled_at) } : {}),
+    ...(row.transform ? { transform: row.transform } : {}),
     ...(secret ? { secret } : {}),
     createdAt: iso(row.created_at),
   };
@@ -163,4 +169,16 @@ export async function endpointRoom(
     .bind(appId)
     .first<{ count: number; limit: number | null }>();
   return row ?? { count: 0, limit: null };
+}
+
+/** Sets or clears an endpoint's transform (create and update add it to their batch when given). */
+export function setTransformStatement(
+  db: D1Database,
+  appId: string,
+  id: string,
+  transform: string | null,
+) {
+  return db
+    .prepare("UPDATE endpoints SET transform = ? WHERE id = ? AND app_id = ?")
+    .bind(transform, id, appId);
 }

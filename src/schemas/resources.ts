@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { EVENT_FILTER_PATTERN, EventTypeName, idParam, Timestamp } from "./common";
 import { CeSource, Format } from "./formats";
 import { PortalOrigins } from "./portal";
+import { Transform } from "./transform";
 
 const Name = z.string().trim().min(1).max(200);
 
@@ -197,6 +198,7 @@ export const EndpointCreate = z
     successRule: z.enum(["2xx", "200"]).default("2xx"),
     ordering: z.enum(["none", "fifo"]).default("none"),
     format: Format.default("standard-webhooks"),
+    transform: Transform.optional(),
     disabled: z.boolean().default(false),
   })
   .strict();
@@ -212,6 +214,7 @@ export const EndpointUpdate = z
     successRule: z.enum(["2xx", "200"]).optional(),
     ordering: z.enum(["none", "fifo"]).optional(),
     format: Format.optional(),
+    transform: Transform.nullable().optional(),
     disabled: z.boolean().optional(),
   })
   .strict();
@@ -228,6 +231,7 @@ export const Endpoint = z
     successRule: z.enum(["2xx", "200"]),
     ordering: z.enum(["none", "fifo"]),
     format: Format,
+    transform: z.string().optional(),
     disabled: z.boolean(),
     disabledReason: z.string().optional(),
     disabledAt: Timestamp.optional(),

@@ -274,6 +274,14 @@ const appRoutes: [string, Route][] = [
     },
   ],
   [
+    "POST endpoint transform preview",
+    {
+      method: "POST",
+      path: (t) => `/v1/apps/${t.appId}/endpoints/${t.endpointId}/transform/preview`,
+      body: { payload: {} },
+    },
+  ],
+  [
     "POST portal session",
     { method: "POST", path: (t) => `/v1/apps/${t.appId}/portal-sessions`, body: {} },
   ],

@@ -13,6 +13,7 @@ import {
   getEndpoint,
   insertEndpoint,
   listEndpoints,
+  setTransformStatement,
   toEndpoint,
   updateEndpointStatement,
 } from "../../db/endpoints";
@@ -139,7 +140,12 @@ endpoints.openapi(
         problems.push(...checkCustomHeaders(body.headers, { authSetsAuthorization: false }));
       if (problems.length > 0) throw invalid("The endpoint is not acceptable.", problems);
     }
-    statements.push(insertEndpoint(c.var.db, row), audit(c, appId, "create", "endpoint", id));
+    statements.push(insertEndpoint(c.var.db, row));
+    if (body.transform) {
+      row.transform = body.transform;
+      statements.push(setTransformStatement(c.var.db, appId, id, body.transform));
+    }
+    statements.push(audit(c, appId, "create", "endpoint", id));
     await c.var.db.batch(statements);
     invalidateEndpoints(appId);
     return c.json(toEndpoint(row, secret), 201);
@@ -248,6 +254,10 @@ endpoints.openapi(
       updateEndpointStatement(c.var.db, row),
       audit(c, appId, "update", "endpoint", endpointId, { fields: Object.keys(body) }),
     ];
+    if (body.transform !== undefined) {
+      row.transform = body.transform;
+      statements.push(setTransformStatement(c.var.db, appId, endpointId, body.transform));
+    }
     if (row.auth_profile_id !== old.auth_profile_id) {
       statements.push(dropPrivateProfileIfUnused(c.var.db, appId, old.auth_profile_id));
     }
