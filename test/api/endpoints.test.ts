@@ -48,6 +48,7 @@ describe("POST /v1/apps/{appId}/endpoints", () => {
       maxConcurrency: 4,
       successRule: "200",
       ordering: "fifo",
+      format: "standard-webhooks",
       disabled: false,
       secret: expect.stringMatching(/^whsec_/),
       createdAt: expect.any(String),
