@@ -19,6 +19,7 @@ import { attempts } from "./routes/attempts";
 import { auditLog } from "./routes/audit";
 import { authProfiles } from "./routes/auth-profiles";
 import { deadLetters } from "./routes/dead-letters";
+import { endpointFilter } from "./routes/endpoint-filter";
 import { endpointOps } from "./routes/endpoint-ops";
 import { endpointTest } from "./routes/endpoint-test";
 import { endpoints } from "./routes/endpoints";
@@ -94,6 +95,7 @@ export function createApi() {
     endpoints,
     endpointOps,
     endpointTest,
+    endpointFilter,
     stats,
     messages,
     attempts,

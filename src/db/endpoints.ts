@@ -14,6 +14,8 @@ export interface EndpointRow {
   success_rule: "2xx" | "200";
   ordering: "none" | "fifo";
   format: DeliveryFormat;
+  /** The payload filter as compact JSON, numbers as written; null: none. */
+  filter: string | null;
   disabled: number;
   disabled_reason: string | null;
   disabled_at: number | null;
@@ -40,6 +42,9 @@ export function toEndpoint(row: EndpointRow, secret?: string) {
     successRule: row.success_rule,
     ordering: row.ordering,
     format: row.format,
+    // Shown parsed: a number past double precision shows rounded here, but is kept and
+    // compared exactly (src/filters/).
+    ...(row.filter !== null ? { filter: JSON.parse(row.filter) as Record<string, unknown> } : {}),
     disabled: row.disabled === 1,
     ...(row.disabled_reason ? { disabledReason: row.disabled_reason } : {}),
     ...(row.disabled_at !== null ? { disabledAt: iso(row.disabled_at) } : {}),
@@ -50,12 +55,12 @@ export function toEndpoint(row: EndpointRow, secret?: string) {
 }
 
 const COLUMNS =
-  "id, app_id, url, description, event_types, auth_profile_id, headers, rate_limit, max_concurrency, success_rule, ordering, disabled, disabled_reason, disabled_at, created_at, updated_at, format";
+  "id, app_id, url, description, event_types, auth_profile_id, headers, rate_limit, max_concurrency, success_rule, ordering, disabled, disabled_reason, disabled_at, created_at, updated_at, format, filter";
 
 export function insertEndpoint(db: D1Database, row: EndpointRow) {
   return db
     .prepare(
-      `INSERT INTO endpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO endpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.id,
@@ -75,6 +80,7 @@ export function insertEndpoint(db: D1Database, row: EndpointRow) {
       row.created_at,
       row.updated_at,
       row.format,
+      row.filter,
     );
 }
 
@@ -84,7 +90,7 @@ export function updateEndpointStatement(db: D1Database, row: EndpointRow) {
     .prepare(
       `UPDATE endpoints SET url = ?, description = ?, event_types = ?, auth_profile_id = ?, headers = ?,
          rate_limit = ?, max_concurrency = ?, success_rule = ?, ordering = ?, disabled = ?,
-         disabled_reason = ?, disabled_at = ?, updated_at = ?, format = ?
+         disabled_reason = ?, disabled_at = ?, updated_at = ?, format = ?, filter = ?
        WHERE id = ? AND app_id = ?`,
     )
     .bind(
@@ -102,6 +108,7 @@ export function updateEndpointStatement(db: D1Database, row: EndpointRow) {
       row.disabled_at,
       row.updated_at,
       row.format,
+      row.filter,
       row.id,
       row.app_id,
     );
@@ -136,10 +143,10 @@ export async function listEndpoints(
 export async function enabledEndpointFilters(db: D1Database, appId: string) {
   const { results } = await db
     .prepare(
-      "SELECT id, event_types, ordering FROM endpoints WHERE app_id = ? AND disabled = 0 ORDER BY id",
+      "SELECT id, event_types, ordering, filter FROM endpoints WHERE app_id = ? AND disabled = 0 ORDER BY id",
     )
     .bind(appId)
-    .all<Pick<EndpointRow, "id" | "event_types" | "ordering">>();
+    .all<Pick<EndpointRow, "id" | "event_types" | "ordering" | "filter">>();
   return results;
 }
 

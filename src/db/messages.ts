@@ -20,6 +20,11 @@ export interface StoredMessage {
   idempotency_key: string | null;
   /** The endpoints it fans out to, as stored: see `fanOutColumn`. */
   endpoints: string;
+  /**
+   * The endpoints whose payload filter refused it, stored like `endpoints`; null (or absent,
+   * in rows built elsewhere) when none did.
+   */
+  filtered?: string | null;
 }
 
 /** A message as read: `created_at` is not stored, it is the time its id carries. */
@@ -66,7 +71,14 @@ export function toMessage(
     ...(row.event_id ? { eventId: row.event_id } : {}),
     createdAt: iso(row.created_at),
     deliveries,
+    ...(row.filtered ? { filtered: filteredOf(row) } : {}),
   };
+}
+
+/** The endpoints whose payload filter refused a message, in id order. */
+export function filteredOf(row: Pick<MessageRow, "filtered">): string[] {
+  if (!row.filtered) return [];
+  return (JSON.parse(row.filtered) as string[]).map((u) => `${ENDPOINT_PREFIX}${u}`).sort();
 }
 
 /** The endpoint ids a message fans out to, in id order. */
@@ -126,8 +138,8 @@ export function acceptStatements(
   out.push(
     db
       .prepare(
-        `INSERT INTO messages (app_id, id, event_type, payload, event_id, idempotency_key, endpoints)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (app_id, id, event_type, payload, event_id, idempotency_key, endpoints, filtered)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         msg.app_id,
@@ -137,6 +149,7 @@ export function acceptStatements(
         msg.event_id,
         msg.idempotency_key,
         msg.endpoints,
+        msg.filtered ?? null,
       ),
   );
   if (fifoEndpoints.length > 0) {

@@ -12,6 +12,7 @@ import { deliveryId, newId, timeOfId } from "../lib/ids";
 import type { QueueTask } from "../schemas/queue";
 import { endpointsForIngest } from "./endpoint-cache";
 import { matchesEventType } from "./filters";
+import { splitByPayloadFilter } from "./payload-filter";
 import { payloadProblems, validatorFor } from "./payload-schema";
 
 export interface Incoming {
@@ -53,11 +54,14 @@ export async function acceptMessage(
   // No look-up of the key first: the ingest transaction writes the key's row before anything
   // else, so a repeated key fails it whole and is answered with the first message below. The
   // common case, a new key, costs no extra round trip.
-  const matched = input.only
+  const byType = input.only
     ? [input.only]
     : (await endpointsForIngest(db, input.appId)).filter((e) =>
         matchesEventType(e.filters, input.eventType),
       );
+  // Payload filters are decided here, so the fan-out list (and a wide fan-out's ranges) holds
+  // only the endpoints that take the message.
+  const { matched, filtered } = splitByPayloadFilter(byType, input.rawPayload);
 
   // An event type with a JSON Schema takes only payloads that match it.
   const validator = await validatorFor(db, input.appId, input.eventType);
@@ -75,6 +79,7 @@ export async function acceptMessage(
     event_id: input.eventId ?? null,
     idempotency_key: key,
     endpoints: fanOutColumn(matched.map((e) => e.id)),
+    filtered: filtered.length > 0 ? fanOutColumn(filtered) : null,
     // Not stored: read back from the id, so it is the id's time here too.
     created_at: timeOfId(id),
   };

@@ -1,5 +1,16 @@
 import { enabledEndpointFilters } from "../db/endpoints";
+import { compileFilter, type FilterNode, parseExact } from "../filters";
 import { TtlCache } from "../lib/ttl-cache";
+
+/** An enabled endpoint as ingest matches it. */
+export interface IngestEndpoint {
+  id: string;
+  /** Event-type filters. */
+  filters: string[];
+  fifo: boolean;
+  /** The payload filter, compiled once per cache fill; null: none. */
+  payloadFilter: FilterNode | null;
+}
 
 /**
  * Enabled endpoints and their parsed filters per app, kept per isolate for a few seconds: the
@@ -7,10 +18,10 @@ import { TtlCache } from "../lib/ttl-cache";
  * another isolate sees them within the TTL (a new endpoint may miss messages sent in that
  * window, a disabled one is still skipped by the consumer).
  */
-const cache = new TtlCache<{ id: string; filters: string[]; fifo: boolean }[]>(5_000, 10_000);
+const cache = new TtlCache<IngestEndpoint[]>(5_000, 10_000);
 
 /** Enabled endpoints of an app with their event-type filters. */
-export async function endpointsForIngest(db: D1Database, appId: string) {
+export async function endpointsForIngest(db: D1Database, appId: string): Promise<IngestEndpoint[]> {
   let hit = cache.get(appId);
   if (!hit) {
     const rows = await enabledEndpointFilters(db, appId);
@@ -18,6 +29,7 @@ export async function endpointsForIngest(db: D1Database, appId: string) {
       id: r.id,
       filters: JSON.parse(r.event_types) as string[],
       fifo: r.ordering === "fifo",
+      payloadFilter: r.filter === null ? null : storedFilter(r.filter),
     }));
     cache.set(appId, hit);
   }
@@ -27,4 +39,17 @@ export async function endpointsForIngest(db: D1Database, appId: string) {
 /** Forget an app's endpoints after one was created, changed or deleted in this isolate. */
 export function invalidateEndpoints(appId: string): void {
   cache.delete(appId);
+}
+
+/**
+ * A stored payload filter compiled. It was valid when saved; should a later version's bounds
+ * refuse it, the endpoint gets every message (as without a filter) rather than silently none.
+ */
+function storedFilter(column: string): FilterNode | null {
+  try {
+    const compiled = compileFilter(parseExact(column));
+    return compiled.ok ? compiled.node : null;
+  } catch {
+    return null;
+  }
 }

@@ -42,6 +42,10 @@ export const Message = z
     eventId: z.string().optional(),
     createdAt: Timestamp,
     deliveries: z.array(DeliverySummary),
+    filtered: z.array(z.string()).optional().openapi({
+      description:
+        "Endpoints that take this event type but whose payload filter refused this message: no delivery was made for them. Absent when none.",
+    }),
     archived: z.boolean().optional().openapi({
       description:
         "Present (true) when the message was read from the R2 archive: it left D1 after D1_RETENTION_DAYS, and its deliveries are as they were then. The answer also carries the header `hooklane-archived: true`.",

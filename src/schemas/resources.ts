@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_FILTER_PATTERN, EventTypeName, idParam, Timestamp } from "./common";
+import { PayloadFilter } from "./filters";
 import { CeSource, Format } from "./formats";
 import { PortalOrigins } from "./portal";
 import { Transform } from "./transform";
@@ -185,6 +186,7 @@ export const EndpointCreate = z
     url: z.string().min(1).max(2048),
     description: z.string().max(1000).optional(),
     eventTypes: z.array(EventFilter).max(100).default([]),
+    filter: PayloadFilter.optional(),
     authProfileId: idParam("ap").optional(),
     headers: Headers.optional(),
     rateLimit: z
@@ -207,6 +209,7 @@ export const EndpointUpdate = z
     url: EndpointCreate.shape.url.optional(),
     description: z.string().max(1000).nullable().optional(),
     eventTypes: z.array(EventFilter).max(100).optional(),
+    filter: PayloadFilter.nullable().optional(),
     authProfileId: idParam("ap").optional(),
     headers: Headers.nullable().optional(),
     rateLimit: z.number().int().min(1).max(10_000).nullable().optional(),
@@ -224,6 +227,7 @@ export const Endpoint = z
     url: z.string(),
     description: z.string().optional(),
     eventTypes: z.array(z.string()),
+    filter: PayloadFilter.optional(),
     authProfileId: z.string(),
     headers: Headers.optional(),
     rateLimit: z.number().optional(),

@@ -297,6 +297,14 @@ const appRoutes: [string, Route][] = [
       body: { since: "2000-01-01T00:00:00Z" },
     },
   ],
+  [
+    "POST endpoint filter test",
+    {
+      method: "POST",
+      path: (t) => `/v1/apps/${t.appId}/endpoints/${t.endpointId}/filter/test`,
+      body: { payload: {} },
+    },
+  ],
   ["GET app/dead-letters", { method: "GET", path: (t) => `/v1/apps/${t.appId}/dead-letters` }],
   [
     "GET dead-letter count",

@@ -106,6 +106,7 @@ async function deliveryTo(url: string) {
     success_rule: "2xx",
     ordering: "none",
     format: "standard-webhooks",
+    filter: null,
     disabled: 0,
     disabled_reason: null,
     disabled_at: null,

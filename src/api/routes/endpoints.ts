@@ -36,6 +36,7 @@ import { checkTargetUrl } from "../../security/url-guard";
 import { audit } from "../audit";
 import type { AppEnv, Ctx } from "../context";
 import { decodeCursor, toPage } from "../cursor";
+import { filterFromBody } from "../filter-input";
 import { type FieldProblem, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
 
@@ -126,6 +127,7 @@ endpoints.openapi(
       success_rule: body.successRule,
       ordering: body.ordering,
       format: body.format,
+      filter: body.filter ? filterFromBody(await c.req.text()).column : null,
       disabled: body.disabled ? 1 : 0,
       disabled_reason: body.disabled ? "disabled by an operator" : null,
       disabled_at: body.disabled ? now : null,
@@ -239,6 +241,12 @@ endpoints.openapi(
       success_rule: pick(body.successRule, old.success_rule),
       ordering: pick(body.ordering, old.ordering),
       format: pick(body.format, old.format),
+      filter:
+        body.filter === undefined
+          ? old.filter
+          : body.filter === null
+            ? null
+            : filterFromBody(await c.req.text()).column,
       disabled,
       disabled_reason:
         disabled === old.disabled
