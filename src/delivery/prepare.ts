@@ -6,8 +6,17 @@ import { ceSourceOf } from "../schemas/formats";
 import { checkResolvedHostCached } from "../security/dns-guard";
 import { open } from "../security/secret-box";
 import { checkTargetUrl } from "../security/url-guard";
+import { applyTransform } from "../transform/apply";
 import { buildRequest, type ProfileKeys } from "./request";
-import { crashed, type Item, type Ready, type Result, refusedAttempt, settle } from "./results";
+import {
+  crashed,
+  deadAttempt,
+  type Item,
+  type Ready,
+  type Result,
+  refusedAttempt,
+  settle,
+} from "./results";
 
 /** Decrypted secrets by secret row id; rotation creates new ids, so entries never go stale. */
 const secretCache = new TtlCache<Promise<string>>(5 * 60_000, 5000);
@@ -61,7 +70,24 @@ export async function prepare(
       },
       ceSourceOf(item.appId, endpoint.app_ce_source),
     );
-    return { ready: { item, endpoint, body, headers, keys } };
+    if (!endpoint.transform) return { ready: { item, endpoint, body, headers, keys } };
+    // After the format built the body, so a transform sees what the endpoint would get. It is
+    // pure and capped (src/transform/); a failure is a verdict on this payload, never a throw.
+    const applied = await applyTransform(endpoint.transform, endpoint.url, body, {
+      allowInsecure: cfg.allowInsecureTargets,
+    });
+    if (!applied.ok) return { result: deadAttempt(item, `transform_error: ${applied.error}`, now) };
+    const sent = applied.request;
+    return {
+      ready: {
+        item,
+        endpoint,
+        body: sent.body,
+        headers: { ...headers, ...sent.headers },
+        keys,
+        url: sent.url,
+      },
+    };
   } catch (err) {
     log("delivery processing threw; handing it back", {
       messageId: item.messageId,

@@ -7,6 +7,7 @@
  * format's headers come from the same builder the consumer uses (buildRequest), so every
  * format is rebuilt exactly.
  */
+import { settings } from "../config";
 import type { AppRow } from "../db/apps";
 import type { LoggedEntry } from "../db/attempt-log";
 import type { AuthProfileRow, ProfileSecretRow } from "../db/auth-profiles";
@@ -15,6 +16,7 @@ import type { MessageRow } from "../db/messages";
 import { iso } from "../db/page";
 import { ceSourceOf } from "../schemas/formats";
 import { openProfileSecret } from "../security/profile-secrets";
+import { applyTransform } from "../transform/apply";
 import { buildRequest, webhookHeaders } from "./request";
 
 /** One header as it went out; secret values (bearer tokens) are replaced. */
@@ -68,7 +70,7 @@ export async function rebuildRequest(
   // A deleted endpoint's format is gone with it: its body is shown in the default format.
   const format = endpoint?.format ?? "standard-webhooks";
   const formatted = buildRequest(format, message, ceSourceOf(message.app_id, app?.ce_source));
-  const { body } = formatted;
+  let { body } = formatted;
   const notes: string[] = [];
   const refused = error?.startsWith("target_refused") ?? false;
   if (refused) notes.push(`No request went out: the target was refused (${error}).`);
@@ -92,12 +94,34 @@ export async function rebuildRequest(
   }
   if (endpoint.updated_at > at)
     notes.push(
-      `The endpoint was changed at ${iso(endpoint.updated_at)}, after this attempt: its URL, format, own headers and auth profile are shown as they are now.`,
+      `The endpoint was changed at ${iso(endpoint.updated_at)}, after this attempt: its URL, format, transform, own headers and auth profile are shown as they are now.`,
     );
   if (format !== "standard-webhooks" && app && app.updated_at > at)
     notes.push(
       `The app was changed at ${iso(app.updated_at)}, after this attempt: its CloudEvents source is shown as it is now.`,
     );
+  // The transform ran on the stored payload when it was sent; it runs on it again here, so the
+  // body, URL and headers shown are the ones signed and sent (the endpoint's transform now).
+  let url = endpoint.url;
+  let formatHeaders = formatted.headers;
+  const transformFailed = error?.startsWith("transform_error") ?? false;
+  if (transformFailed)
+    notes.push(
+      `No request went out: the endpoint's transform failed (${error}); the body is shown as the format built it.`,
+    );
+  else if (endpoint.transform) {
+    const applied = await applyTransform(endpoint.transform, endpoint.url, body, {
+      allowInsecure: settings(env).allowInsecureTargets,
+    });
+    if (applied.ok) {
+      body = applied.request.body;
+      url = applied.request.url;
+      formatHeaders = { ...formatHeaders, ...applied.request.headers };
+    } else
+      notes.push(
+        `The endpoint's transform fails on this payload now (${applied.error}); the body is shown as the format built it.`,
+      );
+  }
   const valid = auth ? secretsValidAt(auth.secrets, at) : [];
   const secrets = await Promise.all(valid.map((s) => openProfileSecret(env, s)));
   const type = auth?.profile.type ?? "hmac-sha256";
@@ -108,7 +132,7 @@ export async function rebuildRequest(
     endpoint,
     { type, secrets: secrets.length > 0 ? secrets : [] },
     seconds,
-    formatted.headers,
+    formatHeaders,
   );
   const headers: RebuiltHeader[] = Object.entries(raw).map(([name, value]) =>
     name === "authorization" && type === "bearer"
@@ -138,9 +162,9 @@ export async function rebuildRequest(
     );
   return {
     attemptId,
-    sent: !refused,
+    sent: !refused && !transformFailed,
     method: "POST",
-    url: endpoint.url,
+    url,
     headers: headers.filter((h) => !(h.name === "webhook-signature" && !signature.recomputed)),
     body,
     signature,

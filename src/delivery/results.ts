@@ -42,6 +42,8 @@ export interface Ready {
   /** The format's own headers (`content-type`, `ce-*`); see buildRequest. */
   headers: Record<string, string>;
   keys: ProfileKeys;
+  /** Where to send when a transform appended a path; the endpoint's URL otherwise. */
+  url?: string;
 }
 
 /** What one item turned into, ready to be written and acted on. */
@@ -104,7 +106,7 @@ export async function send(
     r.headers,
   );
   countOp("subrequests");
-  const request = { url: endpoint.url, headers, body, timeoutMs };
+  const request = { url: r.url ?? endpoint.url, headers, body, timeoutMs };
   let outcome = await postWebhook(request);
   if (outcome.error === "reset" && outcome.durationMs < STALE_RESET_MS) {
     // Reset before any answer, at once: most often a pooled keep-alive connection the receiver
@@ -173,6 +175,25 @@ function judged(
     dead: verdict.reason,
     disableEndpoint: verdict.disableEndpoint,
   };
+}
+
+/**
+ * An attempt that failed before its request went out, for a reason a retry cannot change (the
+ * endpoint's transform failed on this payload): logged as an attempt with its error and
+ * dead-lettered at once with that reason. The gate hears nothing: the receiver did no wrong.
+ */
+export function deadAttempt(item: Item, reason: string, now: number): Result {
+  const entry: LogEntry = [
+    item.messageId,
+    series(item).total + 1,
+    "dead",
+    now,
+    0,
+    null,
+    reason,
+    null,
+  ];
+  return { item, entry, ended: true, dead: reason };
 }
 
 /** An item settled without an HTTP attempt (cancelled, or dead before sending). */

@@ -254,11 +254,17 @@ function shape(value: unknown): TransformOutput {
 
 /** One line for the attempt log: JSONata's message, code and position, or the broken cap. */
 function describe(err: unknown): string {
-  if (err instanceof TransformFailure) return err.message;
+  if (err instanceof TransformFailure) return clip(err.message);
   const e = err as Partial<jsonata.JsonataError> & { message?: unknown };
   const message = typeof e.message === "string" ? e.message : String(err);
+  // `$error("...")` (D3137): the expression's own words, said as they were written.
+  if (e.code === "D3137") return clip(message);
   const where = typeof e.position === "number" ? ` at character ${e.position}` : "";
   const code = typeof e.code === "string" ? ` (${e.code}${where})` : "";
-  const line = `${message}${code}`;
+  return clip(`${message}${code}`);
+}
+
+/** Errors are kept in the attempt log, whose entries are billed by the byte. */
+function clip(line: string): string {
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
