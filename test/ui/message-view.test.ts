@@ -47,6 +47,42 @@ describe("MessageView", () => {
   });
 });
 
+describe("MessageView: payload filters", () => {
+  it("lists the endpoints a payload filter left out, linked like the deliveries", () => {
+    const html = render({
+      message: { ...message(1), filtered: ["ep_01M8FEV7PA2EVD8G14BBVQNZJ3"] },
+      payload: "{}",
+      attempts: [],
+      canReplay: false,
+      baseUrl: "/dashboard/apps/app_1",
+      linkEndpoints: true,
+    });
+    expect(html).toContain('<h3 id="filtered-h">Filtered</h3>');
+    expect(html).toContain("its payload filter refused this message");
+    expect(html).toContain("/dashboard/apps/app_1/endpoints/ep_01M8FEV7PA2EVD8G14BBVQNZJ3");
+  });
+
+  it("says so when every endpoint filtered the message out, and shows nothing without filters", () => {
+    const html = render({
+      message: { ...message(0), filtered: ["ep_01M8FEV7PA2EVD8G14BBVQNZJ3"] },
+      payload: "{}",
+      attempts: [],
+      canReplay: false,
+      baseUrl: "/portal",
+    });
+    expect(html).toContain("every endpoint that takes this event type filtered it out");
+    expect(
+      render({
+        message: message(1),
+        payload: "{}",
+        attempts: [],
+        canReplay: false,
+        baseUrl: "/portal",
+      }),
+    ).not.toContain("filtered-h");
+  });
+});
+
 describe("curlCommand", () => {
   it("quotes for the shell and keeps redacted values redacted", () => {
     const curl = curlCommand({

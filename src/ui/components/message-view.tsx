@@ -22,6 +22,8 @@ export interface ViewMessage {
   createdAt: string;
   archived?: boolean;
   deliveries: ViewDelivery[];
+  /** Endpoints whose payload filter refused the message (no delivery was made for them). */
+  filtered?: string[];
 }
 
 /** One header of a request as it went out; `redacted` when its value is a secret. */
@@ -129,6 +131,7 @@ export function MessageView(props: MessageViewProps) {
       <section aria-labelledby="deliveries-h">
         <h2 id="deliveries-h">Deliveries</h2>
         <Deliveries {...props} />
+        <Filtered {...props} />
       </section>
 
       <section aria-labelledby="attempts-h">
@@ -164,12 +167,42 @@ export function MessageView(props: MessageViewProps) {
   );
 }
 
+/** Endpoints a payload filter left out: they take the event type, but not this payload. */
+function Filtered(props: MessageViewProps) {
+  const filtered = props.message.filtered ?? [];
+  if (filtered.length === 0) return null;
+  return (
+    <>
+      <h3 id="filtered-h">Filtered</h3>
+      <p>
+        {filtered.length === 1 ? "This endpoint takes" : "These endpoints take"} the event type, but{" "}
+        {filtered.length === 1 ? "its payload filter" : "their payload filters"} refused this
+        message: no delivery was made.
+      </p>
+      <ul aria-labelledby="filtered-h">
+        {filtered.map((id) => (
+          <li>
+            <EndpointRef id={id} {...props} />
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 /** Deliveries listed on the page; a wide fan-out's others are counted, not listed. */
 const DELIVERIES_SHOWN = 200;
 
 function Deliveries(props: MessageViewProps) {
   const { message } = props;
-  if (message.deliveries.length === 0) return <p>No endpoint matched this message.</p>;
+  if (message.deliveries.length === 0)
+    return (
+      <p>
+        {message.filtered?.length
+          ? "No delivery: every endpoint that takes this event type filtered it out."
+          : "No endpoint matched this message."}
+      </p>
+    );
   const shown = message.deliveries.slice(0, DELIVERIES_SHOWN);
   const hidden = message.deliveries.length - shown.length;
   return (
