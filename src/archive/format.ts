@@ -6,7 +6,7 @@
 
 import { attemptId, type LoggedEntry, type LoggedStatus, parseAttemptId } from "../db/attempt-log";
 import type { DeadLetterRow } from "../db/dead-letters";
-import type { DeliverySummary, MessageRow } from "../db/messages";
+import { type DeliverySummary, filteredOf, type MessageRow } from "../db/messages";
 import { iso } from "../db/page";
 import { timeOfId } from "../lib/ids";
 
@@ -131,6 +131,8 @@ export interface ArchivedMessage {
   eventId: string | null;
   idempotencyKey: string | null;
   endpoints: string[];
+  /** Endpoints whose payload filter refused it; absent when none did (and in older lines). */
+  filtered?: string[];
   /** Each delivery's status when the message was archived (none was open: see the sweeper). */
   deliveries: DeliverySummary[];
   log: ArchivedEntry[];
@@ -159,6 +161,7 @@ export function toLine(
     eventId: row.event_id,
     idempotencyKey: row.idempotency_key,
     endpoints,
+    ...(row.filtered ? { filtered: filteredOf(row) } : {}),
     deliveries,
     log: logged.map((l) => {
       const [, attempt, status, at, durationMs, statusCode, error, excerpt] = l.entry;
@@ -206,6 +209,7 @@ export function toMessageRow(m: ArchivedMessage, appId: string): MessageRow {
     event_id: m.eventId,
     idempotency_key: m.idempotencyKey,
     endpoints: JSON.stringify(m.endpoints.map((e) => e.slice(3))),
+    filtered: m.filtered ? JSON.stringify(m.filtered.map((e) => e.slice(3))) : null,
     created_at: timeOfId(m.id),
   };
 }
