@@ -90,5 +90,21 @@ describe("an endpoint's transform in the consumer", () => {
     expect(await deliveryRow(runawayTask.deliveryId)).toMatchObject({ status: "dead" });
     const [slow] = await attemptRows(runawayTask.deliveryId);
     expect(slow?.error).toMatch(/^transform_error: evaluation exceeded \d+ steps \(time cap\)$/);
+
+    // The dashboard's rebuilt request says nothing went out, and why.
+    const attempts = await call<{ data: { id: string; endpointId: string }[] }>(
+      "GET",
+      `/v1/apps/${appId}/messages/${badTask.messageId}/attempts`,
+    );
+    const failedId = attempts.body.data.find((a) => a.endpointId === bad.id)?.id;
+    const rebuilt = await call<{ sent: boolean; notes: string[]; url: string }>(
+      "GET",
+      `/v1/apps/${appId}/messages/${badTask.messageId}/attempts/${failedId}/request`,
+    );
+    expect(rebuilt.body.sent).toBe(false);
+    expect(rebuilt.body.url).toBe("https://bad.example.com/hook");
+    expect(rebuilt.body.notes.join(" ")).toContain(
+      "No request went out: the endpoint's transform failed (transform_error: no customer on order.created)",
+    );
   });
 });

@@ -153,6 +153,12 @@ describe("runTransform", () => {
     expect(replace).toContain(`${TRANSFORM_LIMITS.stringChars} characters`);
   });
 
+  it("refuses a body nested deeper than the cap", async () => {
+    const deep = `${'{ "a": '.repeat(TRANSFORM_LIMITS.bodyDepth + 1)}1${" }".repeat(TRANSFORM_LIMITS.bodyDepth + 1)}`;
+    const error = failed(await runTransform(deep, envelope));
+    expect(error).toContain(`nested deeper than ${TRANSFORM_LIMITS.bodyDepth}`);
+  });
+
   it("reports an expression that produces nothing", async () => {
     expect(failed(await runTransform("data.missing", envelope))).toContain("no body");
   });
