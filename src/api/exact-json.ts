@@ -20,7 +20,7 @@ export type PayloadSlot = (raw: string) => Record<string, unknown>;
  * as its stored text. Typed as the JSON the route declares: the payloads are JSON objects, only
  * spelled as their senders spelled them.
  */
-export function exactJson<T, S extends 200 | 202>(
+export function exactJson<T, S extends 200 | 201 | 202>(
   build: (payload: PayloadSlot) => T,
   status: S,
 ): Response & TypedResponse<JSONParsed<T>, S, "json"> {

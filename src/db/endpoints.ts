@@ -28,8 +28,15 @@ export interface EndpointRow {
   transform?: string | null;
 }
 
-/** Row to API shape. */
-export function toEndpoint(row: EndpointRow, secret?: string) {
+/**
+ * Row to API shape. `exact` puts the stored filter text in as it is (see api/exact-json.ts), so
+ * its big numbers read back unrounded; without it the filter is shown parsed.
+ */
+export function toEndpoint(
+  row: EndpointRow,
+  secret?: string,
+  exact?: (raw: string) => Record<string, unknown>,
+) {
   return {
     id: row.id,
     url: row.url,
@@ -42,9 +49,9 @@ export function toEndpoint(row: EndpointRow, secret?: string) {
     successRule: row.success_rule,
     ordering: row.ordering,
     format: row.format,
-    // Shown parsed: a number past double precision shows rounded here, but is kept and
-    // compared exactly (src/filters/).
-    ...(row.filter !== null ? { filter: JSON.parse(row.filter) as Record<string, unknown> } : {}),
+    ...(row.filter !== null
+      ? { filter: exact ? exact(row.filter) : (JSON.parse(row.filter) as Record<string, unknown>) }
+      : {}),
     disabled: row.disabled === 1,
     ...(row.disabled_reason ? { disabledReason: row.disabled_reason } : {}),
     ...(row.disabled_at !== null ? { disabledAt: iso(row.disabled_at) } : {}),

@@ -1,10 +1,30 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, newApp, newEndpoint } from "../helpers";
+import worker from "../../src/index";
+import { ADMIN, call, newApp, newEndpoint } from "../helpers";
 import { expectProblem, type MessageBody, spyOnDeliveries } from "./support";
 
 interface FilteredMessage extends MessageBody {
   filtered?: string[];
+}
+
+/** An API answer's text as sent (the helpers parse it, which would round big numbers). */
+async function rawCall(
+  method: string,
+  path: string,
+  opts: { raw?: string; headers?: Record<string, string> } = {},
+) {
+  const res = await worker.fetch(
+    new Request(`https://hooklane.test${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, ...opts.headers },
+      body: opts.raw,
+    }),
+    env,
+    createExecutionContext(),
+  );
+  return { status: res.status, text: await res.text() };
 }
 
 const GOLD = { "customer.tier": { $in: ["gold"] }, amount: { $gte: 100 } };
@@ -74,6 +94,28 @@ describe("endpoint filter: create, read, update", () => {
       body: { filter: ["a"] },
     });
     expectProblem(notObject, 422, "filter");
+  });
+
+  it("reads back exactly as written, big numbers included", async () => {
+    const { appId } = await newApp();
+    const filter = '{"n":{"$gt":18446744073709551616},"r":{"$lt":0.10000000000000000001}}';
+    const created = await rawCall("POST", `/v1/apps/${appId}/endpoints`, {
+      raw: `{"url":"https://receiver.example.com/hook","filter":${filter}}`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(created.status).toBe(201);
+    expect(created.text).toContain(`"filter":${filter}`);
+    const id = (JSON.parse(created.text) as { id: string }).id;
+    for (const path of [`/v1/apps/${appId}/endpoints/${id}`, `/v1/apps/${appId}/endpoints`]) {
+      const read = await rawCall("GET", path);
+      expect(read.status).toBe(200);
+      expect(read.text).toContain(`"filter":${filter}`);
+    }
+    const patched = await rawCall("PATCH", `/v1/apps/${appId}/endpoints/${id}`, {
+      raw: '{"description":"big"}',
+      headers: { "content-type": "application/json" },
+    });
+    expect(patched.text).toContain(`"filter":${filter}`);
   });
 
   it("is in the OpenAPI document", async () => {

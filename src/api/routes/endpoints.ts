@@ -36,6 +36,7 @@ import { checkTargetUrl } from "../../security/url-guard";
 import { audit } from "../audit";
 import type { AppEnv, Ctx } from "../context";
 import { decodeCursor, toPage } from "../cursor";
+import { exactJson } from "../exact-json";
 import { filterFromBody } from "../filter-input";
 import { type FieldProblem, invalid, notFound } from "../problem";
 import { validationHook } from "../validation";
@@ -150,7 +151,8 @@ endpoints.openapi(
     statements.push(audit(c, appId, "create", "endpoint", id));
     await c.var.db.batch(statements);
     invalidateEndpoints(appId);
-    return c.json(toEndpoint(row, secret), 201);
+    // The filter as stored: exact, big numbers included.
+    return exactJson((exact) => toEndpoint(row, secret, exact), 201);
   },
 );
 
@@ -174,13 +176,14 @@ endpoints.openapi(
       limit,
       decodeCursor(cursor),
     );
-    return c.json(
-      toPage(
-        rows,
-        limit,
-        (r) => r.id,
-        (r) => toEndpoint(r),
-      ),
+    return exactJson(
+      (exact) =>
+        toPage(
+          rows,
+          limit,
+          (r) => r.id,
+          (r) => toEndpoint(r, undefined, exact),
+        ),
       200,
     );
   },
@@ -199,7 +202,7 @@ endpoints.openapi(
     const { appId, endpointId } = c.req.valid("param");
     const row = await getEndpoint(c.var.db, appId, endpointId);
     if (!row) throw notFound("Endpoint");
-    return c.json(toEndpoint(row), 200);
+    return exactJson((exact) => toEndpoint(row, undefined, exact), 200);
   },
 );
 
@@ -275,7 +278,7 @@ endpoints.openapi(
       // A re-enabled endpoint starts over: closed breaker, no pause, fresh auto-disable window.
       await c.env.ENDPOINT_GATE.get(c.env.ENDPOINT_GATE.idFromName(endpointId)).reset();
     }
-    return c.json(toEndpoint(row), 200);
+    return exactJson((exact) => toEndpoint(row, undefined, exact), 200);
   },
 );
 
