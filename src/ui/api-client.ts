@@ -28,7 +28,8 @@ export interface Problem {
 }
 
 export type ApiResult<T> =
-  | { ok: true; status: number; data: T; headers: Headers }
+  /** `text` is the answer as sent: JSON.parse rounds big numbers, a filter's among them. */
+  | { ok: true; status: number; data: T; headers: Headers; text: string }
   | { ok: false; status: number; problem: Problem; headers: Headers };
 
 /** Calls the API as one actor, from one page request (its URL, env and execution context). */
@@ -54,13 +55,17 @@ export class ApiClient {
     return this.call<T>("DELETE", path);
   }
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+  call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+    return this.callText<T>(method, path, body === undefined ? undefined : JSON.stringify(body));
+  }
+
+  /**
+   * Sends a JSON body already serialised: a form's JSON text goes in as typed, so a big number
+   * in a filter or a sample payload reaches the API unrounded.
+   */
+  async callText<T>(method: string, path: string, payload?: string): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { accept: "application/json" };
-    let payload: string | undefined;
-    if (body !== undefined) {
-      headers["content-type"] = "application/json";
-      payload = JSON.stringify(body);
-    }
+    if (payload !== undefined) headers["content-type"] = "application/json";
     const request = actAs(
       new Request(new URL(path, this.c.req.url), { method, headers, body: payload }),
       this.actor,
@@ -68,7 +73,8 @@ export class ApiClient {
     const res = await this.c.var.api.fetch(request, this.c.env, this.c.executionCtx);
     const text = await res.text();
     const parsed = text === "" ? null : safeJson(text);
-    if (res.ok) return { ok: true, status: res.status, data: parsed as T, headers: res.headers };
+    if (res.ok)
+      return { ok: true, status: res.status, data: parsed as T, headers: res.headers, text };
     const problem =
       parsed && typeof parsed === "object" && "title" in parsed
         ? (parsed as Problem)

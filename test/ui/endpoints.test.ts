@@ -178,7 +178,8 @@ describe("endpoint page and its actions", () => {
     ])
       expect(html).toContain(text);
     expect(html.match(/<svg[^>]*role="img"/g)).toHaveLength(3);
-    expect((html.match(/name="csrf"/g) ?? []).length).toBe(5); // sign-out and four actions
+    // Sign-out, four actions, and the options form with its two tries.
+    expect((html.match(/name="csrf"/g) ?? []).length).toBe(8);
   });
 
   it("answers 404 for an endpoint of another app, and shows the 7-day window on asking", async () => {

@@ -1,6 +1,15 @@
 import { type Context, Hono } from "hono";
 import { appPath, type Problem } from "../api-client";
 import type { AppView } from "../apps";
+import {
+  type OptionsState,
+  optionsFromForm,
+  previewTransform,
+  saveOptions,
+  stateProblem,
+  storedOptions,
+  testFilter,
+} from "../endpoint-options";
 import { doc, problemPage } from "../render";
 import type { UiEnv } from "../session";
 import {
@@ -98,11 +107,13 @@ endpointsArea.post("/dashboard/apps/:appId/endpoints", async (c) => {
     url: c.var.form.url ?? "",
     description: c.var.form.description ?? "",
     eventTypes: c.var.form.eventTypes ?? "",
+    format: c.var.form.format ?? "standard-webhooks",
   };
   const res = await c.var.client.post<EndpointView>(appPath(appId, "endpoints"), {
     url: values.url.trim(),
     ...(values.description.trim() === "" ? {} : { description: values.description.trim() }),
     eventTypes: splitList(values.eventTypes),
+    format: values.format,
   });
   if (res.ok) return c.redirect(`${endpointsHref(appId, res.data.id)}?notice=created`, 303);
   return listPage(c, { problem: res.problem, values });
@@ -129,6 +140,8 @@ export function noticeText(query: (name: string) => string | undefined): string 
       return "Endpoint created. Reveal its signing secret below to give it to the receiver.";
     case "disabled":
       return "Endpoint disabled: nothing is delivered to it until it is re-enabled.";
+    case "options":
+      return "Options saved.";
     case "enabled":
       return "Endpoint re-enabled: its breaker starts closed.";
     case "recovered": {
@@ -155,6 +168,7 @@ async function endpointPage(
     notice: string | null;
     refused?: Problem;
     revealed?: { label: string; value: string };
+    options?: OptionsState;
   },
 ): Promise<Response> {
   const appId = c.req.param("appId") ?? "";
@@ -169,6 +183,7 @@ async function endpointPage(
   ]);
   if (!app.ok) return problemPage(c, app.problem);
   if (!endpoint.ok) return problemPage(c, endpoint.problem);
+  const problem = opts.refused ?? (opts.options && stateProblem(opts.options));
   return c.html(
     doc(
       <EndpointPage
@@ -181,9 +196,11 @@ async function endpointPage(
         notice={opts.notice}
         refused={opts.refused}
         revealed={opts.revealed}
+        options={storedOptions(endpoint.data, endpoint.text)}
+        optionsState={opts.options}
       />,
     ),
-    opts.refused ? refusedStatus(opts.refused) : 200,
+    problem ? refusedStatus(problem) : 200,
   );
 }
 
@@ -232,6 +249,34 @@ endpointsArea.post("/dashboard/apps/:appId/endpoints/:endpointId/recover", async
     ...(res.ok ? { n: String(res.data.restarted), more: res.data.more ? "1" : "0" } : {}),
   });
 });
+
+endpointsArea.post("/dashboard/apps/:appId/endpoints/:endpointId/options", async (c) => {
+  const values = optionsFromForm(c.var.form);
+  const problem = await saveOptions(c.var.client, endpointApi(c), values);
+  if (problem) return optionsPage(c, { refused: { values, problem } });
+  return done(c, { ok: true }, { notice: "options" });
+});
+
+endpointsArea.post("/dashboard/apps/:appId/endpoints/:endpointId/filter-test", async (c) =>
+  optionsPage(c, {
+    filterTest: await testFilter(c.var.client, endpointApi(c), c.var.form.payload ?? ""),
+  }),
+);
+
+endpointsArea.post("/dashboard/apps/:appId/endpoints/:endpointId/transform-preview", async (c) =>
+  optionsPage(c, {
+    preview: await previewTransform(
+      c.var.client,
+      endpointApi(c),
+      c.var.form.payload ?? "",
+      c.var.form.eventType ?? "",
+    ),
+  }),
+);
+
+/** The endpoint's page with a refused options form or a try's result; an unknown one is 404. */
+const optionsPage = (c: Context<UiEnv>, options: OptionsState) =>
+  endpointPage(c, { window: "24h", notice: null, options });
 
 /**
  * A datetime-local value ("2026-11-27T20:00", no zone) read as UTC, as the label says; anything

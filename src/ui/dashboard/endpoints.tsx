@@ -2,6 +2,8 @@ import type { z } from "zod";
 import type { Endpoint } from "../../schemas/resources";
 import type { Problem } from "../api-client";
 import { type AppView, ProblemNote } from "../apps";
+import { OptionsFacts, OptionsSection } from "../components/endpoint-options";
+import { FORMATS, type OptionsState, type OptionsValues } from "../endpoint-options";
 import { Csrf, Layout } from "../layout";
 import { duration, percent, SeriesCharts, Sparkline, type StatsSeries } from "./charts";
 import { BreakerBadge, type ChartWindow, Notice, WindowTabs } from "./parts";
@@ -43,6 +45,7 @@ export interface CreateValues {
   url: string;
   description: string;
   eventTypes: string;
+  format: string;
 }
 
 /** The endpoint pages' paths. */
@@ -145,6 +148,18 @@ export function EndpointsPage(props: {
           {props.eventTypes.length > 0 &&
             ` This app's event types: ${props.eventTypes.join(", ")}.`}
         </p>
+        <label for="ep-format">Format</label>
+        <select id="ep-format" name="format" aria-describedby="ep-format-hint">
+          {FORMATS.map((f) => (
+            <option value={f} selected={f === (refused?.values.format ?? "standard-webhooks")}>
+              {f}
+            </option>
+          ))}
+        </select>
+        <p id="ep-format-hint" class="ep-note">
+          The request's shape. A payload filter and a transform can be set on the endpoint's page
+          once it is created.
+        </p>
         <button type="submit">Create endpoint</button>
       </form>
     </Layout>
@@ -168,6 +183,10 @@ export function EndpointPage(props: {
   refused?: Problem;
   /** The signing secret (or public key) an operator asked to see, on this answer only. */
   revealed?: { label: string; value: string };
+  /** The stored format, filter (as stored, indented) and transform. */
+  options: OptionsValues;
+  /** A refused options form, or a filter test's or transform preview's result. */
+  optionsState?: OptionsState;
 }) {
   const { app, endpoint: ep, health, stats } = props;
   const self = endpointsHref(app.id, ep.id);
@@ -192,6 +211,7 @@ export function EndpointPage(props: {
         <dd>{ep.description ?? "none"}</dd>
         <dt>Event types</dt>
         <dd>{eventTypesText(ep.eventTypes)}</dd>
+        <OptionsFacts stored={props.options} />
         <dt>State</dt>
         <dd>{ep.disabled ? "Disabled" : "Enabled"}</dd>
         {ep.disabled && (
@@ -276,6 +296,13 @@ export function EndpointPage(props: {
           </form>
         </div>
       </section>
+
+      <OptionsSection
+        base={self}
+        csrf={props.csrf}
+        stored={props.options}
+        state={props.optionsState ?? {}}
+      />
 
       <section aria-labelledby="traffic">
         <h2 id="traffic">Traffic</h2>

@@ -1,5 +1,14 @@
 import { Hono } from "hono";
 import type { Problem } from "../api-client";
+import {
+  type OptionsState,
+  optionsFromForm,
+  previewTransform,
+  saveOptions,
+  stateProblem,
+  storedOptions,
+  testFilter,
+} from "../endpoint-options";
 import { doc } from "../render";
 import {
   app,
@@ -68,15 +77,28 @@ endpointsArea.post("/portal/endpoints", need("manage-endpoints", "endpoints"), a
 
 async function endpointPage(
   c: Ctx,
-  extra: Omit<Parameters<typeof EndpointPage>[0], "session" | "endpoint"> = {},
+  extra: Omit<Parameters<typeof EndpointPage>[0], "session" | "endpoint" | "options"> = {},
   status: 200 | 409 | 422 | 429 | 502 = 200,
 ) {
   const res = await c.var.client.get<EndpointView>(app(c, "endpoints", c.req.param("id") ?? ""));
   if (!res.ok) return problemPage(c, "endpoints", res.problem);
   return c.html(
-    doc(<EndpointPage session={c.var.portal} endpoint={res.data} {...extra} />),
+    doc(
+      <EndpointPage
+        session={c.var.portal}
+        endpoint={res.data}
+        options={storedOptions(res.data, res.text)}
+        {...extra}
+      />,
+    ),
     status,
   );
+}
+
+/** The endpoint's page with a refused options form or a try's result, at the refusal's status. */
+function optionsPage(c: Ctx, optionsState: OptionsState) {
+  const problem = stateProblem(optionsState);
+  return endpointPage(c, { optionsState }, problem ? refusedStatus(problem) : 200);
 }
 
 endpointsArea.get("/portal/endpoints/:id", need("view", "endpoints"), (c) => endpointPage(c));
@@ -106,6 +128,45 @@ endpointsArea.post(
   },
 );
 
+endpointsArea.post(
+  "/portal/endpoints/:id/options",
+  need("manage-endpoints", "endpoints"),
+  async (c) => {
+    const values = optionsFromForm(c.var.form);
+    const problem = await saveOptions(c.var.client, app(c, "endpoints", c.req.param("id")), values);
+    if (problem?.status === 404) return problemPage(c, "endpoints", problem);
+    if (problem) return optionsPage(c, { refused: { values, problem } });
+    return c.redirect(`/portal/endpoints/${encodeURIComponent(c.req.param("id"))}`, 303);
+  },
+);
+
+endpointsArea.post(
+  "/portal/endpoints/:id/filter-test",
+  need("manage-endpoints", "endpoints"),
+  async (c) =>
+    optionsPage(c, {
+      filterTest: await testFilter(
+        c.var.client,
+        app(c, "endpoints", c.req.param("id")),
+        c.var.form.payload ?? "",
+      ),
+    }),
+);
+
+endpointsArea.post(
+  "/portal/endpoints/:id/transform-preview",
+  need("manage-endpoints", "endpoints"),
+  async (c) =>
+    optionsPage(c, {
+      preview: await previewTransform(
+        c.var.client,
+        app(c, "endpoints", c.req.param("id")),
+        c.var.form.payload ?? "",
+        c.var.form.eventType ?? "",
+      ),
+    }),
+);
+
 /** Reveal or rotate the secret of the endpoint's auth profile; shown on this answer only. */
 async function secretAction(c: Ctx, action: "reveal" | "rotate") {
   const endpoint = await c.var.client.get<EndpointView>(
@@ -122,6 +183,7 @@ async function secretAction(c: Ctx, action: "reveal" | "rotate") {
       <EndpointPage
         session={c.var.portal}
         endpoint={endpoint.data}
+        options={storedOptions(endpoint.data, endpoint.text)}
         secret={{ value: res.data.secret ?? "", rotated: action === "rotate" }}
       />,
     ),

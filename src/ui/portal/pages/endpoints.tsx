@@ -1,4 +1,6 @@
 import type { Problem } from "../../api-client";
+import { OptionsFacts, OptionsSection } from "../../components/endpoint-options";
+import type { OptionsState, OptionsValues } from "../../endpoint-options";
 import { Csrf, PortalLayout, ProblemNotice } from "../layout";
 import type { PortalSession } from "../session";
 
@@ -12,6 +14,8 @@ export interface EndpointView {
   disabled: boolean;
   disabledReason?: string;
   createdAt: string;
+  format: string;
+  transform?: string;
 }
 
 /** The values of the endpoint form, as typed (kept when the API refuses them). */
@@ -138,6 +142,10 @@ export function EndpointPage(props: {
   /** A secret just revealed or rotated (shown once, on this answer only). */
   secret?: { value: string; rotated: boolean };
   notice?: string;
+  /** The stored format, filter (as stored, indented) and transform. */
+  options: OptionsValues;
+  /** A refused options form, or a filter test's or transform preview's result. */
+  optionsState?: OptionsState;
 }) {
   const { endpoint: e, session } = props;
   const caps = session.capabilities;
@@ -172,6 +180,7 @@ export function EndpointPage(props: {
         <dd>
           <time datetime={e.createdAt}>{e.createdAt}</time>
         </dd>
+        <OptionsFacts stored={props.options} />
       </dl>
       <p>
         <a href="/portal/messages">Messages</a> ·{" "}
@@ -248,6 +257,12 @@ export function EndpointPage(props: {
               <button type="submit">Save</button>
             </form>
           </section>
+          <OptionsSection
+            base={base}
+            csrf={session.csrf}
+            stored={props.options}
+            state={props.optionsState ?? {}}
+          />
           <section aria-labelledby="delete-h">
             <h2 id="delete-h">Delete</h2>
             <form method="post" action={`${base}/delete`}>
