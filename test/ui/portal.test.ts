@@ -232,8 +232,18 @@ describe("portal: scope and capabilities", () => {
     const list = await (await page("GET", "/portal/endpoints", { cookie })).text();
     expect(list).not.toContain('action="/portal/endpoints"');
     const one = await (await page("GET", `/portal/endpoints/${ep.id}`, { cookie })).text();
-    for (const action of ["", "/delete", "/reveal", "/rotate", "/recover"])
+    for (const action of [
+      "",
+      "/delete",
+      "/reveal",
+      "/rotate",
+      "/recover",
+      "/options",
+      "/filter-test",
+      "/transform-preview",
+    ])
       expect(one).not.toContain(`action="/portal/endpoints/${ep.id}${action}"`);
+    expect(one).not.toContain('id="opt-filter"');
     const types = await (await page("GET", "/portal/event-types", { cookie })).text();
     expect(types).not.toContain("Send this example");
     // This session's pages have no form at all; post with its real token, as a forged page
@@ -248,13 +258,86 @@ describe("portal: scope and capabilities", () => {
       [`/portal/endpoints/${ep.id}/reveal`, {}],
       [`/portal/endpoints/${ep.id}/rotate`, {}],
       [`/portal/endpoints/${ep.id}/recover`, { since: "2026-01-01T00:00" }],
+      [`/portal/endpoints/${ep.id}/options`, { format: "cloudevents", filter: "", transform: "" }],
+      [`/portal/endpoints/${ep.id}/filter-test`, { payload: "{}" }],
+      [`/portal/endpoints/${ep.id}/transform-preview`, { payload: "{}" }],
       ["/portal/event-types/send", { eventType: "a.b", endpointId: ep.id }],
     ] as const) {
       const res = await page("POST", path, { cookie, origin: HTTPS, form: { csrf, ...form } });
       expect(res.status, path).toBe(403);
       expect(await res.text(), path).toContain("capability");
     }
-    expect((await call("GET", `/v1/apps/${appId}/endpoints/${ep.id}`)).status).toBe(200);
+    const after = await call<{ format: string }>("GET", `/v1/apps/${appId}/endpoints/${ep.id}`);
+    expect(after.status).toBe(200);
+    expect(after.body.format).toBe("standard-webhooks");
+  });
+
+  it("edits the format, filter and transform, and runs the filter test and the preview", async () => {
+    const { appId } = await newApp("portal options");
+    const ep = await newEndpoint(appId);
+    const { cookie } = await signedIn(appId);
+    const csrf = await csrfOf(cookie);
+    const base = `/portal/endpoints/${ep.id}`;
+    const post = (action: string, form: Record<string, string>) =>
+      page("POST", `${base}/${action}`, { cookie, origin: HTTPS, form: { csrf, ...form } });
+    const shown = await (await page("GET", base, { cookie })).text();
+    for (const id of ["opt-format", "opt-filter", "opt-transform", "ft-payload", "tp-payload"])
+      expect(shown).toContain(`<label for="${id}">`);
+    const saved = await post("options", {
+      format: "cloudevents",
+      filter: '{"amount": {"$gte": 100}}',
+      transform: '{ "body": { "cents": data.amount }, "headers": { "x-kind": type } }',
+    });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get("location")).toBe(base);
+    const read = await call<{ format: string; filter?: unknown; transform?: string }>(
+      "GET",
+      `/v1/apps/${appId}/endpoints/${ep.id}`,
+    );
+    expect(read.body).toMatchObject({
+      format: "cloudevents",
+      filter: { amount: { $gte: 100 } },
+      transform: '{ "body": { "cents": data.amount }, "headers": { "x-kind": type } }',
+    });
+    const page2 = await (await page("GET", base, { cookie })).text();
+    expect(page2).toContain("<code>cloudevents</code>");
+    expect(page2).toContain("&quot;$gte&quot;: 100");
+
+    const refused = await post("options", {
+      format: "cloudevents",
+      filter: '{"$where": "x"}',
+      transform: "",
+    });
+    expect(refused.status).toBe(422);
+    const refusedHtml = await refused.text();
+    expect(refusedHtml).toContain('role="alert"');
+    expect(refusedHtml).toContain("{&quot;$where&quot;: &quot;x&quot;}</textarea>");
+
+    expect(await (await post("filter-test", { payload: '{"amount": 150}' })).text()).toContain(
+      "Matches: this payload would be delivered.",
+    );
+    expect(await (await post("filter-test", { payload: '{"amount": 5}' })).text()).toContain(
+      "Does not match",
+    );
+    const preview = await post("transform-preview", {
+      payload: '{"amount": 150}',
+      eventType: "invoice.paid",
+    });
+    expect(preview.status).toBe(200);
+    const previewHtml = await preview.text();
+    expect(previewHtml).toContain("<pre>x-kind: invoice.paid</pre>");
+    expect(previewHtml).toContain("<pre>{&quot;cents&quot;:150}</pre>");
+
+    // Cleared through the form: PATCH null.
+    expect(
+      (await post("options", { format: "standard-webhooks", filter: "", transform: "" })).status,
+    ).toBe(303);
+    const cleared = await call<{ filter?: unknown; transform?: string }>(
+      "GET",
+      `/v1/apps/${appId}/endpoints/${ep.id}`,
+    );
+    expect(cleared.body.filter).toBeUndefined();
+    expect(cleared.body.transform).toBeUndefined();
   });
 
   it("reveals and rotates the secret only with their capabilities", async () => {
