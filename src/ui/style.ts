@@ -21,7 +21,8 @@ export const STYLESHEET = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, sans-serif; background: var(--bg); color: var(--fg); }
 a { color: var(--accent); }
-a:focus-visible, button:focus-visible, input:focus-visible {
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible,
+textarea:focus-visible {
   outline: 3px solid var(--accent); outline-offset: 2px;
 }
 .skip { position: absolute; left: -9999px; }
@@ -36,7 +37,7 @@ a:focus-visible, button:focus-visible, input:focus-visible {
 main { padding: 1.5rem; max-width: 72rem; }
 h1 { font-size: 1.6rem; margin: 0 0 1rem; }
 .stack { display: flex; flex-direction: column; gap: 0.5rem; max-width: 24rem; }
-input {
+input, select, textarea {
   font: inherit; padding: 0.5rem; border: 1px solid var(--muted); border-radius: 4px;
   background: var(--bg); color: var(--fg);
 }

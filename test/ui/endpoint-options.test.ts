@@ -36,9 +36,9 @@ describe("dashboard: endpoint options", () => {
     expect(html).toContain("<code>cloudevents</code>");
     // The filter as stored, indented.
     expect(html).toContain(
-      "<pre>{\n  &quot;amount&quot;: {\n    &quot;$gte&quot;: 100\n  }\n}</pre>",
+      '<pre class="opts-pre">{\n  &quot;amount&quot;: {\n    &quot;$gte&quot;: 100\n  }\n}</pre>',
     );
-    expect(html).toContain("<pre>{ &#39;event&#39;: type }</pre>");
+    expect(html).toContain('<pre class="opts-pre">{ &#39;event&#39;: type }</pre>');
     expect(html).toContain('<option value="cloudevents" selected="">');
     for (const id of ["opt-format", "opt-filter", "opt-transform", "ft-payload", "tp-payload"])
       expect(html).toContain(`<label for="${id}">`);
@@ -135,7 +135,7 @@ describe("dashboard: endpoint options", () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain("<code>https://receiver.example.com/hook/paid</code>");
-    expect(html).toContain("<pre>x-event: invoice.paid</pre>");
+    expect(html).toContain('<pre class="opts-pre">x-event: invoice.paid</pre>');
     expect(html).toContain("&quot;cents&quot;:4200");
     const failing = await setUp({ transform: '$error("no thanks")' });
     const refused = await failing.post("transform-preview", { payload: "{}", eventType: "" });

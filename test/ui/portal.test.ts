@@ -325,8 +325,8 @@ describe("portal: scope and capabilities", () => {
     });
     expect(preview.status).toBe(200);
     const previewHtml = await preview.text();
-    expect(previewHtml).toContain("<pre>x-kind: invoice.paid</pre>");
-    expect(previewHtml).toContain("<pre>{&quot;cents&quot;:150}</pre>");
+    expect(previewHtml).toContain('<pre class="opts-pre">x-kind: invoice.paid</pre>');
+    expect(previewHtml).toContain('<pre class="opts-pre">{&quot;cents&quot;:150}</pre>');
 
     // Cleared through the form: PATCH null.
     expect(

@@ -23,9 +23,15 @@ export function OptionsFacts(props: { stored: OptionsValues }) {
         <code>{stored.format}</code>
       </dd>
       <dt>Payload filter</dt>
-      <dd>{stored.filter === "" ? "none (every payload)" : <pre>{stored.filter}</pre>}</dd>
+      <dd>
+        {stored.filter === "" ? (
+          "none (every payload)"
+        ) : (
+          <pre class="opts-pre">{stored.filter}</pre>
+        )}
+      </dd>
       <dt>Transform</dt>
-      <dd>{stored.transform === "" ? "none" : <pre>{stored.transform}</pre>}</dd>
+      <dd>{stored.transform === "" ? "none" : <pre class="opts-pre">{stored.transform}</pre>}</dd>
     </>
   );
 }
@@ -42,7 +48,7 @@ export function OptionsSection(props: {
   return (
     <section aria-labelledby="options-h">
       <h2 id="options-h">Options</h2>
-      <form method="post" action={`${base}/options`} class="stack" aria-labelledby="options-h">
+      <form method="post" action={`${base}/options`} class="opts" aria-labelledby="options-h">
         <Csrf token={props.csrf} />
         {state.refused && <ProblemNote problem={state.refused.problem} />}
         <label for="opt-format">Format</label>
@@ -84,7 +90,7 @@ export function OptionsSection(props: {
 function FilterTest(props: { base: string; csrf: string; state: OptionsState }) {
   const run = props.state.filterTest;
   return (
-    <form method="post" action={`${props.base}/filter-test`} class="stack" aria-labelledby="ft-h">
+    <form method="post" action={`${props.base}/filter-test`} class="opts" aria-labelledby="ft-h">
       <h3 id="ft-h">Test filter</h3>
       <Csrf token={props.csrf} />
       <label for="ft-payload">Sample payload (JSON), tried on the saved filter</label>
@@ -112,7 +118,7 @@ function TransformPreview(props: { base: string; csrf: string; state: OptionsSta
     <form
       method="post"
       action={`${props.base}/transform-preview`}
-      class="stack"
+      class="opts"
       aria-labelledby="tp-h"
     >
       <h3 id="tp-h">Preview transform</h3>
@@ -144,7 +150,7 @@ function TransformPreview(props: { base: string; csrf: string; state: OptionsSta
                 {Object.keys(run.outcome.preview.headers).length === 0 ? (
                   "none"
                 ) : (
-                  <pre>
+                  <pre class="opts-pre">
                     {Object.entries(run.outcome.preview.headers)
                       .map(([k, v]) => `${k}: ${v}`)
                       .join("\n")}
@@ -153,7 +159,7 @@ function TransformPreview(props: { base: string; csrf: string; state: OptionsSta
               </dd>
               <dt>Body</dt>
               <dd>
-                <pre>{run.outcome.preview.body}</pre>
+                <pre class="opts-pre">{run.outcome.preview.body}</pre>
               </dd>
             </dl>
           </div>

@@ -16,6 +16,12 @@ export const ENDPOINTS_STYLE = `
     --ep-closed-fg: #c4f0cf; --ep-closed-bg: #123d1f; --ep-off-fg: #e1e4e8; --ep-off-bg: #353a41;
   }
 }
+.hint { color: var(--muted); font-size: 0.95em; }
+/* The endpoint options' forms (dashboard and portal): wide enough for JSON. */
+form.opts { display: flex; flex-direction: column; gap: 0.5rem; max-width: 40rem; margin: 0 0 1.5rem; }
+form.opts textarea { font-family: ui-monospace, monospace; }
+form.opts .hint { margin: 0; }
+.opts-pre { white-space: pre-wrap; word-break: break-all; margin: 0; }
 .ep-note { color: var(--muted); font-size: 0.95em; margin: 0.25rem 0 0.75rem; }
 .ep-notice { border-left: 4px solid var(--accent); background: var(--panel); padding: 0.5rem 0.75rem; }
 .ep-title code { font-size: 0.8em; word-break: break-all; }

@@ -37,6 +37,11 @@ form.inline { display: inline; }
 .fields div { display: flex; flex-direction: column; gap: 0.25rem; }
 .fields input[type="checkbox"] { align-self: flex-start; }
 .hint { color: var(--muted); font-size: 0.9em; }
+/* The endpoint options' forms (dashboard and portal): wide enough for JSON. */
+form.opts { display: flex; flex-direction: column; gap: 0.5rem; max-width: 40rem; margin: 0 0 1.5rem; }
+form.opts textarea { font-family: ui-monospace, monospace; }
+form.opts .hint { margin: 0; }
+.opts-pre { white-space: pre-wrap; word-break: break-all; margin: 0; }
 .secret { word-break: break-all; }
 .catalog > section { border-top: 1px solid var(--line); padding-top: 1rem; margin-top: 1rem; }
 .actions { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: flex-end; margin: 1rem 0; }
