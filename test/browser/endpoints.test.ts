@@ -181,5 +181,40 @@ describe("app overview and endpoints in Chromium", () => {
     await page.waitForURL(/notice=enabled/);
     await expect(page.getByRole("status").textContent()).resolves.toContain("re-enabled");
     await expect(page.getByRole("button", { name: "Disable" }).count()).resolves.toBe(1);
+
+    // The options: a refused filter keeps what was typed; a good one saves, is tried on a
+    // sample payload, and a transform is previewed.
+    const filterBox = page.getByLabel("Payload filter (JSON)", { exact: true });
+    await page.getByLabel("Format", { exact: true }).selectOption("cloudevents");
+    await filterBox.fill('{"amount": {"$near": 1}}');
+    await page.getByRole("button", { name: "Save options" }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("/filter/amount/$near");
+    await expect(filterBox.inputValue()).resolves.toBe('{"amount": {"$near": 1}}');
+    await expect(axeViolations(page)).resolves.toEqual([]);
+    await filterBox.fill('{"amount": {"$gte": 100}}');
+    await page
+      .getByLabel("Transform (JSONata)", { exact: true })
+      .fill('{ "body": { "cents": data.amount }, "headers": { "x-kind": type } }');
+    await page.getByRole("button", { name: "Save options" }).click();
+    await page.waitForURL(/notice=options/);
+    await expect(page.getByRole("status").textContent()).resolves.toContain("Options saved");
+    const endpointId = endpointUrl.slice(endpointUrl.lastIndexOf("/") + 1);
+    const stored = await hooklane.api(`/v1/apps/${appId}/endpoints/${endpointId}`);
+    expect(stored.body).toMatchObject({ format: "cloudevents", filter: { amount: { $gte: 100 } } });
+    await page
+      .getByLabel("Sample payload (JSON), tried on the saved filter")
+      .fill('{"amount": 150}');
+    await page.getByRole("button", { name: "Test filter" }).click();
+    await expect(page.getByRole("status").textContent()).resolves.toContain("Matches");
+    await page
+      .getByLabel("Sample payload (JSON), run through the saved transform")
+      .fill('{"amount": 150}');
+    await page.getByLabel("Event type (optional)").fill("invoice.paid");
+    await page.getByRole("button", { name: "Preview transform" }).click();
+    await expect(page.getByRole("status").textContent()).resolves.toContain("x-kind: invoice.paid");
+    await expect(axeViolations(page)).resolves.toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.locator("#options-h").evaluate((el) => el.scrollIntoView());
+    await screenshot(page, "dashboard-endpoint-options");
   });
 });

@@ -21,6 +21,7 @@ export const ENDPOINTS_STYLE = `
 form.opts { display: flex; flex-direction: column; gap: 0.5rem; max-width: 40rem; margin: 0 0 1.5rem; }
 form.opts textarea { font-family: ui-monospace, monospace; }
 form.opts .hint { margin: 0; }
+form.opts button { align-self: flex-start; }
 .opts-pre { white-space: pre-wrap; word-break: break-all; margin: 0; }
 .ep-note { color: var(--muted); font-size: 0.95em; margin: 0.25rem 0 0.75rem; }
 .ep-notice { border-left: 4px solid var(--accent); background: var(--panel); padding: 0.5rem 0.75rem; }

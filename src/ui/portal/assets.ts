@@ -41,6 +41,7 @@ form.inline { display: inline; }
 form.opts { display: flex; flex-direction: column; gap: 0.5rem; max-width: 40rem; margin: 0 0 1.5rem; }
 form.opts textarea { font-family: ui-monospace, monospace; }
 form.opts .hint { margin: 0; }
+form.opts button { align-self: flex-start; }
 .opts-pre { white-space: pre-wrap; word-break: break-all; margin: 0; }
 .secret { word-break: break-all; }
 .catalog > section { border-top: 1px solid var(--line); padding-top: 1rem; margin-top: 1rem; }
