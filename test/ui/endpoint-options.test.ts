@@ -47,7 +47,7 @@ describe("dashboard: endpoint options", () => {
   });
 
   it("saves each option through the form and reads it back through the API", async () => {
-    const { post, read } = await setUp();
+    const { post, read, cookie } = await setUp();
     const saved = await post("options", {
       format: "cloudevents-binary",
       filter: '{"customer.tier": {"$in": ["gold"]}}',
@@ -55,6 +55,8 @@ describe("dashboard: endpoint options", () => {
     });
     expect(saved.status).toBe(303);
     expect(saved.headers.get("location")).toMatch(/\?notice=options$/);
+    const after303 = await page("GET", saved.headers.get("location") ?? "", { cookie });
+    expect(await after303.text()).toContain("Options saved.");
     expect(await read()).toMatchObject({
       format: "cloudevents-binary",
       filter: { "customer.tier": { $in: ["gold"] } },

@@ -250,6 +250,11 @@ endpointsArea.post("/dashboard/apps/:appId/endpoints/:endpointId/recover", async
   });
 });
 
+/** The endpoint's page with a refused options form or a try's result; an unknown one is 404. */
+function optionsPage(c: Context<UiEnv>, options: OptionsState): Promise<Response> {
+  return endpointPage(c, { window: "24h", notice: null, options });
+}
+
 endpointsArea.post("/dashboard/apps/:appId/endpoints/:endpointId/options", async (c) => {
   const values = optionsFromForm(c.var.form);
   const problem = await saveOptions(c.var.client, endpointApi(c), values);
@@ -273,10 +278,6 @@ endpointsArea.post("/dashboard/apps/:appId/endpoints/:endpointId/transform-previ
     ),
   }),
 );
-
-/** The endpoint's page with a refused options form or a try's result; an unknown one is 404. */
-const optionsPage = (c: Context<UiEnv>, options: OptionsState) =>
-  endpointPage(c, { window: "24h", notice: null, options });
 
 /**
  * A datetime-local value ("2026-11-27T20:00", no zone) read as UTC, as the label says; anything
