@@ -147,6 +147,9 @@ describe("consumer portal in Chromium", () => {
     await screenshot(page, "portal-endpoints");
     await page.getByRole("link", { name: rx.url("/portal-a") }).click();
     await page.waitForURL((u) => /^\/portal\/endpoints\/ep_/.test(u.pathname));
+    // The endpoint's page, with its edit, options, filter test and transform preview forms.
+    await expect(page.getByRole("button", { name: "Test filter" }).count()).resolves.toBe(1);
+    await expect(axeViolations(page)).resolves.toEqual([]);
     await screenshot(page, "portal-endpoint");
 
     // The catalog: schema and example; send the example to the endpoint.
