@@ -1,3 +1,4 @@
+import { parseBatch } from "../schemas/batch";
 import type { DeliveryFormat } from "../schemas/formats";
 import { iso } from "./page";
 
@@ -26,6 +27,8 @@ export interface EndpointRow {
    * (`setTransformStatement`), so rows built without it keep their shape.
    */
   transform?: string | null;
+  /** Batching as compact JSON (schemas/batch.ts); null or absent: none. Own statement too. */
+  batch?: string | null;
 }
 
 /**
@@ -56,6 +59,7 @@ export function toEndpoint(
     ...(row.disabled_reason ? { disabledReason: row.disabled_reason } : {}),
     ...(row.disabled_at !== null ? { disabledAt: iso(row.disabled_at) } : {}),
     ...(row.transform ? { transform: row.transform } : {}),
+    ...(row.batch ? { batch: parseBatch(row.batch) ?? undefined } : {}),
     ...(secret ? { secret } : {}),
     createdAt: iso(row.created_at),
   };
@@ -195,4 +199,11 @@ export function setTransformStatement(
   return db
     .prepare("UPDATE endpoints SET transform = ? WHERE id = ? AND app_id = ?")
     .bind(transform, id, appId);
+}
+
+/** Sets or clears an endpoint's batching (create and update add it to their batch when given). */
+export function setBatchStatement(db: D1Database, appId: string, id: string, batch: string | null) {
+  return db
+    .prepare("UPDATE endpoints SET batch = ? WHERE id = ? AND app_id = ?")
+    .bind(batch, id, appId);
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { Batch } from "./batch";
 import { EVENT_FILTER_PATTERN, EventTypeName, idParam, Timestamp } from "./common";
 import { PayloadFilter } from "./filters";
 import { CeSource, Format } from "./formats";
@@ -201,6 +202,7 @@ export const EndpointCreate = z
     ordering: z.enum(["none", "fifo"]).default("none"),
     format: Format.default("standard-webhooks"),
     transform: Transform.optional(),
+    batch: Batch.optional(),
     disabled: z.boolean().default(false),
   })
   .strict();
@@ -218,6 +220,7 @@ export const EndpointUpdate = z
     ordering: z.enum(["none", "fifo"]).optional(),
     format: Format.optional(),
     transform: Transform.nullable().optional(),
+    batch: Batch.nullable().optional(),
     disabled: z.boolean().optional(),
   })
   .strict();
@@ -236,6 +239,7 @@ export const Endpoint = z
     ordering: z.enum(["none", "fifo"]),
     format: Format,
     transform: z.string().optional(),
+    batch: Batch.optional(),
     disabled: z.boolean(),
     disabledReason: z.string().optional(),
     disabledAt: Timestamp.optional(),

@@ -13,6 +13,7 @@ import {
   getEndpoint,
   insertEndpoint,
   listEndpoints,
+  setBatchStatement,
   setTransformStatement,
   toEndpoint,
   updateEndpointStatement,
@@ -20,6 +21,7 @@ import {
 import { purgeJobStatement } from "../../db/purge";
 import { invalidateEndpoints } from "../../ingest/endpoint-cache";
 import { newId } from "../../lib/ids";
+import { batchConflicts } from "../../schemas/batch";
 import {
   AppParams,
   jsonRequest,
@@ -135,6 +137,9 @@ endpoints.openapi(
       created_at: now,
       updated_at: now,
     };
+    const batch = body.batch ? JSON.stringify(body.batch) : null;
+    const conflicts = batchConflicts(batch, row.format, body.transform);
+    if (conflicts.length > 0) throw invalid("The endpoint is not acceptable.", conflicts);
     if (body.authProfileId) await checkEndpoint(c, appId, row);
     else {
       // The private profile does not exist yet; check everything else against an hmac profile.
@@ -147,6 +152,10 @@ endpoints.openapi(
     if (body.transform) {
       row.transform = body.transform;
       statements.push(setTransformStatement(c.var.db, appId, id, body.transform));
+    }
+    if (batch) {
+      row.batch = batch;
+      statements.push(setBatchStatement(c.var.db, appId, id, batch));
     }
     statements.push(audit(c, appId, "create", "endpoint", id));
     await c.var.db.batch(statements);
@@ -260,6 +269,14 @@ endpoints.openapi(
       disabled_at: disabled === old.disabled ? old.disabled_at : disabled ? now : null,
       updated_at: now,
     };
+    const batch =
+      body.batch === undefined ? (old.batch ?? null) : body.batch && JSON.stringify(body.batch);
+    const conflicts = batchConflicts(
+      batch,
+      row.format,
+      body.transform === undefined ? old.transform : body.transform,
+    );
+    if (conflicts.length > 0) throw invalid("The endpoint is not acceptable.", conflicts);
     await checkEndpoint(c, appId, row);
     const statements = [
       updateEndpointStatement(c.var.db, row),
@@ -268,6 +285,10 @@ endpoints.openapi(
     if (body.transform !== undefined) {
       row.transform = body.transform;
       statements.push(setTransformStatement(c.var.db, appId, endpointId, body.transform));
+    }
+    if (body.batch !== undefined) {
+      row.batch = batch;
+      statements.push(setBatchStatement(c.var.db, appId, endpointId, batch));
     }
     if (row.auth_profile_id !== old.auth_profile_id) {
       statements.push(dropPrivateProfileIfUnused(c.var.db, appId, old.auth_profile_id));
