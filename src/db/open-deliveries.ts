@@ -18,6 +18,8 @@ export interface OpenRow {
   lost: number;
   last_error: string | null;
   created_at: number;
+  /** The batch it was last sent in (a batching endpoint's retry re-forms it); null: none. */
+  batch_id?: string | null;
 }
 
 /** Where an open delivery goes next: wait until `dueAt` with these counters. */
@@ -31,6 +33,8 @@ export interface OpenUpdate {
   dueAt: number;
   lastError: string | null;
   createdAt: number;
+  /** The batch whose retry it waits for; absent: none. */
+  batchId?: string | null;
 }
 
 /** A delivery by its pair. */
@@ -51,17 +55,18 @@ export function parkStatement(db: D1Database, updates: OpenUpdate[]) {
     u.dueAt,
     u.lastError,
     u.createdAt,
+    u.batchId ?? null,
   ]);
   return db
     .prepare(
       `INSERT INTO open_deliveries (endpoint_id, message_id, app_id, state, attempts, total_attempts,
-         first_attempt_at, due_at, last_error, created_at)
+         first_attempt_at, due_at, last_error, created_at, batch_id)
        SELECT value ->> 0, value ->> 1, value ->> 2, 'waiting', value ->> 3, value ->> 4, value ->> 5,
-         value ->> 6, value ->> 7, value ->> 8 FROM json_each(?)
+         value ->> 6, value ->> 7, value ->> 8, value ->> 9 FROM json_each(?)
        WHERE true
        ON CONFLICT (endpoint_id, message_id) DO UPDATE SET state = 'waiting', attempts = excluded.attempts,
          total_attempts = excluded.total_attempts, first_attempt_at = excluded.first_attempt_at,
-         due_at = excluded.due_at, last_error = excluded.last_error`,
+         due_at = excluded.due_at, last_error = excluded.last_error, batch_id = excluded.batch_id`,
     )
     .bind(JSON.stringify(values));
 }

@@ -8,6 +8,7 @@
 import type { EndpointRow } from "../db/endpoints";
 import type { AdmitResult, BacklogNote, GateOutcome } from "../gate/types";
 import { log } from "../lib/log";
+import { membersOf, sendBatch } from "./batching";
 import { countsAsFailure, parseCounted4xx } from "./classify";
 import { crashed, type Ready, type Result, send } from "./results";
 import { parseRetryAfter } from "./retry";
@@ -103,9 +104,11 @@ export async function runPlan(plan: Plan, run: RunOptions): Promise<PlanRun> {
         // The gate paces rate-limited endpoints by send time: wait for this slot's turn.
         const wait = notBefore === undefined ? 0 : notBefore - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        const result = await sendOrCrash(r, leaseId, timeoutMs, schedule, now);
-        done.push(result);
-        if (!plan.reusable) return;
+        const results = await sendOrCrash(r, leaseId, timeoutMs, schedule, now);
+        done.push(...results);
+        // A batch's members share one verdict: its first speaks for the request.
+        const result = results[0];
+        if (!plan.reusable || !result) return;
         if (result.ended && !result.dead) failuresInRow = 0;
         else if (result.gate && countsAsFailure(result.gate.outcome, counted4xx)) failuresInRow++;
       }
@@ -133,28 +136,33 @@ export async function runFifoPlan(plan: Plan, run: RunOptions): Promise<PlanRun>
     if (!r) break;
     if (i > 0 && Date.now() > startBy)
       return { done, leftover: plan.queue.slice(i), stoppedBy: "time" };
-    const result = await sendOrCrash(r, lane.leaseId, timeoutMs, schedule, now);
-    done.push(result);
-    // A dead head no longer blocks: the next one goes.
-    if (!result.ended) return { done, leftover: plan.queue.slice(i + 1), stoppedBy: "failures" };
+    const results = await sendOrCrash(r, lane.leaseId, timeoutMs, schedule, now);
+    done.push(...results);
+    // A dead head no longer blocks: the next one goes. A batch's members share one verdict.
+    if (!results[0]?.ended)
+      return { done, leftover: plan.queue.slice(i + 1), stoppedBy: "failures" };
   }
   return { done, leftover: [], stoppedBy: "none" };
 }
 
+/** Sends one request (a delivery, or a batch of them): its results, first member first. */
 function sendOrCrash(
   r: Ready,
   leaseId: string,
   timeoutMs: number,
   schedule: number[],
   now: number,
-): Promise<Result> {
-  return send(r, leaseId, timeoutMs, schedule).catch((err: unknown) => {
+): Promise<Result[]> {
+  const sending = r.batch
+    ? sendBatch(r, leaseId, timeoutMs, schedule, now)
+    : send(r, leaseId, timeoutMs, schedule).then((one) => [one]);
+  return sending.catch((err: unknown) => {
     log("delivery processing threw; handing it back", {
       messageId: r.item.messageId,
       endpointId: r.item.endpointId,
       error: String(err),
     });
-    return crashed(r.item, now);
+    return membersOf(r).map((m) => crashed(m.item, now));
   });
 }
 

@@ -10,6 +10,8 @@ import type { DeliveryEndpoint, SecretForEndpoint } from "../db/delivery-context
 import type { MessageRow } from "../db/messages";
 import { type OpenRow, releaseDue, releaseFifo } from "../db/open-deliveries";
 import type { AdmitResult, BacklogNote } from "../gate/types";
+import { parseBatch } from "../schemas/batch";
+import { formBatches, membersOf } from "./batching";
 import { parseCounted4xx } from "./classify";
 import {
   askGate,
@@ -118,10 +120,20 @@ export async function admitLanes(run: BatchRun): Promise<void> {
         return;
       }
       const fifo = endpoint.ordering === "fifo";
-      const extra = lane.woken ? (fifo ? FIFO_RUN : WAKE_BATCH) : 0;
+      const batch = parseBatch(endpoint.batch);
+      // A batching FIFO endpoint's head run holds at least one whole batch (a failed one
+      // re-forms from the head).
+      const fifoRun = batch ? Math.max(FIFO_RUN, batch.maxEvents) : FIFO_RUN;
+      const extra = lane.woken ? (fifo ? fifoRun : WAKE_BATCH) : 0;
       if (lane.fresh.length + extra === 0) return;
-      lane.grant = await askGate(run.env, endpoint, fifo ? 1 : lane.fresh.length + extra);
-      const room = capacityOf(lane.grant, fifo) - lane.fresh.length;
+      // The gate counts requests: a batch is one.
+      const wanted = batch
+        ? Math.ceil((lane.fresh.length + extra) / batch.maxEvents)
+        : lane.fresh.length + extra;
+      lane.grant = await askGate(run.env, endpoint, fifo ? 1 : wanted);
+      const room = batch
+        ? capacityOf(lane.grant, fifo) * batch.maxEvents - lane.fresh.length
+        : capacityOf(lane.grant, fifo) - lane.fresh.length;
       if (lane.woken && room > 0) {
         const release = fifo ? releaseFifo : releaseDue;
         const out = await release(
@@ -197,7 +209,18 @@ export async function planLanes(
       const fifo = lane.endpoint?.ordering === "fifo";
       // Older deliveries first: what a wake handed out, in its order, then this batch's first tries.
       released.sort((a, b) => order(a.item, b.item, fifo));
-      const queue = [...released, ...lane.fresh];
+      let queue = [...released, ...lane.fresh];
+      const batch = parseBatch(lane.endpoint?.batch);
+      if (batch) {
+        // Grouped into batch requests; a short batch of first tries waits to fill, parked
+        // until its oldest has waited maxWaitMs (the gate wakes it).
+        const formed = formBatches(queue, batch, run.now, fifo);
+        queue = formed.units;
+        if (formed.waiting) {
+          const { members, until } = formed.waiting;
+          for (const m of members) run.results.push(waitFor(m.item, until, run.now, run.windowMs));
+        }
+      }
       const sendable = Math.min(capacityOf(grant, fifo), queue.length);
       const leases = grant.leases.slice(0, Math.max(0, Math.min(grant.leases.length, sendable)));
       if (grant.leases.length > leases.length)
@@ -216,7 +239,7 @@ export async function planLanes(
       }
       // The rest waits: for a slot (a report wakes it), or for the time the gate gave, spread
       // at the endpoint's rate so it returns in order rather than all at once.
-      const rest = queue.slice(sendable);
+      const rest = queue.slice(sendable).flatMap(membersOf);
       const spacingMs = lane.endpoint?.rate_limit ? 1000 / lane.endpoint.rate_limit : 0;
       rest.forEach((r, k) => {
         const dueAt =
@@ -261,7 +284,8 @@ export async function sendPlans(
       const head = plan.fifo ? ran.done[ran.done.length - 1] : undefined;
       const resumeAt =
         ran.stoppedBy === "failures" && head?.park ? head.park.dueAt : at + LEFTOVER_WAIT_MS;
-      for (const r of ran.leftover) run.results.push(waitFor(r.item, resumeAt, at, run.windowMs));
+      for (const r of ran.leftover.flatMap(membersOf))
+        run.results.push(waitFor(r.item, resumeAt, at, run.windowMs));
       if (!note) return;
       if (ran.leftover.length > 0 || (plan.fifo && ran.stoppedBy === "failures"))
         note.parkedUntil = Math.min(note.parkedUntil ?? resumeAt, resumeAt);

@@ -7,7 +7,7 @@ import { checkResolvedHostCached } from "../security/dns-guard";
 import { open } from "../security/secret-box";
 import { checkTargetUrl } from "../security/url-guard";
 import { applyTransform } from "../transform/apply";
-import { buildRequest, type ProfileKeys } from "./request";
+import { batchEnvelope, buildRequest, type ProfileKeys } from "./request";
 import {
   crashed,
   deadAttempt,
@@ -60,16 +60,20 @@ export async function prepare(
     const type = secretRows[0]?.type;
     if (!type) return { result: settle(item, "dead", "no_signing_secret", now) };
     const keys: ProfileKeys = { type, secrets: await openSecrets(env, secretRows) };
-    const { body, headers } = buildRequest(
-      endpoint.format,
-      {
-        id: item.messageId,
-        event_type: item.eventType,
-        created_at: item.createdAt,
-        payload: item.payload,
-      },
-      ceSourceOf(item.appId, endpoint.app_ce_source),
-    );
+    const ceSource = ceSourceOf(item.appId, endpoint.app_ce_source);
+    const message = {
+      id: item.messageId,
+      event_type: item.eventType,
+      created_at: item.createdAt,
+      payload: item.payload,
+    };
+    // A batching endpoint's member: its envelope, joined into the array when the batch forms
+    // (batching.ts). Validation keeps batching and transforms apart, so none applies here.
+    if (endpoint.batch) {
+      const body = batchEnvelope(endpoint.format, message, ceSource);
+      return { ready: { item, endpoint, body, headers: {}, keys } };
+    }
+    const { body, headers } = buildRequest(endpoint.format, message, ceSource);
     if (!endpoint.transform) return { ready: { item, endpoint, body, headers, keys } };
     // After the format built the body, so a transform sees what the endpoint would get. It is
     // pure and capped (src/transform/); a failure is a verdict on this payload, never a throw.

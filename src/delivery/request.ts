@@ -72,6 +72,23 @@ export function buildRequest(
 }
 
 /**
+ * One message's envelope inside a batch request (formats that have a batch form): the usual
+ * body, with the message's id first for standard-webhooks (the request's webhook-id is the
+ * batch's), and the structured CloudEvent as is (it carries its id). Built by concatenation
+ * like `buildRequest`, so the payload keeps its exact bytes.
+ */
+export function batchEnvelope(format: DeliveryFormat, msg: RequestMessage, ceSource: string) {
+  const built = buildRequest(format, msg, ceSource);
+  if (format !== "standard-webhooks") return built.body;
+  return `{"id":${JSON.stringify(msg.id)},${built.body.slice(1)}`;
+}
+
+/** The content type of a batch request: CloudEvents' batch mode, or a plain JSON array. */
+export function batchContentType(format: DeliveryFormat): string {
+  return format === "cloudevents" ? "application/cloudevents-batch+json" : "application/json";
+}
+
+/**
  * Headers of one attempt: the endpoint's own, then the format's (`content-type`, `ce-*`: they
  * win over a custom header of the same name), then Standard Webhooks ids and signature (or
  * bearer) over `body`, the exact bytes sent.

@@ -9,7 +9,7 @@ import type { EndpointRow } from "../db/endpoints";
 import type { OpenRow, OpenUpdate } from "../db/open-deliveries";
 import { countOp } from "../lib/ops";
 import { type AttemptOutcome, postWebhook } from "./http";
-import { decide, describeFailure } from "./outcome";
+import { decide, describeFailure, type Verdict } from "./outcome";
 import { type ProfileKeys, webhookHeaders } from "./request";
 
 /** Delay before a delivery whose processing threw (not the receiver's fault) is tried again. */
@@ -44,6 +44,11 @@ export interface Ready {
   keys: ProfileKeys;
   /** Where to send when a transform appended a path; the endpoint's URL otherwise. */
   url?: string;
+  /**
+   * A batch request (batching.ts): its own id (the webhook-id) and its members, whose
+   * envelopes make `body`; `item` is the first member's. Absent: one delivery.
+   */
+  batch?: { id: string; members: Ready[] };
 }
 
 /** What one item turned into, ready to be written and acted on. */
@@ -85,6 +90,8 @@ function parked(item: Item, dueAt: number, lastError: string | null, tried = 0, 
     dueAt,
     lastError,
     createdAt: item.open?.created_at ?? item.createdAt,
+    // A batch member waiting again stays in its batch (batching.ts re-forms it).
+    ...(item.open?.batch_id ? { batchId: item.open.batch_id } : {}),
   };
 }
 
@@ -105,8 +112,19 @@ export async function send(
     Math.floor(startedAt / 1000),
     r.headers,
   );
+  const outcome = await post({ url: r.url ?? endpoint.url, headers, body, timeoutMs });
+  return judged(item, endpoint, outcome, startedAt, schedule, { leaseId, outcome });
+}
+
+/** Posts one request, once more at once after a reset with no answer (see below). */
+export async function post(request: {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}): Promise<AttemptOutcome> {
+  const { timeoutMs } = request;
   countOp("subrequests");
-  const request = { url: r.url ?? endpoint.url, headers, body, timeoutMs };
   let outcome = await postWebhook(request);
   if (outcome.error === "reset" && outcome.durationMs < STALE_RESET_MS) {
     // Reset before any answer, at once: most often a pooled keep-alive connection the receiver
@@ -119,7 +137,7 @@ export async function send(
       timeoutMs: Math.max(1, timeoutMs - outcome.durationMs),
     });
   }
-  return judged(item, endpoint, outcome, startedAt, schedule, { leaseId, outcome });
+  return outcome;
 }
 
 /**
@@ -139,16 +157,47 @@ export function refusedAttempt(
   return result;
 }
 
-function judged(
+/** A verdict decided once for a whole batch, with the one time its retry is due. */
+export interface SharedVerdict {
+  verdict: Verdict;
+  dueAt: number;
+}
+
+/** The verdict of an attempt for a delivery with this series, decided once (see `judged`). */
+export function shareVerdict(
+  item: Item,
+  endpoint: Pick<EndpointRow, "success_rule">,
+  outcome: AttemptOutcome,
+  schedule: number[],
+): SharedVerdict {
+  const verdict = decide(
+    outcome,
+    endpoint.success_rule,
+    series(item).attempts + 1,
+    schedule,
+    Date.now(),
+  );
+  return {
+    verdict,
+    dueAt: Date.now() + (verdict.kind === "retry" ? verdict.delaySeconds * 1000 : 0),
+  };
+}
+
+/**
+ * What one attempt made of one delivery. `shared`: a batch's verdict, so every member
+ * succeeds, retries at the same time, or dies together.
+ */
+export function judged(
   item: Item,
   endpoint: Pick<EndpointRow, "success_rule">,
   outcome: AttemptOutcome,
   startedAt: number,
   schedule: number[],
   gate?: Result["gate"],
+  shared?: SharedVerdict,
 ): Result {
   const s = series(item);
-  const verdict = decide(outcome, endpoint.success_rule, s.attempts + 1, schedule, Date.now());
+  const { verdict, dueAt } = shared ?? shareVerdict(item, endpoint, outcome, schedule);
   const error = verdict.kind === "succeeded" ? null : describeFailure(outcome);
   // The attempt records its status code, or the transport error when there was no answer; the
   // open row keeps a one-line reason either way.
@@ -165,7 +214,6 @@ function judged(
   const common = { item, ...(gate ? { gate } : {}) };
   if (verdict.kind === "succeeded") return { ...common, entry: entry("succeeded"), ended: true };
   if (verdict.kind === "retry") {
-    const dueAt = Date.now() + verdict.delaySeconds * 1000;
     return { ...common, entry: entry("failed"), park: parked(item, dueAt, error, 1, startedAt) };
   }
   return {

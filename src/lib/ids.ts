@@ -16,7 +16,8 @@ export type IdPrefix =
   | "att"
   | "evt"
   | "aud"
-  | "ps";
+  | "ps"
+  | "bat";
 
 let lastTime = -1;
 const lastRandom = new Uint8Array(10);

@@ -80,6 +80,29 @@ describe("D1 writes per delivery", () => {
       expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "succeeded" });
   });
 
+  it("a consumer batch of 50 first tries to a batching endpoint: 1 request, still 2 rows in 5 statements", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, {
+      url: "https://budget.example.com/hook",
+      batch: { maxEvents: 50, maxWaitMs: 1000 },
+    });
+    const seen = receiver(() => new Response("ok"));
+    const at = Date.now() - (Date.now() % 1024) + 1;
+    const tasks = [];
+    for (let i = 0; i < 50; i++) tasks.push(...(await seedDeliveries(appId, [ep.id], { i }, at)));
+
+    resetOps();
+    const result = await runConsumer(tasks, COUNTING);
+    expect(result.explicitAcks).toHaveLength(50);
+    expect(seen).toHaveLength(1);
+    const ops = readOps();
+    // The batch's outcome is an entry per delivery in the same log row: no write per delivery.
+    expect(ops.d1RowsWritten).toBe(2);
+    expect(ops.d1Queries).toBe(5);
+    for (const t of tasks)
+      expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "succeeded" });
+  });
+
   it("a failed attempt scheduled for retry adds its open row: 4 rows for a batch of one", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId, { url: "https://budget.example.com/hook" });
