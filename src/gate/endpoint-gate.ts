@@ -1,19 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { type Settings, settings } from "../config";
+import { settings } from "../config";
 import { queueFor } from "../lib/topology";
-import {
-  type BreakerConfig,
-  breakerConfig,
-  canPass,
-  failuresToOpen,
-  onFailure,
-  onSuccess,
-} from "./breaker";
+import { canPass, failuresToOpen, onFailure, onSuccess } from "./breaker";
 import { Histograms } from "./histograms";
 import { acquire, inFlight, nextExpiry, release } from "./leases";
 import { available, pace } from "./pacer";
 import { SERIES_WINDOWS, type SeriesWindow, seriesRange } from "./series";
-import { disableReason, type GateState, initialState } from "./state";
+import { disableReason, type GateConfig, type GateState, gateConfig, initialState } from "./state";
 import type {
   AdmitResult,
   BacklogNote,
@@ -350,18 +343,8 @@ export class EndpointGate extends DurableObject<Env> {
     this.save(s, now);
   }
 
-  private config(): { settings: Settings; breaker: BreakerConfig; leaseMs: number } {
-    const s = settings(this.env);
-    return {
-      settings: s,
-      breaker: {
-        ...breakerConfig(s),
-        failureRate: s.breakerFailureRate,
-        windowMs: s.breakerWindowS * 1000,
-        minRequests: s.breakerMinRequests,
-      },
-      leaseMs: s.requestTimeoutMs + LEASE_GRACE_MS,
-    };
+  private config(): GateConfig {
+    return gateConfig(settings(this.env), LEASE_GRACE_MS);
   }
 
   private load(now: number): GateState {

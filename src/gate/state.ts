@@ -3,7 +3,7 @@
  * auto-disable reason).
  */
 import type { Settings } from "../config";
-import { type BreakerConfig, type BreakerState, initialBreaker } from "./breaker";
+import { type BreakerConfig, type BreakerState, breakerConfig, initialBreaker } from "./breaker";
 import { MINUTE_MS } from "./latency";
 import { initialLeases, type LeaseState } from "./leases";
 import { initialPacer, type PacerState } from "./pacer";
@@ -123,4 +123,25 @@ function duration(ms: number): string {
     if (count >= 1) return `${count} ${name}${count === 1 ? "" : "s"}`;
   }
   return "0 seconds";
+}
+
+/** What a gate reads from the settings: the breaker's rules and how long a lease lives. */
+export interface GateConfig {
+  settings: Settings;
+  breaker: BreakerConfig;
+  leaseMs: number;
+}
+
+/** The gate's configuration from the settings; a lease outlives its request by `leaseGraceMs`. */
+export function gateConfig(s: Settings, leaseGraceMs: number): GateConfig {
+  return {
+    settings: s,
+    breaker: {
+      ...breakerConfig(s),
+      failureRate: s.breakerFailureRate,
+      windowMs: s.breakerWindowS * 1000,
+      minRequests: s.breakerMinRequests,
+    },
+    leaseMs: s.requestTimeoutMs + leaseGraceMs,
+  };
 }
