@@ -168,6 +168,49 @@ export async function releaseFifo(
   };
 }
 
+/** A batch still filling: first tries parked under one id, and when its oldest has waited. */
+export interface FillingGroup {
+  batchId: string;
+  count: number;
+  until: number;
+}
+
+/**
+ * The endpoint's batch that is filling, if any: its waiting first tries parked under a batch
+ * id (the earliest due, should two consumers have started one each). Reads the group's rows
+ * through the partial index `open_deliveries_filling`.
+ */
+export async function fillingGroup(
+  db: D1Database,
+  endpointId: string,
+): Promise<FillingGroup | null> {
+  const row = await db
+    .prepare(
+      `SELECT batch_id AS batchId, COUNT(*) AS count, MIN(due_at) AS until FROM open_deliveries
+       WHERE endpoint_id = ? AND attempts = 0 AND batch_id IS NOT NULL AND state = 'waiting'
+       GROUP BY batch_id ORDER BY until LIMIT 1`,
+    )
+    .bind(endpointId)
+    .first<FillingGroup>();
+  return row ?? null;
+}
+
+/** Makes a filled group due now, so the wake the gate is told about hands it out at once. */
+export async function hurryGroup(
+  db: D1Database,
+  endpointId: string,
+  batchId: string,
+  now: number,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE open_deliveries SET due_at = ?3
+       WHERE endpoint_id = ?1 AND batch_id = ?2 AND attempts = 0 AND state = 'waiting'`,
+    )
+    .bind(endpointId, batchId, now)
+    .run();
+}
+
 /** An endpoint's open deliveries (its backlog). */
 export async function openCount(db: D1Database, endpointId: string): Promise<number> {
   const row = await db

@@ -3,7 +3,8 @@
  * requests of up to `maxEvents`, sent and judged as one. A group that failed keeps its id on
  * its members' open rows, so its retry goes out with the same members under the same
  * webhook-id; a short group of first tries waits (parked in D1, woken by the gate) until its
- * oldest delivery has waited `maxWaitMs`.
+ * oldest delivery has waited `maxWaitMs`. Short groups from several queue batches join one
+ * filling group in D1, so a slow stream still goes out in full batches.
  */
 
 import { newId } from "../lib/ids";
@@ -22,14 +23,16 @@ export interface Formed {
  * Groups a lane's queue (in send order) into batch requests. Members of a batch sent before
  * (their open row names it) go together again, at the place of the first one; the others fill
  * new batches in order, so a FIFO endpoint's batches keep message order. The last new batch,
- * when short and made only of first tries whose oldest has not waited `maxWaitMs`, waits.
+ * when short and made only of first tries whose oldest has not waited `maxWaitMs`, waits (the
+ * lane parks it in the endpoint's filling group); what a wake released never waits again.
  */
 export function formBatches(queue: Ready[], batch: Batch, now: number, fifo: boolean): Formed {
   const groups: { id: string; members: Ready[] }[] = [];
   const earlier = new Map<string, { id: string; members: Ready[] }>();
   let open: { id: string; members: Ready[] } | null = null;
   for (const r of queue) {
-    const id = r.item.open?.batch_id;
+    // Only a batch that went out keeps its id: a filling group's id is a grouping key.
+    const id = r.item.open && r.item.open.attempts > 0 ? r.item.open.batch_id : null;
     if (id) {
       let group = earlier.get(id);
       if (!group) {

@@ -8,9 +8,16 @@
 import type { Settings } from "../config";
 import type { DeliveryEndpoint, SecretForEndpoint } from "../db/delivery-context";
 import type { MessageRow } from "../db/messages";
-import { type OpenRow, releaseDue, releaseFifo } from "../db/open-deliveries";
+import {
+  fillingGroup,
+  hurryGroup,
+  type OpenRow,
+  releaseDue,
+  releaseFifo,
+} from "../db/open-deliveries";
 import type { AdmitResult, BacklogNote } from "../gate/types";
-import { parseBatch } from "../schemas/batch";
+import { newId } from "../lib/ids";
+import { type Batch, parseBatch } from "../schemas/batch";
 import { formBatches, membersOf } from "./batching";
 import { parseCounted4xx } from "./classify";
 import {
@@ -216,10 +223,7 @@ export async function planLanes(
         // until its oldest has waited maxWaitMs (the gate wakes it).
         const formed = formBatches(queue, batch, run.now, fifo);
         queue = formed.units;
-        if (formed.waiting) {
-          const { members, until } = formed.waiting;
-          for (const m of members) run.results.push(waitFor(m.item, until, run.now, run.windowMs));
-        }
+        if (formed.waiting) await parkToFill(run, endpointId, batch, formed.waiting);
       }
       const sendable = Math.min(capacityOf(grant, fifo), queue.length);
       const leases = grant.leases.slice(0, Math.max(0, Math.min(grant.leases.length, sendable)));
@@ -257,6 +261,44 @@ export async function planLanes(
   );
 
   return plans;
+}
+
+/**
+ * Parks a short batch of first tries in the endpoint's filling group, so several
+ * queue batches' worth go out together: it joins the group already filling (due when that
+ * group's oldest has waited maxWaitMs), or starts one. The members that make the group
+ * maxEvents long make it due now, and the gate, told so, wakes the endpoint at once; members
+ * beyond that start the next group. Racing consumers can make a group longer than maxEvents:
+ * its wake then sends a full batch and a short one, never a duplicate.
+ */
+async function parkToFill(
+  run: BatchRun,
+  endpointId: string,
+  batch: Batch,
+  waiting: { members: Ready[]; until: number },
+): Promise<void> {
+  const { maxEvents } = batch;
+  const park = (members: Ready[], batchId: string, dueAt: number) => {
+    for (const m of members) {
+      const r = waitFor(m.item, dueAt, run.now, run.windowMs);
+      if (r.park) r.park.batchId = batchId;
+      run.results.push(r);
+    }
+  };
+  let members = waiting.members;
+  const group = await fillingGroup(run.db, endpointId);
+  if (group) {
+    const joining = members.slice(0, Math.max(0, maxEvents - group.count));
+    members = members.slice(joining.length);
+    if (group.count + joining.length >= maxEvents) {
+      await hurryGroup(run.db, endpointId, group.batchId, run.now);
+      park(joining, group.batchId, run.now);
+    } else park(joining, group.batchId, Math.min(group.until, waiting.until));
+  }
+  if (members.length > 0) {
+    const oldest = Math.min(...members.map((m) => m.item.createdAt));
+    park(members, newId("bat", run.now), oldest + batch.maxWaitMs);
+  }
 }
 
 /** Sends every plan; parks what a lane left and tells its gate when that may go. */

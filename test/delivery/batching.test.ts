@@ -150,13 +150,64 @@ describe("a batching endpoint in the consumer", () => {
     const rows = await openRows(ep.id);
     const oldest = Math.min(...tasks.map((t) => t.createdAt));
     expect(rows.map((r) => r.due_at)).toEqual([oldest + 5000, oldest + 5000, oldest + 5000]);
-    expect(rows.every((r) => r.attempts === 0 && r.batch_id === null)).toBe(true);
+    // Parked as one filling group: first tries under one batch id.
+    expect(rows.every((r) => r.attempts === 0 && r.batch_id?.startsWith("bat_"))).toBe(true);
+    expect(new Set(rows.map((r) => r.batch_id)).size).toBe(1);
 
     await makeDue(ep.id);
     await wake(ep.id);
     expect(seen).toHaveLength(1);
     expect(idsIn(seen[0]?.body ?? "[]")).toEqual(tasks.map((t) => t.messageId));
     expect(await openRows(ep.id)).toEqual([]);
+  });
+
+  it("fills one batch from short queue batches, sends it once full, and starts the next", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { batch: { maxEvents: 10, maxWaitMs: 60_000 } });
+    const seen = receiver(() => new Response("ok"));
+    const tasks = await seedMany(appId, ep.id, 13);
+    // Two queue batches of 4: each short, both parked in the same filling group.
+    for (let i = 0; i < 8; i += 4) await runConsumer(tasks.slice(i, i + 4));
+    expect(seen).toHaveLength(0);
+    let rows = await openRows(ep.id);
+    expect(rows).toHaveLength(8);
+    const group = rows[0]?.batch_id;
+    const until = Math.min(...tasks.map((t) => t.createdAt)) + 60_000;
+    expect(rows.every((r) => r.batch_id === group && r.due_at === until)).toBe(true);
+
+    // The third brings it to 12 of 10: two join and make the group due now, two start the next.
+    const before = Date.now();
+    await runConsumer(tasks.slice(8, 12));
+    rows = await openRows(ep.id);
+    const joined = rows.filter((r) => r.batch_id === group);
+    const next = rows.filter((r) => r.batch_id !== group);
+    expect(joined).toHaveLength(10);
+    expect(joined.every((r) => r.due_at >= before && r.due_at <= Date.now())).toBe(true);
+    expect(next.map((r) => r.message_id)).toEqual(tasks.slice(10, 12).map((t) => t.messageId));
+    // The next group waits for its own oldest (the eleventh).
+    const nextUntil = (tasks[10]?.createdAt ?? 0) + 60_000;
+    expect(next.every((r) => r.batch_id?.startsWith("bat_") && r.due_at === nextUntil)).toBe(true);
+    expect(next[0]?.batch_id).not.toBe(group);
+
+    // The wake the gate was told about sends the ten as one request, under a new id (the
+    // group's id is only a grouping key), and leaves the next group waiting.
+    await wake(ep.id);
+    expect(seen).toHaveLength(1);
+    expect(idsIn(seen[0]?.body ?? "[]")).toEqual(tasks.slice(0, 10).map((t) => t.messageId));
+    expect(seen[0]?.headers["webhook-id"]).not.toBe(group);
+    expect((await openRows(ep.id)).map((r) => r.message_id)).toEqual(
+      tasks.slice(10, 12).map((t) => t.messageId),
+    );
+
+    // The thirteenth joins the next group; maxWaitMs later the wake sends the three.
+    await runConsumer(tasks.slice(12));
+    expect(seen).toHaveLength(1);
+    await makeDue(ep.id);
+    await wake(ep.id);
+    expect(seen.map((r) => idsIn(r.body).length)).toEqual([10, 3]);
+    expect(await openRows(ep.id)).toEqual([]);
+    for (const t of tasks)
+      expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 
   it("keeps message order on a FIFO batching endpoint, a failed head batch first", async () => {

@@ -4,7 +4,8 @@ import { type Hooklane, type Receiver, startHooklane, startReceiver } from "./ha
 
 /**
  * Endpoint batching against the running service: messages to a batching endpoint reach a real
- * receiver as JSON arrays of envelopes, each request signed over the whole array under the
+ * receiver as JSON arrays of envelopes (250 messages to a maxEvents 50 endpoint in 5 requests,
+ * however the queue splits them), each request signed over the whole array under the
  * batch's own webhook-id and verified with `standardwebhooks`; a short batch goes once it has
  * waited maxWaitMs; a batch the receiver refuses is retried whole, under the same id.
  */
@@ -86,6 +87,51 @@ describe("e2e batching", () => {
     // Fewer requests than messages, every message exactly once.
     expect(requests.length).toBeLessThan(12);
     expect(received().sort()).toEqual([...ids].sort());
+  });
+
+  it("sends 250 messages to a maxEvents 50 endpoint in 5 requests of 50, each verified", async () => {
+    const h = hooklane;
+    const r = receiver;
+    if (!h || !r) throw new Error("not started");
+    // A minute's wait: only a full batch goes, however the queue splits the 250 first tries.
+    const ep = await endpoint(h, "shipment.sent", {
+      url: r.url("/fifty"),
+      batch: { maxEvents: 50, maxWaitMs: 60_000 },
+    });
+    r.setSecret("/fifty", ep.secret);
+    const ids: string[] = [];
+    const started = Date.now();
+    // Ten senders at a time, as a busy producer would.
+    for (let i = 0; i < 250; i += 10) {
+      const sent = await Promise.all(
+        Array.from({ length: 10 }, (_, k) => send(h, "shipment.sent", i + k)),
+      );
+      ids.push(...sent);
+    }
+    const requests = () => r.requests.filter((q) => q.path === "/fifty");
+    const received = () => requests().flatMap((q) => JSON.parse(q.body) as Envelope[]);
+    await r.waitFor(() => received().length >= 250, 50_000, "250 messages in batches");
+    const wh = new Webhook(ep.secret);
+    for (const q of requests()) {
+      expect(q.verified, q.verifyError).toBe(true);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(q.headers)) if (typeof v === "string") headers[k] = v;
+      expect((wh.verify(q.body, headers) as Envelope[]).length).toBe(50);
+    }
+    expect(requests()).toHaveLength(5);
+    expect(new Set(requests().map((q) => q.webhookId)).size).toBe(5);
+    expect(
+      received()
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    console.log(
+      `[e2e batching] 250 messages in ${requests().length} requests of ` +
+        `${requests()
+          .map((q) => (JSON.parse(q.body) as Envelope[]).length)
+          .join(", ")}; ` +
+        `last at ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   });
 
   it("retries a refused batch whole, under the same webhook-id", async () => {
