@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     include: ["test/browser/**/*.test.ts"],
     environment: "node",
+    globalSetup: ["test/e2e/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     include: ["test/e2e/**/*.test.ts", "test/browser/**/*.test.ts"],
     environment: "node",
+    globalSetup: ["test/e2e/global-setup.ts"],
     testTimeout: 300_000,
     hookTimeout: 120_000,
     // Each file starts its own service (own port, state and secrets) and mostly waits on

@@ -12,8 +12,27 @@ export const CHROMIUM = "/usr/bin/chromium";
 /** Where the README's screenshots live; the browser tests write them on every run. */
 export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), "../../docs/screenshots");
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM });
+/** How long one launch may take; a loaded 2-core machine starts Chromium in about 3 s. */
+const LAUNCH_TIMEOUT_MS = 30_000;
+const LAUNCH_TRIES = 3;
+
+/**
+ * Starts Chromium, giving each try 30 s and trying three times. Playwright's own limit is 3
+ * minutes, longer than a test hook's, so a launch that never reports its DevTools pipe would
+ * otherwise end as an unexplained hook timeout instead of a retry.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const errors: string[] = [];
+  for (let attempt = 1; attempt <= LAUNCH_TRIES; attempt++) {
+    try {
+      return await chromium.launch({ executablePath: CHROMIUM, timeout: LAUNCH_TIMEOUT_MS });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      errors.push(`try ${attempt}: ${message}`);
+      console.warn(`[browser] Chromium launch ${attempt} of ${LAUNCH_TRIES} failed: ${message}`);
+    }
+  }
+  throw new Error(`Chromium did not start:\n${errors.join("\n")}`);
 }
 
 /**

@@ -8,7 +8,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Webhook } from "standardwebhooks";
+import { inject } from "vitest";
 
 /** Repo root: this file lives in `<root>/test/e2e/`. */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -289,6 +290,10 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = await mkdtemp(join(tmpdir(), "hooklane-e2e-"));
   const stateDir = opts.stateDir ?? join(dir, "state");
+  // A fresh default service starts from the migrated template (see global-setup.ts); a given
+  // state dir, a secrets file (the README's path) or another topology migrates by itself.
+  if (opts.stateDir === undefined && opts.devVarsPath === undefined && !opts.topology)
+    await cp(inject("migratedState"), stateDir, { recursive: true });
   const devVarsPath = opts.devVarsPath ?? join(dir, ".dev.vars");
   const fromFile = opts.devVarsPath !== undefined;
   // From the file (read once ready) when it is the service's source of secrets.
