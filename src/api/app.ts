@@ -32,6 +32,27 @@ import { transformPreview } from "./routes/transform-preview";
 import { validationHook } from "./validation";
 
 /** The HTTP API: every route, auth, body limits, problem+json errors, the OpenAPI contract. */
+/** The document's tags, in the order a reference shows them: one per resource. */
+const API_TAGS = [
+  { name: "Apps", description: "Tenants: each app has its own keys, event types and endpoints." },
+  { name: "API keys", description: "An app's keys (hk_...), shown once when created." },
+  { name: "Event types", description: "The catalog of event types, with optional JSON Schemas." },
+  {
+    name: "Auth profiles",
+    description: "Reusable signing and auth: hmac-sha256, ed25519, bearer; rotation.",
+  },
+  {
+    name: "Endpoints",
+    description: "Target URLs with their event types, auth, gate limits and delivery options.",
+  },
+  { name: "Messages", description: "Ingest (202 once durable) and the message log." },
+  { name: "Attempts", description: "Every HTTP attempt, with status, latency and excerpt." },
+  { name: "Dead letters", description: "Deliveries that ran out of retries: inspect, replay." },
+  { name: "Archive", description: "Hourly archives of messages older than D1 keeps." },
+  { name: "Audit", description: "Who changed what, and operator events." },
+  { name: "Consumer portal", description: "One-time links to an app's embeddable portal." },
+];
+
 export function createApi() {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -121,8 +142,14 @@ export function createApi() {
         "Webhook delivery: apps, API keys, event types, auth profiles, endpoints and messages. Errors are RFC 9457 application/problem+json.",
     },
     security: [{ bearer: [] }],
+    tags: API_TAGS,
   };
-  api.doc31("/openapi.json", docConfig);
+  // The servers entry is the origin the document was fetched from: a generated client pointed
+  // at this document calls the same service, wherever it is deployed.
+  api.doc31("/openapi.json", (c) => ({
+    ...docConfig,
+    servers: [{ url: new URL(c.req.url).origin, description: "This Hooklane" }],
+  }));
   let docsHtml: string | undefined;
   api.get("/docs", (c) => {
     docsHtml ??= renderDocs(

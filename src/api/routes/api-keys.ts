@@ -30,6 +30,7 @@ apiKeys.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/api-keys",
+    operationId: "createApiKey",
     tags,
     summary: "Create an API key for an app (the token is shown once)",
     request: { params: AppParams, ...jsonRequest(ApiKeyCreate) },
@@ -68,6 +69,7 @@ apiKeys.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/api-keys",
+    operationId: "listApiKeys",
     tags,
     summary: "List an app's API keys (never their tokens)",
     request: { params: AppParams, query: PageQuery },
@@ -100,6 +102,7 @@ apiKeys.openapi(
   createRoute({
     method: "delete",
     path: "/v1/apps/{appId}/api-keys/{keyId}",
+    operationId: "deleteApiKey",
     tags,
     summary: "Revoke an API key",
     request: { params: KeyParams },

@@ -47,6 +47,7 @@ apps.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps",
+    operationId: "createApp",
     tags,
     summary: "Create an app (tenant)",
     request: jsonRequest(AppCreate),
@@ -106,6 +107,7 @@ apps.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps",
+    operationId: "listApps",
     tags,
     summary: "List apps",
     request: { query: PageQuery },
@@ -130,6 +132,7 @@ apps.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}",
+    operationId: "getApp",
     tags,
     summary: "Get an app",
     request: { params: AppParams },
@@ -146,6 +149,7 @@ apps.openapi(
   createRoute({
     method: "patch",
     path: "/v1/apps/{appId}",
+    operationId: "updateApp",
     tags,
     summary: "Update an app",
     request: { params: AppParams, ...jsonRequest(AppUpdate) },
@@ -188,6 +192,7 @@ apps.openapi(
   createRoute({
     method: "delete",
     path: "/v1/apps/{appId}",
+    operationId: "deleteApp",
     tags,
     summary: "Delete an app and everything in it",
     request: { params: AppParams },

@@ -24,6 +24,7 @@ archive.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/archive",
+    operationId: "listArchiveHours",
     tags,
     summary: "List the app's archived hours, oldest first",
     description:
@@ -61,6 +62,7 @@ archive.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/archive/{hour}",
+    operationId: "getArchiveHour",
     tags,
     summary: "The messages of one archived hour, oldest first",
     description:

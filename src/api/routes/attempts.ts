@@ -32,6 +32,7 @@ attempts.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/messages/{messageId}/attempts",
+    operationId: "listMessageAttempts",
     tags: ["Attempts"],
     summary: "Every attempt made for a message, newest first",
     request: { params: MessageParams, query: PageQuery },
@@ -64,6 +65,7 @@ attempts.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/endpoints/{endpointId}/attempts",
+    operationId: "listEndpointAttempts",
     tags: ["Attempts"],
     summary: "Every attempt made to an endpoint, newest first",
     request: { params: EndpointParams, query: PageQuery },
@@ -118,6 +120,7 @@ attempts.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/messages/{messageId}/attempts/{attemptId}/request",
+    operationId: "getAttemptRequest",
     tags: ["Attempts"],
     summary: "The request an attempt sent: body, headers and signature, rebuilt on read",
     description:

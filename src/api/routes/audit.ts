@@ -25,6 +25,7 @@ auditLog.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/audit",
+    operationId: "listAuditEntries",
     tags: ["Audit"],
     summary: "Every management change in an app (who, what, when), newest first",
     description:
@@ -59,6 +60,7 @@ auditLog.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/operator-events",
+    operationId: "listOperatorEvents",
     tags: ["Audit"],
     summary: "What Hooklane did on its own in an app (endpoint.disabled), newest first",
     description:

@@ -56,6 +56,7 @@ authProfiles.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/auth-profiles",
+    operationId: "createAuthProfile",
     tags,
     summary: "Create an auth profile (the secret is returned once)",
     request: { params: AppParams, ...jsonRequest(AuthProfileCreate) },
@@ -89,6 +90,7 @@ authProfiles.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/auth-profiles",
+    operationId: "listAuthProfiles",
     tags,
     summary: "List auth profiles (never their secrets)",
     request: { params: AppParams, query: PageQuery },
@@ -121,6 +123,7 @@ authProfiles.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/auth-profiles/{profileId}",
+    operationId: "getAuthProfile",
     tags,
     summary: "Get an auth profile (no secret)",
     request: { params: AuthProfileParams },
@@ -138,6 +141,7 @@ authProfiles.openapi(
   createRoute({
     method: "patch",
     path: "/v1/apps/{appId}/auth-profiles/{profileId}",
+    operationId: "updateAuthProfile",
     tags,
     summary: "Rename an auth profile",
     request: { params: AuthProfileParams, ...jsonRequest(AuthProfileUpdate) },
@@ -166,6 +170,7 @@ authProfiles.openapi(
   createRoute({
     method: "delete",
     path: "/v1/apps/{appId}/auth-profiles/{profileId}",
+    operationId: "deleteAuthProfile",
     tags,
     summary: "Delete an auth profile no endpoint uses",
     request: { params: AuthProfileParams },
@@ -190,6 +195,7 @@ authProfiles.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/auth-profiles/{profileId}/rotate",
+    operationId: "rotateAuthProfileSecret",
     tags,
     summary: "Rotate the secret; the old one keeps signing for the grace period",
     request: {
@@ -221,6 +227,7 @@ authProfiles.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/auth-profiles/{profileId}/reveal",
+    operationId: "revealAuthProfileSecret",
     tags,
     summary: "Reveal the current secret",
     request: { params: AuthProfileParams },

@@ -97,6 +97,7 @@ deadLetters.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/dead-letters",
+    operationId: "listDeadLetters",
     tags: ["Dead letters"],
     summary: "Deliveries that ended dead, with their reason; filter by endpoint and time",
     request: { params: AppParams, query: PageQuery.extend(DeadLetterFilter.shape) },
@@ -125,6 +126,7 @@ deadLetters.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/dead-letters/replay",
+    operationId: "replayDeadLetters",
     tags: ["Dead letters"],
     summary: "Replay dead letters in bulk (by endpoint and time, at most `limit` per call)",
     request: { params: AppParams, ...jsonRequest(BulkReplay) },
@@ -158,6 +160,7 @@ deadLetters.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/dead-letters/{deliveryId}/replay",
+    operationId: "replayDeadLetter",
     tags: ["Dead letters"],
     summary: "Replay one dead letter: a fresh attempt series with the same webhook-id",
     request: {
@@ -182,6 +185,7 @@ deadLetters.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/dead-letters/count",
+    operationId: "countDeadLetters",
     tags: ["Dead letters"],
     summary: `How many dead letters match a filter, counting up to ${COUNT_CAP} ("at least" beyond)`,
     request: { params: AppParams, query: DeadLetterFilter },
@@ -208,6 +212,7 @@ deadLetters.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/dead-letters/replays/{replayId}",
+    operationId: "getReplay",
     tags: ["Dead letters"],
     summary: "A bulk replay's progress: its deliveries pending, retrying, succeeded, dead again",
     description: "Kept for a day after the replay.",

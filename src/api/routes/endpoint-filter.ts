@@ -17,6 +17,7 @@ endpointFilter.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/endpoints/{endpointId}/filter/test",
+    operationId: "testEndpointFilter",
     tags: ["Endpoints"],
     summary: "Test a payload against the endpoint's payload filter (or a filter to try)",
     description:

@@ -24,6 +24,7 @@ endpointOps.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/endpoints/{endpointId}/recover",
+    operationId: "recoverEndpoint",
     tags: ["Endpoints"],
     summary: "Re-send every failed or dead delivery of an endpoint since a time",
     request: { params: EndpointParams, ...jsonRequest(Recover) },
@@ -78,6 +79,7 @@ endpointOps.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/endpoints/{endpointId}/health",
+    operationId: "getEndpointHealth",
     tags: ["Endpoints"],
     summary: "Breaker state, rate-limit tokens, in-flight, success rate and latency, backlog",
     request: { params: EndpointParams },

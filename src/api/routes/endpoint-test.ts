@@ -45,6 +45,7 @@ endpointTest.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/endpoints/{endpointId}/test",
+    operationId: "sendTestEvent",
     tags: ["Endpoints"],
     summary: "Send a test event to this endpoint only",
     description:

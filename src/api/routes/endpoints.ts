@@ -79,6 +79,7 @@ endpoints.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/endpoints",
+    operationId: "createEndpoint",
     tags,
     summary: "Create an endpoint (makes a private hmac-sha256 profile when none is given)",
     request: { params: AppParams, ...jsonRequest(EndpointCreate) },
@@ -169,6 +170,7 @@ endpoints.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/endpoints",
+    operationId: "listEndpoints",
     tags,
     summary: "List endpoints",
     request: { params: AppParams, query: PageQuery },
@@ -202,6 +204,7 @@ endpoints.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/endpoints/{endpointId}",
+    operationId: "getEndpoint",
     tags,
     summary: "Get an endpoint",
     request: { params: EndpointParams },
@@ -219,6 +222,7 @@ endpoints.openapi(
   createRoute({
     method: "patch",
     path: "/v1/apps/{appId}/endpoints/{endpointId}",
+    operationId: "updateEndpoint",
     tags,
     summary: "Update an endpoint (disabled: false re-enables it)",
     request: { params: EndpointParams, ...jsonRequest(EndpointUpdate) },
@@ -307,6 +311,7 @@ endpoints.openapi(
   createRoute({
     method: "delete",
     path: "/v1/apps/{appId}/endpoints/{endpointId}",
+    operationId: "deleteEndpoint",
     tags,
     summary: "Delete an endpoint; its undelivered deliveries are cancelled",
     request: { params: EndpointParams },

@@ -47,6 +47,7 @@ eventTypes.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/event-types",
+    operationId: "createEventType",
     tags,
     summary: "Create an event type",
     request: { params: AppParams, ...jsonRequest(EventTypeCreate) },
@@ -86,6 +87,7 @@ eventTypes.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/event-types",
+    operationId: "listEventTypes",
     tags,
     summary: "List event types by name",
     request: { params: AppParams, query: PageQuery },
@@ -113,6 +115,7 @@ eventTypes.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/event-types/{name}",
+    operationId: "getEventType",
     tags,
     summary: "Get an event type",
     request: { params: EventTypeParams },
@@ -130,6 +133,7 @@ eventTypes.openapi(
   createRoute({
     method: "patch",
     path: "/v1/apps/{appId}/event-types/{name}",
+    operationId: "updateEventType",
     tags,
     summary: "Update an event type",
     request: { params: EventTypeParams, ...jsonRequest(EventTypeUpdate) },
@@ -171,6 +175,7 @@ eventTypes.openapi(
   createRoute({
     method: "delete",
     path: "/v1/apps/{appId}/event-types/{name}",
+    operationId: "deleteEventType",
     tags,
     summary: "Delete an event type",
     request: { params: EventTypeParams },

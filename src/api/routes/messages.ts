@@ -39,6 +39,7 @@ messages.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/messages",
+    operationId: "sendMessage",
     tags,
     summary: "Send a message: durable in D1 before the 202, then fanned out to matching endpoints",
     description:
@@ -108,6 +109,7 @@ messages.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/messages",
+    operationId: "listMessages",
     tags,
     summary: "Search messages, newest first, with each endpoint's delivery status",
     description: `A time range (\`after\`, \`before\`) seeks on message ids. \`eventType\`, \`endpointId\` and \`status\` have no index: a page reads at most ${SEARCH_SCAN_ROWS} messages (and, by status, the histories of at most about 5,000 deliveries), and when that leaves it short it answers what matched with \`scanned\` and a \`nextCursor\` to continue. Nothing counts all messages.`,
@@ -155,6 +157,7 @@ messages.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/messages/{messageId}",
+    operationId: "getMessage",
     tags,
     summary: "Get a message with each endpoint's delivery status",
     description:

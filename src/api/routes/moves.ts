@@ -42,6 +42,7 @@ moves.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/move",
+    operationId: "moveApp",
     tags,
     summary: "Move an app to another shard, with its history",
     description:
@@ -83,6 +84,7 @@ moves.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/move",
+    operationId: "getAppMove",
     tags,
     summary: "Where an app lives, and how far its move got",
     request: { params: AppParams },

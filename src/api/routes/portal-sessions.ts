@@ -40,6 +40,7 @@ portalSessions.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/portal-sessions",
+    operationId: "createPortalSession",
     tags,
     summary: "Open a consumer portal session (a one-time link for your customer)",
     description:
@@ -95,6 +96,7 @@ portalSessions.openapi(
   createRoute({
     method: "delete",
     path: "/v1/apps/{appId}/portal-sessions",
+    operationId: "revokePortalSessions",
     tags,
     summary: "Revoke every portal session of the app (open pages show that the session ended)",
     request: { params: AppParams },

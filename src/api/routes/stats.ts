@@ -110,6 +110,7 @@ stats.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/endpoints/{endpointId}/stats",
+    operationId: "getEndpointStats",
     tags,
     summary: "An endpoint's deliveries, success rate and p95 latency over 24 h or 7 d",
     request: { params: EndpointParams, query: WindowQuery },
@@ -139,6 +140,7 @@ stats.openapi(
   createRoute({
     method: "get",
     path: "/v1/apps/{appId}/stats",
+    operationId: "getAppStats",
     tags,
     summary: "An app's deliveries, success rate and p95 latency over 24 h or 7 d, per endpoint too",
     description: `Merges the histograms of the app's newest ${APP_STATS_MAX_ENDPOINTS} endpoints (bucket by bucket, so the p95 is the app's own, not an average); \`endpoints.more\` says when the app has more.`,

@@ -23,6 +23,7 @@ transformPreview.openapi(
   createRoute({
     method: "post",
     path: "/v1/apps/{appId}/endpoints/{endpointId}/transform/preview",
+    operationId: "previewEndpointTransform",
     tags: ["Endpoints"],
     summary: "Preview what a transform would send for a sample payload",
     description:
