@@ -39,8 +39,9 @@ export async function readCapped(body: ReadableStream<Uint8Array>, max: number):
 
 /**
  * Guards JSON request bodies: 415 for another media type, 413 past `max` bytes, 422 for
- * invalid JSON or nesting deeper than the limit. The checked text is left in Hono's body
- * cache so the route's zod validator parses it exactly once.
+ * invalid JSON or nesting deeper than the limit. The stream is read once, under the cap; the
+ * request then goes on as a copy carrying the checked text (`c.req.raw` is Hono's public
+ * request), which the route's validator and handler read as any other body.
  */
 export function jsonBody(maxFor: (path: string) => number): MiddlewareHandler {
   return async (c, next) => {
@@ -56,19 +57,14 @@ export function jsonBody(maxFor: (path: string) => number): MiddlewareHandler {
     if (text.trim() === "") {
       // An empty body on a route that takes one validates as `{}`; bodiless routes ignore it.
       if (mediaType !== "" && !JSON_MEDIA.test(mediaType)) throw unsupportedMediaType();
-      cacheText(c.req.bodyCache, "{}");
+      c.req.raw = new Request(raw, { body: "{}" });
       return next();
     }
     if (!JSON_MEDIA.test(mediaType)) throw unsupportedMediaType();
     if (jsonDepthExceeds(text, LIMITS.jsonDepth)) {
       throw invalid(`JSON nesting is deeper than ${LIMITS.jsonDepth} levels.`);
     }
-    cacheText(c.req.bodyCache, text);
+    c.req.raw = new Request(raw, { body: text });
     return next();
   };
-}
-
-/** Hono keeps body reads as promises in `bodyCache` (its type says values); `json()` awaits them. */
-function cacheText(cache: object, text: string): void {
-  (cache as { text?: Promise<string> }).text = Promise.resolve(text);
 }
