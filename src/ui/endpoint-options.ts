@@ -1,9 +1,10 @@
 /**
- * An endpoint's options (`format`, `filter`, `transform`) as the dashboard and the portal edit
- * them, and the two tries (filter test, transform preview): form text in, API calls out.
- * JSON fields are sent as typed (never parsed and re-serialised), so big numbers stay exact.
+ * An endpoint's options (`format`, `filter`, `transform`, `batch`) as the dashboard and the
+ * portal edit them, and the two tries (filter test, transform preview): form text in, API calls
+ * out. JSON fields are sent as typed (never parsed and re-serialised), so big numbers stay exact.
  */
 import { rawMember } from "../lib/raw-json";
+import type { Batch } from "../schemas/batch";
 import { DELIVERY_FORMATS, type DeliveryFormat } from "../schemas/formats";
 import type { ApiClient, Problem } from "./api-client";
 import { prettyJson } from "./pretty-json";
@@ -16,6 +17,9 @@ export interface OptionsValues {
   format: string;
   filter: string;
   transform: string;
+  /** Batching's two numbers as typed; both empty is no batching. */
+  batchMaxEvents: string;
+  batchMaxWaitMs: string;
 }
 
 /** What the transform preview answers. */
@@ -43,7 +47,7 @@ export interface OptionsState {
  * and indented without parsing, so a big number in it shows (and saves back) unrounded.
  */
 export function storedOptions(
-  endpoint: { format: string; transform?: string },
+  endpoint: { format: string; transform?: string; batch?: Batch | null },
   answerText: string,
 ): OptionsValues {
   const filter = rawMember(answerText, "filter");
@@ -51,6 +55,8 @@ export function storedOptions(
     format: endpoint.format,
     filter: filter === undefined || filter === "null" ? "" : prettyJson(filter),
     transform: endpoint.transform ?? "",
+    batchMaxEvents: endpoint.batch ? String(endpoint.batch.maxEvents) : "",
+    batchMaxWaitMs: endpoint.batch ? String(endpoint.batch.maxWaitMs) : "",
   };
 }
 
@@ -60,7 +66,32 @@ export function optionsFromForm(form: Record<string, string>): OptionsValues {
     format: form.format ?? "",
     filter: form.filter ?? "",
     transform: form.transform ?? "",
+    batchMaxEvents: form.batchMaxEvents ?? "",
+    batchMaxWaitMs: form.batchMaxWaitMs ?? "",
   };
+}
+
+/**
+ * A typed number as JSON text: an integer as a number (a plus sign and leading zeros dropped,
+ * every digit kept), a JSON number with a fraction or an exponent as typed, anything else as a
+ * string. The API judges each, so its own 422 names the field.
+ */
+function numberJson(text: string): string {
+  const typed = text.trim();
+  if (/^[+-]?\d+$/.test(typed)) return BigInt(typed).toString();
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(typed)) return typed;
+  return JSON.stringify(typed);
+}
+
+/** The batch as JSON text: null when both fields are empty; an empty field is left out. */
+function batchJson(values: OptionsValues): string {
+  const fields: [string, string][] = [
+    ["maxEvents", values.batchMaxEvents],
+    ["maxWaitMs", values.batchMaxWaitMs],
+  ];
+  const typed = fields.filter(([, text]) => text.trim() !== "");
+  if (typed.length === 0) return "null";
+  return `{${typed.map(([name, text]) => `"${name}":${numberJson(text)}`).join(",")}}`;
 }
 
 /** A field's JSON text checked for syntax only (the API judges the rest), or a 422 naming it. */
@@ -80,7 +111,7 @@ function jsonField(text: string, field: string): { json: string } | { problem: P
 }
 
 /**
- * The PATCH body for the options, as JSON text: an empty filter or transform clears it (null).
+ * The PATCH body for the options, as JSON text: an empty filter, transform or batch clears it.
  * A filter that is not JSON at all is refused here, as the API would refuse the body.
  */
 export function optionsBody(values: OptionsValues): { text: string } | { problem: Problem } {
@@ -92,7 +123,7 @@ export function optionsBody(values: OptionsValues): { text: string } | { problem
   }
   const transform = values.transform.trim() === "" ? null : values.transform;
   return {
-    text: `{"format":${JSON.stringify(values.format)},"filter":${filter},"transform":${JSON.stringify(transform)}}`,
+    text: `{"format":${JSON.stringify(values.format)},"filter":${filter},"transform":${JSON.stringify(transform)},"batch":${batchJson(values)}}`,
   };
 }
 

@@ -216,5 +216,27 @@ describe("app overview and endpoints in Chromium", () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.locator("#options-h").evaluate((el) => el.scrollIntoView());
     await screenshot(page, "dashboard-endpoint-options");
+
+    // Batching: refused with CloudEvents binary (the reason shown, the numbers kept), then saved
+    // once the transform is cleared, and shown in the facts.
+    const maxEvents = page.getByLabel("Batch: max events", { exact: true });
+    await page.getByLabel("Format", { exact: true }).selectOption("cloudevents-binary");
+    await maxEvents.fill("10");
+    await page.getByLabel("Batch: max wait (ms)", { exact: true }).fill("500");
+    await page.getByRole("button", { name: "Save options" }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toContain(
+      "cloudevents-binary has no batch mode",
+    );
+    await expect(maxEvents.inputValue()).resolves.toBe("10");
+    await expect(axeViolations(page)).resolves.toEqual([]);
+    await page.getByLabel("Format", { exact: true }).selectOption("cloudevents");
+    await page.getByLabel("Transform (JSONata)", { exact: true }).fill("");
+    await page.getByRole("button", { name: "Save options" }).click();
+    await page.waitForURL(/notice=options/);
+    await expect(page.locator(".facts").textContent()).resolves.toContain(
+      "up to 10 events, waits at most 500 ms",
+    );
+    const batched = await hooklane.api(`/v1/apps/${appId}/endpoints/${endpointId}`);
+    expect(batched.body).toMatchObject({ batch: { maxEvents: 10, maxWaitMs: 500 } });
   });
 });

@@ -1,37 +1,125 @@
 import { describe, expect, it } from "vitest";
-import { optionsBody, storedOptions } from "../../src/ui/endpoint-options";
+import { type OptionsValues, optionsBody, storedOptions } from "../../src/ui/endpoint-options";
 import { call, newApp, newEndpoint } from "../helpers";
-import { csrfOf, page, signIn } from "./support";
+import { csrfOf, HTTPS, page, portalCsrf, signedIn, signIn } from "./support";
 
-const epHref = (appId: string, id: string) => `/dashboard/apps/${appId}/endpoints/${id}`;
+type Options = {
+  format: string;
+  filter?: unknown;
+  transform?: string;
+  batch?: { maxEvents: number; maxWaitMs: number };
+};
 
-type Options = { format: string; filter?: unknown; transform?: string };
-
-async function session() {
-  const { cookie } = await signIn();
-  return { cookie, csrf: await csrfOf(cookie) };
+/** An endpoint's page at `base`: post its forms, show it, read the endpoint through the API. */
+function formsOf(appId: string, id: string, cookie: string, csrf: string, base: string) {
+  return {
+    appId,
+    cookie,
+    base,
+    post: (action: string, form: Record<string, string>) =>
+      page("POST", `${base}/${action}`, { cookie, origin: HTTPS, form: { csrf, ...form } }),
+    show: async () => (await page("GET", base, { cookie })).text(),
+    read: async () => (await call<Options>("GET", `/v1/apps/${appId}/endpoints/${id}`)).body,
+  };
 }
 
-/** An endpoint and a signed-in operator, with a way to post the endpoint page's forms. */
-async function setUp(body: Record<string, unknown> = {}) {
+type Forms = ReturnType<typeof formsOf>;
+
+/** An endpoint and a signed-in operator, with its dashboard page's forms. */
+async function setUp(body: Record<string, unknown> = {}): Promise<Forms> {
   const { appId } = await newApp();
   const ep = await newEndpoint(appId, body);
-  const { cookie, csrf } = await session();
-  const post = (action: string, form: Record<string, string>) =>
-    page("POST", `${epHref(appId, ep.id)}/${action}`, { cookie, form: { csrf, ...form } });
-  const read = async () =>
-    (await call<Options>("GET", `/v1/apps/${appId}/endpoints/${ep.id}`)).body;
-  return { appId, ep, cookie, post, read };
+  const { cookie } = await signIn();
+  const base = `/dashboard/apps/${appId}/endpoints/${ep.id}`;
+  return formsOf(appId, ep.id, cookie, await csrfOf(cookie), base);
+}
+
+/** An endpoint and a portal session that may view and manage endpoints, with its page's forms. */
+async function portalSetUp(body: Record<string, unknown> = {}): Promise<Forms> {
+  const { appId } = await newApp("portal options");
+  const ep = await newEndpoint(appId, body);
+  const { cookie } = await signedIn(appId, { capabilities: ["view", "manage-endpoints"] });
+  const base = `/portal/endpoints/${ep.id}`;
+  return formsOf(appId, ep.id, cookie, await portalCsrf(cookie, base), base);
+}
+
+/** The options form with every field empty and the default format. */
+const noOptions: OptionsValues = {
+  format: "standard-webhooks",
+  filter: "",
+  transform: "",
+  batchMaxEvents: "",
+  batchMaxWaitMs: "",
+};
+
+/** The options form's fields: the given ones, the others empty. */
+const optionsForm = (form: Partial<OptionsValues>) => ({ ...noOptions, ...form });
+
+/**
+ * Batching through a page's options form: saved as typed and shown; refused by the API (its
+ * field error shown, the typed values kept, nothing changed); cleared with both fields empty.
+ */
+async function batchThroughForm(forms: Forms) {
+  const save = (batchMaxEvents: string, batchMaxWaitMs: string, more = {}) =>
+    forms.post(
+      "options",
+      optionsForm({ format: "cloudevents", batchMaxEvents, batchMaxWaitMs, ...more }),
+    );
+  expect((await save("25", " 1500 ")).status).toBe(303);
+  expect(await forms.read()).toMatchObject({
+    format: "cloudevents",
+    batch: { maxEvents: 25, maxWaitMs: 1500 },
+  });
+  const shown = await forms.show();
+  expect(shown).toContain("<dt>Batching</dt><dd>up to 25 events, waits at most 1500 ms</dd>");
+  expect(shown).toMatch(/id="opt-batch-max-events"[^>]*value="25"/);
+  expect(shown).toMatch(/id="opt-batch-max-wait"[^>]*value="1500"/);
+
+  for (const [events, wait, field] of [
+    ["1", "1500", "maxEvents"],
+    ["2.5", "1500", "maxEvents"],
+    ["ten", "1500", "maxEvents"],
+    ["10", "60001", "maxWaitMs"],
+    ["10", "", "maxWaitMs"],
+  ] as const) {
+    const res = await save(events, wait);
+    expect(res.status, `${events}/${wait}`).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('role="alert"');
+    expect(html).toMatch(new RegExp(`<code>/?batch[./]${field}</code>`));
+    expect(html).toMatch(new RegExp(`id="opt-batch-max-events"[^>]*value="${events}"`));
+    expect(html).toMatch(new RegExp(`id="opt-batch-max-wait"[^>]*value="${wait}"`));
+  }
+
+  // No batching with CloudEvents binary or with a transform: the API's reason, readable.
+  const binary = await save("10", "500", { format: "cloudevents-binary" });
+  expect(binary.status).toBe(422);
+  const binaryHtml = await binary.text();
+  expect(binaryHtml).toContain("<code>batch</code> cloudevents-binary has no batch mode");
+  expect(binaryHtml).toContain('<option value="cloudevents-binary" selected="">');
+  const transformed = await save("10", "500", { transform: "{ 'cents': amount }" });
+  expect(transformed.status).toBe(422);
+  expect(await transformed.text()).toContain(
+    "<code>batch</code> An endpoint cannot both batch and transform.",
+  );
+  const kept = await forms.read();
+  expect(kept).toMatchObject({ format: "cloudevents", batch: { maxEvents: 25, maxWaitMs: 1500 } });
+  expect(kept.transform).toBeUndefined();
+
+  expect((await save("", " ")).status).toBe(303);
+  expect((await forms.read()).batch).toBeUndefined();
+  expect(await forms.show()).toContain("<dt>Batching</dt><dd>off</dd>");
 }
 
 describe("dashboard: endpoint options", () => {
   it("shows the stored format, filter and transform, and the options form", async () => {
-    const { appId, ep, cookie } = await setUp({
-      format: "cloudevents",
-      filter: { amount: { $gte: 100 } },
-      transform: "{ 'event': type }",
-    });
-    const html = await (await page("GET", epHref(appId, ep.id), { cookie })).text();
+    const html = await (
+      await setUp({
+        format: "cloudevents",
+        filter: { amount: { $gte: 100 } },
+        transform: "{ 'event': type }",
+      })
+    ).show();
     expect(html).toContain("<dt>Format</dt>");
     expect(html).toContain("<code>cloudevents</code>");
     // The filter as stored, indented.
@@ -39,20 +127,33 @@ describe("dashboard: endpoint options", () => {
       '<pre class="opts-pre">{\n  &quot;amount&quot;: {\n    &quot;$gte&quot;: 100\n  }\n}</pre>',
     );
     expect(html).toContain('<pre class="opts-pre">{ &#39;event&#39;: type }</pre>');
+    expect(html).toContain("<dt>Batching</dt><dd>off</dd>");
     expect(html).toContain('<option value="cloudevents" selected="">');
-    for (const id of ["opt-format", "opt-filter", "opt-transform", "ft-payload", "tp-payload"])
+    for (const id of [
+      "opt-format",
+      "opt-filter",
+      "opt-transform",
+      "opt-batch-max-events",
+      "opt-batch-max-wait",
+      "ft-payload",
+      "tp-payload",
+    ])
       expect(html).toContain(`<label for="${id}">`);
+    expect(html).toContain('aria-describedby="opt-batch-hint"');
     for (const button of ["Save options", "Test filter", "Preview transform"])
       expect(html).toContain(`>${button}</button>`);
   });
 
   it("saves each option through the form and reads it back through the API", async () => {
     const { post, read, cookie } = await setUp();
-    const saved = await post("options", {
-      format: "cloudevents-binary",
-      filter: '{"customer.tier": {"$in": ["gold"]}}',
-      transform: "{ 'cents': amount }",
-    });
+    const saved = await post(
+      "options",
+      optionsForm({
+        format: "cloudevents-binary",
+        filter: '{"customer.tier": {"$in": ["gold"]}}',
+        transform: "{ 'cents': amount }",
+      }),
+    );
     expect(saved.status).toBe(303);
     expect(saved.headers.get("location")).toMatch(/\?notice=options$/);
     const after303 = await page("GET", saved.headers.get("location") ?? "", { cookie });
@@ -63,32 +164,27 @@ describe("dashboard: endpoint options", () => {
       transform: "{ 'cents': amount }",
     });
     // Empty fields clear (PATCH null); the format goes back to the default.
-    const cleared = await post("options", {
-      format: "standard-webhooks",
-      filter: "  ",
-      transform: "",
-    });
-    expect(cleared.status).toBe(303);
+    expect((await post("options", optionsForm({ filter: "  " }))).status).toBe(303);
     const after = await read();
     expect(after.format).toBe("standard-webhooks");
     expect(after.filter).toBeUndefined();
     expect(after.transform).toBeUndefined();
   });
 
+  it("sets, refuses and clears batching through the form", async () => {
+    await batchThroughForm(await setUp());
+  });
+
   it("shows the API's 422 next to the form in an alert, keeping what was typed", async () => {
     const { post, read } = await setUp();
-    const res = await post("options", {
-      format: "standard-webhooks",
-      filter: '{"amount": {"$near": 3}}',
-      transform: "",
-    });
+    const res = await post("options", optionsForm({ filter: '{"amount": {"$near": 3}}' }));
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('role="alert"');
     expect(html).toContain("/filter/amount/$near");
     expect(html).toContain("{&quot;amount&quot;: {&quot;$near&quot;: 3}}</textarea>");
     // A transform with a syntax error, and a filter that is not JSON at all, the same way.
-    const bad = await post("options", { format: "standard-webhooks", filter: "", transform: "{" });
+    const bad = await post("options", optionsForm({ transform: "{" }));
     expect(bad.status).toBe(422);
     const badHtml = await bad.text();
     expect(badHtml).toContain("<code>transform</code>");
@@ -101,15 +197,8 @@ describe("dashboard: endpoint options", () => {
 
   it("tests the saved filter on a sample payload, big numbers compared exactly", async () => {
     const { post } = await setUp();
-    expect(
-      (
-        await post("options", {
-          format: "standard-webhooks",
-          filter: '{"n": {"$gt": 12345678901234567890123}}',
-          transform: "",
-        })
-      ).status,
-    ).toBe(303);
+    const filter = '{"n": {"$gt": 12345678901234567890123}}';
+    expect((await post("options", optionsForm({ filter }))).status).toBe(303);
     const yes = await post("filter-test", { payload: '{"n": 12345678901234567890124}' });
     expect(yes.status).toBe(200);
     const yesHtml = await yes.text();
@@ -149,7 +238,8 @@ describe("dashboard: endpoint options", () => {
 
   it("creates an endpoint with the format chosen in the create form", async () => {
     const { appId } = await newApp();
-    const { cookie, csrf } = await session();
+    const { cookie } = await signIn();
+    const csrf = await csrfOf(cookie);
     const list = await (await page("GET", `/dashboard/apps/${appId}/endpoints`, { cookie })).text();
     expect(list).toContain('<label for="ep-format">Format</label>');
     expect(list).toContain("can be set on the endpoint&#39;s page");
@@ -163,30 +253,106 @@ describe("dashboard: endpoint options", () => {
   });
 
   it("refuses the options form without the session's CSRF token", async () => {
-    const { appId, ep, cookie, read } = await setUp();
-    const res = await page("POST", `${epHref(appId, ep.id)}/options`, {
+    const { base, cookie, read } = await setUp();
+    const res = await page("POST", `${base}/options`, {
       cookie,
-      form: { format: "cloudevents", filter: "", transform: "" },
+      form: optionsForm({ format: "cloudevents", batchMaxEvents: "5", batchMaxWaitMs: "500" }),
     });
     expect(res.status).toBe(403);
-    expect((await read()).format).toBe("standard-webhooks");
+    const after = await read();
+    expect(after.format).toBe("standard-webhooks");
+    expect(after.batch).toBeUndefined();
+  });
+});
+
+describe("portal: endpoint options", () => {
+  it("edits the format, filter and transform, and runs the filter test and the preview", async () => {
+    const { post, read, show, base } = await portalSetUp();
+    const shown = await show();
+    for (const id of ["opt-format", "opt-filter", "opt-transform", "ft-payload", "tp-payload"])
+      expect(shown).toContain(`<label for="${id}">`);
+    const transform = '{ "body": { "cents": data.amount }, "headers": { "x-kind": type } }';
+    const saved = await post(
+      "options",
+      optionsForm({ format: "cloudevents", filter: '{"amount": {"$gte": 100}}', transform }),
+    );
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get("location")).toBe(base);
+    expect(await read()).toMatchObject({
+      format: "cloudevents",
+      filter: { amount: { $gte: 100 } },
+      transform,
+    });
+    const page2 = await show();
+    expect(page2).toContain("<code>cloudevents</code>");
+    expect(page2).toContain("&quot;$gte&quot;: 100");
+
+    const refused = await post("options", optionsForm({ filter: '{"$where": "x"}' }));
+    expect(refused.status).toBe(422);
+    const refusedHtml = await refused.text();
+    expect(refusedHtml).toContain('role="alert"');
+    expect(refusedHtml).toContain("{&quot;$where&quot;: &quot;x&quot;}</textarea>");
+
+    expect(await (await post("filter-test", { payload: '{"amount": 150}' })).text()).toContain(
+      "Matches: this payload would be delivered.",
+    );
+    expect(await (await post("filter-test", { payload: '{"amount": 5}' })).text()).toContain(
+      "Does not match",
+    );
+    const preview = await post("transform-preview", {
+      payload: '{"amount": 150}',
+      eventType: "invoice.paid",
+    });
+    expect(preview.status).toBe(200);
+    const previewHtml = await preview.text();
+    expect(previewHtml).toContain('<pre class="opts-pre">x-kind: invoice.paid</pre>');
+    expect(previewHtml).toContain('<pre class="opts-pre">{&quot;cents&quot;:150}</pre>');
+
+    // Cleared through the form: PATCH null.
+    expect((await post("options", optionsForm({}))).status).toBe(303);
+    const cleared = await read();
+    expect(cleared.filter).toBeUndefined();
+    expect(cleared.transform).toBeUndefined();
+  });
+
+  it("sets, refuses and clears batching through the form", async () => {
+    await batchThroughForm(await portalSetUp());
   });
 });
 
 describe("endpoint options helpers", () => {
+  const typed = optionsForm({ format: "cloudevents" });
+  const batchOf = (batchMaxEvents: string, batchMaxWaitMs: string) => {
+    const body = optionsBody({ ...typed, batchMaxEvents, batchMaxWaitMs });
+    return "text" in body ? body.text.slice(body.text.indexOf('"batch":') + 8, -1) : body;
+  };
+
   it("sends typed JSON as typed, empty as null, and reads the stored filter unrounded", () => {
-    expect(optionsBody({ format: "cloudevents", filter: ' {"n": 1e400} ', transform: "" })).toEqual(
-      { text: '{"format":"cloudevents","filter":{"n": 1e400},"transform":null}' },
-    );
-    expect(optionsBody({ format: "x", filter: "{", transform: "" })).toMatchObject({
+    expect(optionsBody({ ...typed, filter: ' {"n": 1e400} ' })).toEqual({
+      text: '{"format":"cloudevents","filter":{"n": 1e400},"transform":null,"batch":null}',
+    });
+    expect(optionsBody({ ...typed, filter: "{" })).toMatchObject({
       problem: { status: 422, errors: [{ field: "/filter" }] },
     });
     const text =
       '{"id":"ep_1","filter":{"n":{"$gt":12345678901234567890123}},"format":"cloudevents"}';
     expect(storedOptions({ format: "cloudevents" }, text)).toEqual({
-      format: "cloudevents",
+      ...typed,
       filter: '{\n  "n": {\n    "$gt": 12345678901234567890123\n  }\n}',
-      transform: "",
     });
+    expect(
+      storedOptions({ format: "cloudevents", batch: { maxEvents: 50, maxWaitMs: 1000 } }, "{}"),
+    ).toEqual({ ...typed, batchMaxEvents: "50", batchMaxWaitMs: "1000" });
+  });
+
+  it("sends the batch's integers as numbers and anything else so the API names the field", () => {
+    expect(batchOf("", " ")).toBe("null");
+    expect(batchOf("+007", " 60000 ")).toBe('{"maxEvents":7,"maxWaitMs":60000}');
+    expect(batchOf("123456789012345678901234567890", "1e3")).toBe(
+      '{"maxEvents":123456789012345678901234567890,"maxWaitMs":1e3}',
+    );
+    expect(batchOf("2.5", "ten")).toBe('{"maxEvents":2.5,"maxWaitMs":"ten"}');
+    expect(batchOf("10", "")).toBe('{"maxEvents":10}');
+    expect(batchOf('"5"', "-1")).toBe('{"maxEvents":"\\"5\\"","maxWaitMs":-1}');
   });
 });

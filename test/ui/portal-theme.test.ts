@@ -6,6 +6,8 @@ import {
   relativeLuminance,
   themeCss,
 } from "../../src/ui/portal/theme";
+import { call, newApp } from "../helpers";
+import { page, signedIn } from "./support";
 
 describe("portal theme", () => {
   it("computes WCAG luminance and contrast", () => {
@@ -42,5 +44,43 @@ describe("portal theme", () => {
     expect(themeCss("#1b3a4b")).toBe(
       ":root, :root.mode-light, :root.mode-dark { --brand: #1b3a4b; --brand-fg: #ffffff; }\n",
     );
+  });
+});
+
+describe("portal: policy and theme", () => {
+  it("lets only the app's listed origins frame it", async () => {
+    const framed = await call<{ id: string }>("POST", "/v1/apps", {
+      body: { name: "framed portal", portalOrigins: ["https://embed.example.com"] },
+    });
+    const { cookie } = await signedIn(framed.body.id, {
+      theme: { logoUrl: "https://cdn.example.com/logo.svg", accent: "#1b3a4b", mode: "dark" },
+    });
+    const res = await page("GET", "/portal/endpoints", { cookie });
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("frame-ancestors https://embed.example.com");
+    expect(csp).toContain("img-src 'self' https://cdn.example.com");
+    expect(csp).toContain("style-src 'self'");
+    // Not no-referrer, under which Chromium posts forms with `Origin: null`.
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
+    const html = await res.text();
+    expect(html).toContain('<html lang="en" class="mode-dark">');
+    expect(html).toContain('<img src="https://cdn.example.com/logo.svg" alt="Logo"');
+    expect(html).toContain('href="/portal/theme.css?accent=1b3a4b"');
+    expect(html).not.toContain("style=");
+
+    const { appId } = await newApp("unframed portal");
+    const plain = await signedIn(appId);
+    const unframed = await page("GET", "/portal/endpoints", { cookie: plain.cookie });
+    expect(unframed.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+  });
+
+  it("serves the accent as a stylesheet with a readable text colour", async () => {
+    const dark = await page("GET", "/portal/theme.css?accent=1b3a4b");
+    expect(dark.status).toBe(200);
+    expect(dark.headers.get("content-type")).toContain("text/css");
+    expect(await dark.text()).toContain("--brand: #1b3a4b; --brand-fg: #ffffff;");
+    const light = await (await page("GET", "/portal/theme.css?accent=FFE066")).text();
+    expect(light).toContain("--brand: #ffe066; --brand-fg: #000000;");
+    expect((await page("GET", "/portal/theme.css?accent=red;}")).status).toBe(404);
   });
 });

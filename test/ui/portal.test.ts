@@ -7,53 +7,11 @@ import { PORTAL_SCRIPT_PATH } from "../../src/ui/portal/assets";
 import { PORTAL_COOKIE } from "../../src/ui/portal/session";
 import { receiver, runConsumer, seedDeliveries } from "../delivery/fixtures";
 import { call, newApp, newEndpoint } from "../helpers";
-import { HTTPS, page } from "./support";
+import { HTTPS, openSession, page, portalCsrf, signedIn, trade } from "./support";
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** Opens a portal session through the API; its one-time code and id. */
-async function openSession(appId: string, body: Record<string, unknown> = {}) {
-  const res = await call<{ url: string; sessionId: string; expiresAt: string }>(
-    "POST",
-    `/v1/apps/${appId}/portal-sessions`,
-    { body },
-  );
-  expect(res.status).toBe(201);
-  const code = new URL(res.body.url).hash.slice("#code=".length);
-  return { code, sessionId: res.body.sessionId, expiresAt: res.body.expiresAt };
-}
-
-/** Posts a code as the landing page's script does. */
-function trade(code: string, origin: string | null = HTTPS) {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (origin) headers.origin = origin;
-  return worker.fetch(
-    new Request(`${HTTPS}/portal/session`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ code }),
-    }),
-    env,
-    createExecutionContext(),
-  );
-}
-
-/** A session's cookie pair, from a trade of a fresh code. */
-async function signedIn(appId: string, body: Record<string, unknown> = {}) {
-  const opened = await openSession(appId, body);
-  const res = await trade(opened.code);
-  expect(res.status).toBe(204);
-  const setCookie = res.headers.get("set-cookie") ?? "";
-  return { ...opened, setCookie, cookie: setCookie.split(";")[0] ?? "" };
-}
-
-/** The CSRF token a portal page renders in its forms. */
-async function csrfOf(cookie: string, path = "/portal/endpoints"): Promise<string> {
-  const html = await (await page("GET", path, { cookie })).text();
-  return /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
-}
 
 describe("portal: opening a session", () => {
   it("serves a landing page whose only script is a file of this origin", async () => {
@@ -142,7 +100,7 @@ describe("portal: scope and capabilities", () => {
     expect(html).not.toContain("https://b.example.com/hook");
     expect((await page("GET", `/portal/endpoints/${mine.id}`, { cookie })).status).toBe(200);
     expect((await page("GET", `/portal/endpoints/${theirs.id}`, { cookie })).status).toBe(404);
-    const csrf = await csrfOf(cookie);
+    const csrf = await portalCsrf(cookie);
     const del = await page("POST", `/portal/endpoints/${theirs.id}/delete`, {
       cookie,
       form: { csrf },
@@ -155,7 +113,7 @@ describe("portal: scope and capabilities", () => {
   it("creates an endpoint as the session, which the audit log names", async () => {
     const { appId } = await newApp("portal create");
     const { cookie, sessionId } = await signedIn(appId);
-    const csrf = await csrfOf(cookie);
+    const csrf = await portalCsrf(cookie);
     const res = await page("POST", "/portal/endpoints", {
       cookie,
       origin: HTTPS,
@@ -185,7 +143,7 @@ describe("portal: scope and capabilities", () => {
     const ep = await newEndpoint(appId, { url: "https://edit.example.com/hook" });
     const { cookie } = await signedIn(appId);
     const path = `/portal/endpoints/${ep.id}`;
-    const csrf = await csrfOf(cookie, path);
+    const csrf = await portalCsrf(cookie, path);
     const saved = await page("POST", path, {
       cookie,
       origin: HTTPS,
@@ -243,7 +201,10 @@ describe("portal: scope and capabilities", () => {
       "/transform-preview",
     ])
       expect(one).not.toContain(`action="/portal/endpoints/${ep.id}${action}"`);
-    expect(one).not.toContain('id="opt-filter"');
+    for (const id of ["opt-filter", "opt-batch-max-events", "opt-batch-max-wait"])
+      expect(one).not.toContain(`id="${id}"`);
+    // The facts still show the options, batching included.
+    expect(one).toContain("<dt>Batching</dt>");
     const types = await (await page("GET", "/portal/event-types", { cookie })).text();
     expect(types).not.toContain("Send this example");
     // This session's pages have no form at all; post with its real token, as a forged page
@@ -272,80 +233,12 @@ describe("portal: scope and capabilities", () => {
     expect(after.body.format).toBe("standard-webhooks");
   });
 
-  it("edits the format, filter and transform, and runs the filter test and the preview", async () => {
-    const { appId } = await newApp("portal options");
-    const ep = await newEndpoint(appId);
-    const { cookie } = await signedIn(appId);
-    const csrf = await csrfOf(cookie);
-    const base = `/portal/endpoints/${ep.id}`;
-    const post = (action: string, form: Record<string, string>) =>
-      page("POST", `${base}/${action}`, { cookie, origin: HTTPS, form: { csrf, ...form } });
-    const shown = await (await page("GET", base, { cookie })).text();
-    for (const id of ["opt-format", "opt-filter", "opt-transform", "ft-payload", "tp-payload"])
-      expect(shown).toContain(`<label for="${id}">`);
-    const saved = await post("options", {
-      format: "cloudevents",
-      filter: '{"amount": {"$gte": 100}}',
-      transform: '{ "body": { "cents": data.amount }, "headers": { "x-kind": type } }',
-    });
-    expect(saved.status).toBe(303);
-    expect(saved.headers.get("location")).toBe(base);
-    const read = await call<{ format: string; filter?: unknown; transform?: string }>(
-      "GET",
-      `/v1/apps/${appId}/endpoints/${ep.id}`,
-    );
-    expect(read.body).toMatchObject({
-      format: "cloudevents",
-      filter: { amount: { $gte: 100 } },
-      transform: '{ "body": { "cents": data.amount }, "headers": { "x-kind": type } }',
-    });
-    const page2 = await (await page("GET", base, { cookie })).text();
-    expect(page2).toContain("<code>cloudevents</code>");
-    expect(page2).toContain("&quot;$gte&quot;: 100");
-
-    const refused = await post("options", {
-      format: "cloudevents",
-      filter: '{"$where": "x"}',
-      transform: "",
-    });
-    expect(refused.status).toBe(422);
-    const refusedHtml = await refused.text();
-    expect(refusedHtml).toContain('role="alert"');
-    expect(refusedHtml).toContain("{&quot;$where&quot;: &quot;x&quot;}</textarea>");
-
-    expect(await (await post("filter-test", { payload: '{"amount": 150}' })).text()).toContain(
-      "Matches: this payload would be delivered.",
-    );
-    expect(await (await post("filter-test", { payload: '{"amount": 5}' })).text()).toContain(
-      "Does not match",
-    );
-    const preview = await post("transform-preview", {
-      payload: '{"amount": 150}',
-      eventType: "invoice.paid",
-    });
-    expect(preview.status).toBe(200);
-    const previewHtml = await preview.text();
-    expect(previewHtml).toContain('<pre class="opts-pre">x-kind: invoice.paid</pre>');
-    expect(previewHtml).toContain('<pre class="opts-pre">{&quot;cents&quot;:150}</pre>');
-
-    // Cleared through the form: PATCH null.
-    expect(
-      (await post("options", { format: "standard-webhooks", filter: "", transform: "" })).status,
-    ).toBe(303);
-    const cleared = await call<{ filter?: unknown; transform?: string }>(
-      "GET",
-      `/v1/apps/${appId}/endpoints/${ep.id}`,
-    );
-    expect(cleared.body.filter).toBeUndefined();
-    expect(cleared.body.transform).toBeUndefined();
-  });
-
   it("reveals and rotates the secret only with their capabilities", async () => {
     const { appId } = await newApp("portal secrets");
     const ep = await newEndpoint(appId);
     const { cookie } = await signedIn(appId, { capabilities: ["view", "view-secrets"] });
     // The endpoint's page has the reveal form (the list has no form for this session).
-    const csrf = await csrfOf(cookie, `/portal/endpoints/${ep.id}`);
+    const csrf = await portalCsrf(cookie, `/portal/endpoints/${ep.id}`);
     const shown = await page("POST", `/portal/endpoints/${ep.id}/reveal`, {
       cookie,
       origin: HTTPS,
@@ -412,7 +305,7 @@ describe("portal: messages, replay and recover", () => {
     expect(html).toContain(`action="${action}"`);
     // The attempt timeline shows the request as it went out, signature included.
     expect(html).toContain('data-header="webhook-signature"');
-    const csrf = await csrfOf(cookie, path);
+    const csrf = await portalCsrf(cookie, path);
     const replayed = await page("POST", action, {
       cookie,
       origin: HTTPS,
@@ -448,7 +341,7 @@ describe("portal: forms and session ends", () => {
   it("refuses a POST without the CSRF token, with a wrong one, or from another origin", async () => {
     const { appId } = await newApp("portal csrf");
     const { cookie } = await signedIn(appId);
-    const csrf = await csrfOf(cookie);
+    const csrf = await portalCsrf(cookie);
     const url = "https://csrf.example.com/hook";
     const attempts: { form: Record<string, string>; origin?: string }[] = [
       { form: { url } },
@@ -489,43 +382,5 @@ describe("portal: forms and session ends", () => {
     const late = await openSession(appId);
     vi.setSystemTime(Date.parse(late.expiresAt) + 1000);
     expect((await trade(late.code)).status).toBe(401);
-  });
-});
-
-describe("portal: policy and theme", () => {
-  it("lets only the app's listed origins frame it", async () => {
-    const framed = await call<{ id: string }>("POST", "/v1/apps", {
-      body: { name: "framed portal", portalOrigins: ["https://embed.example.com"] },
-    });
-    const { cookie } = await signedIn(framed.body.id, {
-      theme: { logoUrl: "https://cdn.example.com/logo.svg", accent: "#1b3a4b", mode: "dark" },
-    });
-    const res = await page("GET", "/portal/endpoints", { cookie });
-    const csp = res.headers.get("content-security-policy") ?? "";
-    expect(csp).toContain("frame-ancestors https://embed.example.com");
-    expect(csp).toContain("img-src 'self' https://cdn.example.com");
-    expect(csp).toContain("style-src 'self'");
-    // Not no-referrer, under which Chromium posts forms with `Origin: null`.
-    expect(res.headers.get("referrer-policy")).toBe("same-origin");
-    const html = await res.text();
-    expect(html).toContain('<html lang="en" class="mode-dark">');
-    expect(html).toContain('<img src="https://cdn.example.com/logo.svg" alt="Logo"');
-    expect(html).toContain('href="/portal/theme.css?accent=1b3a4b"');
-    expect(html).not.toContain("style=");
-
-    const { appId } = await newApp("unframed portal");
-    const plain = await signedIn(appId);
-    const unframed = await page("GET", "/portal/endpoints", { cookie: plain.cookie });
-    expect(unframed.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
-  });
-
-  it("serves the accent as a stylesheet with a readable text colour", async () => {
-    const dark = await page("GET", "/portal/theme.css?accent=1b3a4b");
-    expect(dark.status).toBe(200);
-    expect(dark.headers.get("content-type")).toContain("text/css");
-    expect(await dark.text()).toContain("--brand: #1b3a4b; --brand-fg: #ffffff;");
-    const light = await (await page("GET", "/portal/theme.css?accent=FFE066")).text();
-    expect(light).toContain("--brand: #ffe066; --brand-fg: #000000;");
-    expect((await page("GET", "/portal/theme.css?accent=red;}")).status).toBe(404);
   });
 });

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import worker from "../../src/index";
 import { sha256Hex } from "../../src/security/tokens";
-import { ADMIN } from "../helpers";
+import { ADMIN, call } from "../helpers";
 
 export const HTTPS = "https://hooklane.test";
 export const LOCAL = "http://127.0.0.1:8787";
@@ -63,4 +63,45 @@ export async function csrfOf(
   const match = /name="csrf" value="([^"]+)"/.exec(html);
   expect(match).not.toBeNull();
   return match?.[1] ?? "";
+}
+
+/** Opens a portal session through the API; its one-time code and id. */
+export async function openSession(appId: string, body: Record<string, unknown> = {}) {
+  const res = await call<{ url: string; sessionId: string; expiresAt: string }>(
+    "POST",
+    `/v1/apps/${appId}/portal-sessions`,
+    { body },
+  );
+  expect(res.status).toBe(201);
+  const code = new URL(res.body.url).hash.slice("#code=".length);
+  return { code, sessionId: res.body.sessionId, expiresAt: res.body.expiresAt };
+}
+
+/** Posts a code as the landing page's script does. */
+export function trade(code: string, origin: string | null = HTTPS) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (origin) headers.origin = origin;
+  return worker.fetch(
+    new Request(`${HTTPS}/portal/session`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ code }),
+    }),
+    env,
+    createExecutionContext(),
+  );
+}
+
+/** A session's cookie pair, from a trade of a fresh code. */
+export async function signedIn(appId: string, body: Record<string, unknown> = {}) {
+  const opened = await openSession(appId, body);
+  const res = await trade(opened.code);
+  expect(res.status).toBe(204);
+  const setCookie = res.headers.get("set-cookie") ?? "";
+  return { ...opened, setCookie, cookie: setCookie.split(";")[0] ?? "" };
+}
+
+/** The CSRF token a portal page renders in its forms. */
+export function portalCsrf(cookie: string, path = "/portal/endpoints"): Promise<string> {
+  return csrfOf(cookie, HTTPS, path);
 }

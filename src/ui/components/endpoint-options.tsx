@@ -1,7 +1,7 @@
 /**
- * An endpoint's options (format, payload filter, transform) shown and edited, with the filter
- * test and the transform preview: the same forms in the dashboard and the portal, which differ
- * only in where the forms post and in the session's CSRF token.
+ * An endpoint's options (format, payload filter, transform, batching) shown and edited, with
+ * the filter test and the transform preview: the same forms in the dashboard and the portal,
+ * which differ only in where the forms post and in the session's CSRF token.
  */
 import { ProblemNote } from "../apps";
 import { FORMATS, type OptionsState, type OptionsValues } from "../endpoint-options";
@@ -32,6 +32,12 @@ export function OptionsFacts(props: { stored: OptionsValues }) {
       </dd>
       <dt>Transform</dt>
       <dd>{stored.transform === "" ? "none" : <pre class="opts-pre">{stored.transform}</pre>}</dd>
+      <dt>Batching</dt>
+      <dd>
+        {stored.batchMaxEvents === ""
+          ? "off"
+          : `up to ${stored.batchMaxEvents} events, waits at most ${stored.batchMaxWaitMs} ms`}
+      </dd>
     </>
   );
 }
@@ -78,6 +84,27 @@ export function OptionsSection(props: {
         </textarea>
         <p id="opt-transform-hint" class="hint">
           Reshapes the body the format builds; empty sends it as built.
+        </p>
+        <label for="opt-batch-max-events">Batch: max events</label>
+        <input
+          id="opt-batch-max-events"
+          name="batchMaxEvents"
+          inputmode="numeric"
+          value={values.batchMaxEvents}
+          aria-describedby="opt-batch-hint"
+        />
+        <label for="opt-batch-max-wait">Batch: max wait (ms)</label>
+        <input
+          id="opt-batch-max-wait"
+          name="batchMaxWaitMs"
+          inputmode="numeric"
+          value={values.batchMaxWaitMs}
+          aria-describedby="opt-batch-hint"
+        />
+        <p id="opt-batch-hint" class="hint">
+          Sends up to max events (2 to 100) deliveries in one request, once that many are waiting or
+          the oldest has waited max wait (100 to 60000 ms). Both empty: one delivery per request.
+          Not with the CloudEvents binary format or a transform.
         </p>
         <button type="submit">Save options</button>
       </form>

@@ -157,8 +157,8 @@ export function EndpointsPage(props: {
           ))}
         </select>
         <p id="ep-format-hint" class="ep-note">
-          The request's shape. A payload filter and a transform can be set on the endpoint's page
-          once it is created.
+          The request's shape. A payload filter, a transform and batching can be set on the
+          endpoint's page once it is created.
         </p>
         <button type="submit">Create endpoint</button>
       </form>
@@ -183,7 +183,7 @@ export function EndpointPage(props: {
   refused?: Problem;
   /** The signing secret (or public key) an operator asked to see, on this answer only. */
   revealed?: { label: string; value: string };
-  /** The stored format, filter (as stored, indented) and transform. */
+  /** The stored format, filter (as stored, indented), transform and batching. */
   options: OptionsValues;
   /** A refused options form, or a filter test's or transform preview's result. */
   optionsState?: OptionsState;

@@ -16,6 +16,7 @@ export interface EndpointView {
   createdAt: string;
   format: string;
   transform?: string;
+  batch?: { maxEvents: number; maxWaitMs: number };
 }
 
 /** The values of the endpoint form, as typed (kept when the API refuses them). */
@@ -142,7 +143,7 @@ export function EndpointPage(props: {
   /** A secret just revealed or rotated (shown once, on this answer only). */
   secret?: { value: string; rotated: boolean };
   notice?: string;
-  /** The stored format, filter (as stored, indented) and transform. */
+  /** The stored format, filter (as stored, indented), transform and batching. */
   options: OptionsValues;
   /** A refused options form, or a filter test's or transform preview's result. */
   optionsState?: OptionsState;
