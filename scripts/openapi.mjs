@@ -28,7 +28,7 @@ let text;
 try {
   const res = await worker.fetch("http://127.0.0.1/openapi.json");
   if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}`);
-  const doc = await res.json();
+  const doc = /** @type {Record<string, unknown>} */ (await res.json());
   doc.servers = [LOCAL];
   text = `${JSON.stringify(doc, null, 2)}\n`;
 } finally {

@@ -3,22 +3,23 @@
  *
  * Parsing is left to WHATWG `URL`, which is what `fetch` uses: it canonicalises every IPv4
  * spelling (`127.1`, `2130706433`, `0x7f000001`, `0177.0.0.1`) to dotted form and IPv6 to
- * compressed hex, so the checks below only ever see one spelling of each address.
+ * compressed hex, so the checks below only ever see one spelling of each address. Addresses are
+ * parsed and matched against CIDR blocks with `ipaddr.js`; the table of what a webhook must
+ * never reach, and why, is ours.
  */
+
+import ipaddr from "ipaddr.js";
 
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 const MAX_URL_LENGTH = 2048;
 
-type Address = { version: 4 | 6; value: bigint };
-type Range = Address & { bits: number; description: string; loopback: boolean };
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+type Range = { cidr: [Address, number]; description: string; loopback: boolean };
 type NonPublic = { description: string; loopback: boolean };
 
 function range(cidr: string, description: string, loopback = false): Range {
-  const [text = "", bits = ""] = cidr.split("/");
-  const address = parseAddress(text);
-  if (address === null) throw new Error(`Bad CIDR in url-guard table: ${cidr}`);
-  return { ...address, bits: Number(bits), description, loopback };
+  return { cidr: ipaddr.parseCIDR(cidr), description, loopback };
 }
 
 const PRIVATE = "a private address";
@@ -62,7 +63,6 @@ const NON_PUBLIC_RANGES: readonly Range[] = [
   range("ff00::/8", "a multicast address"),
 ];
 
-const IPV4_MAPPED = range("::ffff:0:0/96", "an IPv4-mapped address");
 // Outside 2000::/3 IPv6 is unallocated or special (IPv4-compatible ::a.b.c.d, SRv6 SIDs...),
 // so anything not in it is refused rather than listing every reserved block.
 const GLOBAL_UNICAST = range("2000::/3", "global unicast");
@@ -154,29 +154,27 @@ function hostProblem(host: string, allowInsecure: boolean): string | null {
 }
 
 function nonPublic(address: Address): NonPublic | null {
-  if (inRange(address, IPV4_MAPPED)) {
-    const embedded: Address = { version: 4, value: address.value & 0xffff_ffffn };
+  if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+    const embedded = (address as ipaddr.IPv6).toIPv4Address();
     const found = nonPublic(embedded);
     // Mapped loopback is never treated as loopback: the dev exemption is for plain 127/8 and ::1.
     return found === null
       ? null
       : {
-          description: `an IPv4-mapped form of ${formatIPv4(embedded.value)}, ${found.description}`,
+          description: `an IPv4-mapped form of ${embedded.toString()}, ${found.description}`,
           loopback: false,
         };
   }
   const match = NON_PUBLIC_RANGES.find((r) => inRange(address, r));
   if (match !== undefined) return { description: match.description, loopback: match.loopback };
-  if (address.version === 6 && !inRange(address, GLOBAL_UNICAST)) {
+  if (address.kind() === "ipv6" && !inRange(address, GLOBAL_UNICAST)) {
     return { description: RESERVED, loopback: false };
   }
   return null;
 }
 
 function inRange(address: Address, r: Range): boolean {
-  if (address.version !== r.version) return false;
-  const shift = BigInt((address.version === 4 ? 32 : 128) - r.bits);
-  return address.value >> shift === r.value >> shift;
+  return address.kind() === r.cidr[0].kind() && address.match(r.cidr);
 }
 
 function parseAddress(text: string): Address | null {
@@ -184,42 +182,12 @@ function parseAddress(text: string): Address | null {
 }
 
 /** Strict dotted quad only: lenient spellings are canonicalised by `URL` before reaching here. */
-function parseIPv4(text: string): Address | null {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (match === null) return null;
-  let value = 0n;
-  for (const part of match.slice(1)) {
-    const octet = Number(part);
-    if (octet > 255) return null;
-    value = (value << 8n) | BigInt(octet);
-  }
-  return { version: 4, value };
+function parseIPv4(text: string): ipaddr.IPv4 | null {
+  return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : null;
 }
 
-function parseIPv6(text: string): Address | null {
-  // DNS answers may end in dotted IPv4 (`::ffff:1.2.3.4`); rewrite it as two hex groups.
-  const dotted = /^(.*:)([^:]*\.[^:]*)$/.exec(text);
-  let hex = text;
-  if (dotted !== null) {
-    const v4 = parseIPv4(dotted[2] ?? "");
-    if (v4 === null) return null;
-    hex = `${dotted[1]}${(v4.value >> 16n).toString(16)}:${(v4.value & 0xffffn).toString(16)}`;
-  }
-  const halves = hex.split("::");
-  if (halves.length > 2) return null;
-  const groups = (part: string): string[] => (part === "" ? [] : part.split(":"));
-  const left = groups(halves[0] ?? "");
-  const right = groups(halves[1] ?? "");
-  const missing = 8 - left.length - right.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
-  let value = 0n;
-  for (const group of [...left, ...Array<string>(missing).fill("0"), ...right]) {
-    if (!/^[0-9a-f]{1,4}$/i.test(group)) return null;
-    value = (value << 16n) | BigInt(Number.parseInt(group, 16));
-  }
-  return { version: 6, value };
-}
-
-function formatIPv4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join(".");
+/** IPv6 text (a trailing dotted IPv4 allowed, as DNS answers may have); a zone id never is. */
+function parseIPv6(text: string): ipaddr.IPv6 | null {
+  if (text.includes("%") || !ipaddr.IPv6.isValid(text)) return null;
+  return ipaddr.IPv6.parse(text);
 }
