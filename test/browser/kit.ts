@@ -6,8 +6,11 @@ import { fileURLToPath } from "node:url";
 import axe from "axe-core";
 import { type Browser, chromium, type Page } from "playwright-core";
 
-/** Debian's Chromium (`.ci/run` installs it); playwright-core never downloads a browser. */
-export const CHROMIUM = "/usr/bin/chromium";
+/**
+ * Debian's Chromium (`.ci/run` installs it), or the Chromium or Chrome that `CHROMIUM_PATH`
+ * names; playwright-core never downloads a browser.
+ */
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 /** Where the README's screenshots live; the browser tests write them on every run. */
 export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), "../../docs/screenshots");
