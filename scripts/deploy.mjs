@@ -24,6 +24,7 @@
 import { spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { copyAssets } from "./assets.mjs";
 import { ask } from "./lib/ask.mjs";
 import { DeployStop, deploy } from "./lib/deploy-run.mjs";
 
@@ -71,6 +72,7 @@ async function main() {
     return 2;
   }
   const dryRun = flags.has("--dry-run");
+  if (!dryRun) copyAssets();
   const interactive = !flags.has("--yes") && !flags.has("-y") && process.stdin.isTTY;
   return deploy({
     root: ROOT,

@@ -42,6 +42,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { copyAssets } from "./assets.mjs";
 import { takeCount, writeTopologyConfig } from "./topology.mjs";
 
 /** Repo root: this file lives in `<root>/scripts/`. */
@@ -222,7 +223,8 @@ async function main() {
     }
   }
 
-  // 3. The server.
+  // 3. The server, with its static assets in place.
+  copyAssets();
   const userPort = optionValue(userArgs, ["--port"]);
   const port = userPort === undefined ? DEFAULT_PORT : Number(userPort);
   const userIp = optionValue(userArgs, ["--ip"]);

@@ -10,7 +10,7 @@ import { createUi } from "../ui";
 import { authenticate, requireAdmin, requireAppAccess } from "./auth";
 import { jsonBody } from "./body";
 import type { AppEnv } from "./context";
-import { renderDocs } from "./docs-page";
+import { docsPage } from "./docs-page";
 import { ApiError, invalid, problemResponse } from "./problem";
 import { apiKeys } from "./routes/api-keys";
 import { apps } from "./routes/apps";
@@ -150,13 +150,7 @@ export function createApi() {
     ...docConfig,
     servers: [{ url: new URL(c.req.url).origin, description: "This Hooklane" }],
   }));
-  let docsHtml: string | undefined;
-  api.get("/docs", (c) => {
-    docsHtml ??= renderDocs(
-      api.getOpenAPI31Document(docConfig) as Parameters<typeof renderDocs>[0],
-    );
-    return c.html(docsHtml);
-  });
+  api.get("/docs", docsPage);
 
   const allowed = methodsByPath(api.routes);
   api.notFound((c) => {

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { SCALAR_SCRIPT } from "../../src/api/docs-page";
 import { deleteApp } from "../../src/db/apps";
 import { sweep } from "../../src/sweeper/sweep";
 import { call, newApp, newEndpoint } from "../helpers";
@@ -74,13 +75,27 @@ describe("service routes", () => {
     }
   });
 
-  it("GET /docs renders an HTML reference of the routes", async () => {
+  it("GET /docs serves the Scalar reference from this origin only", async () => {
     const res = await call<string>("GET", "/docs", { token: null });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect(res.body).toMatch(/^<!doctype html>/i);
     expect(res.body).toContain("<title>Hooklane API reference</title>");
-    for (const path of Object.keys(ROUTES)) expect(res.body).toContain(`<code>${path}</code>`);
+    expect(res.body).toContain(`<script src="${SCALAR_SCRIPT}"`);
+    expect(res.body).toContain('"url": "/openapi.json"');
+    expect(res.body).toContain('"withDefaultFonts": false');
+    // No absolute or protocol-relative URL: nothing is fetched from another origin.
+    expect(res.body).not.toMatch(/https?:|["'(]\/\//);
+    // Scripts run by nonce (the bundle and the call that starts it), nothing else inline.
+    const csp = res.headers.get("content-security-policy") ?? "";
+    const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(res.body.match(/<script\b[^>]*>/g)).toEqual([
+      `<script src="${SCALAR_SCRIPT}" nonce="${nonce}">`,
+      `<script type="text/javascript" nonce="${nonce}">`,
+    ]);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
   });
 });
 

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { copyAssets } from "../../scripts/assets.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRANGLER_JS = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -24,6 +25,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  copyAssets();
   const dir = await mkdtemp(join(tmpdir(), "hooklane-e2e-template-"));
   const args = ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir];
   let output = "";
