@@ -13,9 +13,10 @@
  * fan-out 10 (a backlog of messages to 10 endpoints each, drained like (b)); (h) fan-out of one
  * event to 10,000 endpoints (full mode or --fanout10k; run after (e)); (f) 10% retry (one
  * message in ten fails its first request, on a Hooklane of its own with RETRY_SCHEDULE=1,1,1);
- * (g) FIFO backlog (full mode or --fifo). `--shards N --delivery-queues M` start every Hooklane
+ * (g) FIFO backlog (full mode or --fifo); (i) batching (the drain of (b) to an endpoint with
+ * `batch`, after (e)). `--shards N --delivery-queues M` start every Hooklane
  * of the run in that shape (scripts/dev.mjs). D1 bytes kept per delivery come from the local D1
- * database's pages in use (read from the SQLite headers, no SQL) around (b) and (e); see
+ * database's pages in use (read from the SQLite headers, no SQL) around (b), (e) and (i); see
  * bench/lib/d1size.mjs. Operations per successful delivery come from Hooklane's
  * `/__ops` counters (OPS_COUNTERS=true) and are priced with the dated table in
  * bench/lib/pricing.mjs.
@@ -25,7 +26,6 @@
  * docs/BENCHMARKS.md describes) and latest.details.json (everything else measured).
  * Method and results: docs/BENCHMARKS.md.
  */
-import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
@@ -37,8 +37,10 @@ import { progress } from "./lib/context.mjs";
 import { liveGroups, ROOT, startFloor, startHooklane } from "./lib/proc.mjs";
 import { startReceiver } from "./lib/receiver.mjs";
 import { printSummary, summarize, writeResults } from "./lib/report.mjs";
+import { gitInfo, shapeText } from "./lib/runinfo.mjs";
 import { watchSockets } from "./lib/sockets.mjs";
 import { round, sleep } from "./lib/stats.mjs";
+import { batchedRun } from "./phases/batched.mjs";
 import { deliveryRun } from "./phases/delivery.mjs";
 import { e2eRun } from "./phases/e2e.mjs";
 import { fanoutRun } from "./phases/fanout.mjs";
@@ -87,8 +89,9 @@ if (opts.help) {
 phases: (a) ingest, (b) delivery backlog drain, (c) end-to-end latency, (d) fan-out to 1,000
 endpoints, (e) fan-out 10: N messages to 10 endpoints each, (h) fan-out to 10,000 endpoints
 (full mode or --fanout10k), (f) 10% retry: one message in ten fails its first request (a
-second Hooklane with RETRY_SCHEDULE=1,1,1), (g) FIFO backlog; D1 bytes kept per delivery are
-measured around (b) and (e)`);
+second Hooklane with RETRY_SCHEDULE=1,1,1), (g) FIFO backlog, (i) batching: the backlog of (b)
+to one endpoint with batch {maxEvents 50, maxWaitMs 1000}; D1 bytes kept per delivery are
+measured around (b), (e) and (i)`);
   process.exit(0);
 }
 
@@ -202,26 +205,6 @@ for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
     hard.unref();
     cleanup().finally(() => process.exit(130));
   });
-}
-
-/**
- * "1 D1 shard, 1 delivery queue". @param {{ shards: number, deliveryQueues: number }} shape
- */
-function shapeText(shape) {
-  return `${shape.shards} D1 shard${shape.shards === 1 ? "" : "s"}, ${shape.deliveryQueues} delivery queue${shape.deliveryQueues === 1 ? "" : "s"}`;
-}
-
-/** The commit and how many files differ from it (the bench measures the working tree). */
-function gitInfo() {
-  try {
-    /** @type {import("node:child_process").ExecFileSyncOptionsWithStringEncoding} */
-    const o = { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] };
-    const commit = execFileSync("git", ["rev-parse", "HEAD"], o).trim();
-    const status = execFileSync("git", ["status", "--porcelain"], o);
-    return { commit, dirtyFiles: status.split("\n").filter(Boolean).length };
-  } catch {
-    return { commit: "unknown", dirtyFiles: 0 };
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -472,7 +455,7 @@ async function main() {
     delivery.push(await deliveryRun(b, { ...apps, prime: primeApp }, baseCount.dlv, "F", r));
   }
 
-  // --- (c) end-to-end latency, (d) fan-out 1,000, (e) fan-out 10, (h) fan-out 10,000 ---------
+  // --- (c) end-to-end latency, (d) fan-out 1,000, (e) fan-out 10, (i) batching, (h) 10,000 -----
   const e2e = await e2eRun(b, e2eApp, baseCount.e2e, ingest);
   const fanout = await fanoutRun(b, fanoutApp, {
     phase: "fan-out H",
@@ -482,7 +465,8 @@ async function main() {
     warm: true,
   });
   const fanout10 = await fanout10Run(b, primeApp);
-  // After (e): the 10,000 requests leave more sockets behind than any other phase (see
+  const batching = await batchedRun(b, primeApp);
+  // After (e) and (i): the 10,000 requests leave more sockets behind than any other phase (see
   // docs/BENCHMARKS.md), and (f) runs on a Hooklane of its own.
   const fanout10k = fanout10kApp
     ? await fanoutRun(b, fanout10kApp, {
@@ -547,6 +531,7 @@ async function main() {
     e2e,
     fanout,
     fanout10,
+    batching,
     fanout10k,
     retry,
     fifo,

@@ -11,6 +11,9 @@
  *
  * `respond(path, fn)` lets a phase choose how one path answers (a status, a delay); a request
  * that comes again after a non-2xx answer counts as a retry, not as a duplicate.
+ *
+ * A batch request (`webhook-id` `bat_...`, a JSON array of envelopes) counts as one request
+ * (`arrivals`) and as one delivery per envelope, keyed by the envelope's `id` (the message id).
  */
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -18,7 +21,8 @@ import { Webhook } from "standardwebhooks";
 import { sleep } from "./stats.mjs";
 
 /**
- * @typedef {{ id: string, path: string, at: number, valid: boolean | undefined }} Arrival
+ * @typedef {{ id: string, path: string, at: number, valid: boolean | undefined,
+ *   deliveries: number }} Arrival one request; `deliveries`: envelopes in a batch body, else 1
  * @typedef {{
  *   arrivals: Arrival[],
  *   unique: Set<string>,
@@ -32,7 +36,8 @@ import { sleep } from "./stats.mjs";
  *   byId: Map<string, number>,
  *   byKey: Map<string, number>,
  * }} Bucket
- * `byId`: first arrival per webhook-id; `byKey`: per path + webhook-id (one per delivery).
+ * `byId`: first arrival per webhook-id (per envelope id in a batch); `byKey`: per path +
+ * webhook-id (one per delivery; per path + envelope id in a batch).
  */
 
 /**
@@ -43,6 +48,25 @@ import { sleep } from "./stats.mjs";
 /** @param {string} path */
 export function bucketOf(path) {
   return path.split("/").slice(0, 3).join("/");
+}
+
+/**
+ * The delivery ids a request stands for: each envelope's `id` in a batch body (`bat_...`), else
+ * the request's `webhook-id`.
+ * @param {string} id
+ * @param {string} body
+ * @returns {string[]}
+ */
+function deliveryIds(id, body) {
+  if (!id.startsWith("bat_")) return [id];
+  try {
+    const parsed = JSON.parse(body);
+    if (Array.isArray(parsed) && parsed.length > 0)
+      return parsed.map((e, i) => (typeof e?.id === "string" ? e.id : `${id}#${i}`));
+  } catch {
+    // not a JSON array: count the request as one delivery
+  }
+  return [id];
 }
 
 /** @param {import("node:http").IncomingHttpHeaders} headers */
@@ -115,22 +139,26 @@ export async function startReceiver() {
           if (b.invalidSamples.length < 5) b.invalidSamples.push(`${path}: ${String(err)}`);
         }
       }
-      const key = `${path}\u0000${id}`;
-      if (failedKeys.delete(key)) {
-        b.retries++;
-      } else if (b.unique.has(key)) {
-        b.duplicates++;
-      } else {
-        b.unique.add(key);
-        b.byKey.set(key, at);
-        if (!b.byId.has(id)) b.byId.set(id, at);
+      const ids = deliveryIds(id, body);
+      for (const one of ids) {
+        const key = `${path}\u0000${one}`;
+        if (failedKeys.delete(key)) {
+          b.retries++;
+        } else if (b.unique.has(key)) {
+          b.duplicates++;
+        } else {
+          b.unique.add(key);
+          b.byKey.set(key, at);
+          if (!b.byId.has(one)) b.byId.set(one, at);
+        }
       }
-      b.arrivals.push({ id, path, at, valid });
+      b.arrivals.push({ id, path, at, valid, deliveries: ids.length });
       if (Number.isNaN(b.firstAt)) b.firstAt = at;
       b.lastAt = at;
       const how = responders.get(path)?.(id);
       const status = how?.status ?? 200;
-      if (status < 200 || status > 299) failedKeys.add(key);
+      if (status < 200 || status > 299)
+        for (const one of ids) failedKeys.add(`${path}\u0000${one}`);
       const send = () => {
         if (res.destroyed) return;
         res.writeHead(status, { "content-type": "text/plain" });

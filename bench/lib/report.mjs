@@ -6,8 +6,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { batchingSummary } from "../phases/batched.mjs";
 import { startedAt } from "./context.mjs";
-import { keptPerDelivery } from "./d1size.mjs";
+import { backlogOps, d1Kept, med, opsKeys, perDelivery } from "./perdelivery.mjs";
 import { ASSUMPTIONS, costPerMillion, PRICES } from "./pricing.mjs";
 import { ROOT } from "./proc.mjs";
 import { mean, round } from "./stats.mjs";
@@ -27,6 +28,7 @@ import { mean, round } from "./stats.mjs";
  * @property {Awaited<ReturnType<typeof import("../phases/e2e.mjs").e2eRun>>} e2e
  * @property {Awaited<ReturnType<typeof import("../phases/fanout.mjs").fanoutRun>>} fanout
  * @property {Awaited<ReturnType<typeof import("../phases/fanout10.mjs").fanout10Run>>} fanout10
+ * @property {import("../phases/batched.mjs").BatchedRun} batching
  * @property {Awaited<ReturnType<typeof import("../phases/fanout.mjs").fanoutRun>> | null} fanout10k null when skipped
  * @property {Awaited<ReturnType<typeof import("../phases/retry.mjs").retryRun>>} retry
  * @property {Awaited<ReturnType<typeof import("../phases/fifo.mjs").fifoRun>> | null} fifo null when skipped
@@ -38,108 +40,6 @@ import { mean, round } from "./stats.mjs";
  * @property {boolean} opsFallback
  * @property {string | null} warmupIncomplete
  */
-
-/**
- * Ops per successful delivery over some runs: the `/__ops` counters summed, over deliveries.
- * @param {{ ops: Record<string, number> | null, delivered: number, cpuMs: number, consumerBatches: number, ingestRequests: number, doAdjust?: number, doDeliveries?: number }[]} runs
- */
-function perDelivery(runs) {
-  if (runs.some((x) => x.ops === null)) return null;
-  const sum = (/** @type {string} */ k) => runs.reduce((a, x) => a + (x.ops?.[k] ?? 0), 0);
-  const n = runs.reduce((a, x) => a + x.delivered, 0);
-  if (n === 0) return null;
-  return {
-    deliveries: n,
-    d1Queries: sum("d1Queries") / n,
-    d1RowsRead: sum("d1RowsRead") / n,
-    d1RowsWritten: sum("d1RowsWritten") / n,
-    queueSent: sum("queueSent") / n,
-    queueReceived: sum("queueReceived") / n,
-    queueAcked: sum("queueAcked") / n,
-    queueRetried: sum("queueRetried") / n,
-    queueOps: (sum("queueSent") + sum("queueReceived") + sum("queueAcked")) / n,
-    // The prime app's 50 endpoints cost one gate admit and one report each; they are left out
-    // so this is the figure for the measured endpoint (see backlogRun).
-    doRequests:
-      (sum("doRequests") - runs.reduce((a, x) => a + (x.doAdjust ?? 0), 0)) /
-      Math.max(
-        1,
-        runs.reduce((a, x) => a + (x.doDeliveries ?? x.delivered), 0),
-      ),
-    subrequests: sum("subrequests") / n,
-    workersRequests:
-      (runs.reduce((a, x) => a + x.ingestRequests, 0) +
-        runs.reduce((a, x) => a + x.consumerBatches, 0)) /
-      n,
-    cpuMs: runs.reduce((a, x) => a + x.cpuMs, 0) / n,
-  };
-}
-
-/**
- * The backlog runs' counters as perDelivery takes them: the prime deliveries count as
- * deliveries, their gate calls do not.
- * @param {Awaited<ReturnType<typeof import("../phases/delivery.mjs").backlogRun>>[]} runs
- */
-function backlogOps(runs) {
-  return perDelivery(
-    runs.map((x) => ({
-      ops: x.ops,
-      delivered: x.delivered + x.primeDelivered,
-      doAdjust: 2 * x.primeDelivered,
-      doDeliveries: x.delivered,
-      cpuMs: x.cpuMs,
-      consumerBatches: x.consumerBatches,
-      ingestRequests: x.accepted + x.failed + 1,
-    })),
-  );
-}
-
-/** The four per-delivery figures latest.json keeps. @param {ReturnType<typeof perDelivery>} per */
-function opsKeys(per) {
-  return {
-    d1RowsWrittenPerDelivery: round(per?.d1RowsWritten, 2),
-    d1RowsReadPerDelivery: round(per?.d1RowsRead, 2),
-    queueOpsPerDelivery: round(per?.queueOps, 2),
-    doRequestsPerDelivery: round(per?.doRequests, 3),
-  };
-}
-
-/**
- * D1 bytes kept per delivery beyond the payloads over backlog runs, from the pages in use and
- * from the file sizes (null when a run was not measured).
- * @param {{ d1: import("../phases/delivery.mjs").D1Growth | null }[]} runs
- * @param {number} payloadBytes
- */
-function d1Kept(runs, payloadBytes) {
-  if (runs.length === 0 || runs.some((x) => x.d1 === null)) return null;
-  const total = (/** @type {"growth" | "fileGrowth" | "messages" | "deliveries"} */ k) =>
-    runs.reduce((a, x) => a + (x.d1?.[k] ?? 0), 0);
-  const messages = total("messages");
-  const deliveries = total("deliveries");
-  const pages = keptPerDelivery({ growth: total("growth"), messages, deliveries, payloadBytes });
-  const files = keptPerDelivery({
-    growth: total("fileGrowth"),
-    messages,
-    deliveries,
-    payloadBytes,
-  });
-  return {
-    messages,
-    deliveries,
-    growth: total("growth"),
-    fileGrowth: total("fileGrowth"),
-    perDeliveryExclPayload: pages?.perDeliveryExclPayload ?? null,
-    filesPerDeliveryExclPayload: files?.perDeliveryExclPayload ?? null,
-  };
-}
-
-/** Median; NaN for no samples. @param {number[]} xs */
-function med(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0
-    ? Number.NaN
-    : ((s[Math.floor((s.length - 1) / 2)] ?? 0) + (s[Math.ceil((s.length - 1) / 2)] ?? 0)) / 2;
-}
 
 /**
  * Everything derived from a run: latest.json, latest.details.json and the table's figures.
@@ -241,6 +141,7 @@ export function summarize(r) {
   const costRetry = opsRetry ? costPerMillion(opsRetry) : null;
   const d1Delivery = d1Kept(hDel, r.payloadBytes);
   const d1Fanout10 = d1Kept([fanout10], r.payloadBytes);
+  const batching = batchingSummary(r.batching, hDel, r.payloadBytes);
 
   const latest = {
     ingest: {
@@ -267,6 +168,8 @@ export function summarize(r) {
       ops: opsKeys(opsFanout10),
       costPerMillionUsd: costFanout10 ? round(costFanout10.total, 2) : null,
     },
+    /** N messages to one endpoint with `batch`, drained like (b), beside (b)'s figures. */
+    batching: batching.latest,
     /** One message in ten fails its first request; ops per successful delivery. */
     retry10pct: {
       failedFirst: retry.failedFirst,
@@ -367,6 +270,7 @@ export function summarize(r) {
     warmupIncomplete: r.warmupIncomplete,
     targets,
     fanout10,
+    batching: batching.details,
     retry10pct: { ...retry, hooklaneVars: r.retryVars },
     fifo: fifo ?? { skipped: "quick mode without --fifo" },
     d1BytesPerDelivery: {
@@ -396,6 +300,7 @@ export function summarize(r) {
     opsDelivery,
     opsSplit,
     opsFanout10,
+    batchingRows: batching.rows,
     opsRetry,
     cost,
     costE2e,
@@ -546,6 +451,7 @@ export function printSummary(s) {
       "-",
       `per delivery; USD per million ${f(s.shown.costFanout10?.total, 2)}`,
     ],
+    ...s.shown.batchingRows,
     [
       "10% retry rows w / r, queue, DO",
       opsCell(s.shown.opsRetry),

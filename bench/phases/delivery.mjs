@@ -152,11 +152,21 @@ export async function backlogRun(b, o) {
     }
   }
   const dps = after / ((last - rel.at) / 1000);
+  // Requests, which a batching endpoint's receiver gets fewer of than deliveries.
+  let requests = 0;
+  let requestsAfter = 0;
+  for (const x of receiver.bucket(bucket).arrivals) {
+    if (x.at < e0) continue;
+    requests++;
+    if (x.at > rel.at && x.at <= last) requestsAfter++;
+  }
   // Let the last batch finish its D1 writes and acks before reading the counters.
   await sleep(1000);
   const cpuMs = svc.cpuMs() - cpu0;
   const q1 = queueStatsOf(svc, queueName);
   const ops = who === "H" && b.opsAvailable ? await b.client.readOps() : null;
+  // Where the drain's consumer batches spent their time (Hooklane's `delivery batch` lines).
+  const steps = who === "H" ? b.batches.between(rel.at, performance.now()) : null;
   const delivered = dr.seen - before;
   const primeDelivered = who === "H" ? receiver.count("/h/prime") - primeBefore : 0;
   // Batches that ran after the release (the first one to finish is the parked one).
@@ -206,11 +216,16 @@ export async function backlogRun(b, o) {
     drainCounted: after,
     drainSeconds: (last - rel.at) / 1000,
     dps,
+    /** Requests the receiver got in the phase, and in the timed drain (by `last`). */
+    requests,
+    requestsAfterRelease: requestsAfter,
+    rps: requestsAfter / ((last - rel.at) / 1000),
     firstToLastDps: delivered / ((last - first) / 1000),
     consumerBatches: q1.batches - q0.batches,
     queueMessagesHandled: q1.messages - q0.messages,
     consumerBatchMsTotal: q1.ms - q0.ms,
     consumerBatchMs: batchMs,
+    steps,
     cpuMs,
     ops,
     opsAtEnqueueEnd,
