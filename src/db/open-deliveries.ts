@@ -195,20 +195,26 @@ export async function fillingGroup(
   return row ?? null;
 }
 
-/** Makes a filled group due now, so the wake the gate is told about hands it out at once. */
-export async function hurryGroup(
+/**
+ * Makes the endpoint's filling first tries due now when there are `maxEvents` of them, so the
+ * wake the gate is then told about hands them out at once. Run in the same D1 batch as the
+ * park that joined them, after it: D1 runs batches one at a time, so of two consumers filling
+ * one endpoint side by side, the later one counts both and never misses a full batch.
+ */
+export function hurryFullStatement(
   db: D1Database,
   endpointId: string,
-  batchId: string,
+  maxEvents: number,
   now: number,
-): Promise<void> {
-  await db
+) {
+  const filling =
+    "endpoint_id = ?1 AND attempts = 0 AND batch_id IS NOT NULL AND state = 'waiting'";
+  return db
     .prepare(
-      `UPDATE open_deliveries SET due_at = ?3
-       WHERE endpoint_id = ?1 AND batch_id = ?2 AND attempts = 0 AND state = 'waiting'`,
+      `UPDATE open_deliveries SET due_at = ?2 WHERE ${filling}
+         AND (SELECT COUNT(*) FROM open_deliveries WHERE ${filling}) >= ?3`,
     )
-    .bind(endpointId, batchId, now)
-    .run();
+    .bind(endpointId, now, maxEvents);
 }
 
 /** An endpoint's open deliveries (its backlog). */

@@ -23,8 +23,9 @@ export interface Formed {
  * Groups a lane's queue (in send order) into batch requests. Members of a batch sent before
  * (their open row names it) go together again, at the place of the first one; the others fill
  * new batches in order, so a FIFO endpoint's batches keep message order. The last new batch,
- * when short and made only of first tries whose oldest has not waited `maxWaitMs`, waits (the
- * lane parks it in the endpoint's filling group); what a wake released never waits again.
+ * when short and made only of deliveries never sent whose oldest has not waited `maxWaitMs`,
+ * waits (the lane parks it in the endpoint's filling group): what a wake released because its
+ * time came goes, and the short rest of a group that filled early waits on.
  */
 export function formBatches(queue: Ready[], batch: Batch, now: number, fifo: boolean): Formed {
   const groups: { id: string; members: Ready[] }[] = [];
@@ -53,7 +54,7 @@ export function formBatches(queue: Ready[], batch: Batch, now: number, fifo: boo
   const last = groups[groups.length - 1];
   // FIFO batches go as the head run holds them: a short one waiting would hold the line.
   if (!fifo && last && last === open && last.members.length < batch.maxEvents) {
-    const fresh = last.members.every((m) => m.item.open === null);
+    const fresh = last.members.every((m) => m.item.open === null || m.item.open.attempts === 0);
     const oldest = Math.min(...last.members.map((m) => m.item.createdAt));
     if (fresh && oldest + batch.maxWaitMs > now) {
       groups.pop();

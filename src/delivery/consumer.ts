@@ -1,6 +1,7 @@
 import { leaseMs, settings } from "../config";
 import { type BatchContext, loadContext, readMessages } from "../db/delivery-context";
 import { disableEndpointStatement, type EndpointRow } from "../db/endpoints";
+import { hurryFullStatement } from "../db/open-deliveries";
 import { operatorEventStatement } from "../db/operator-events";
 import { deliveryId } from "../lib/ids";
 import { log } from "../lib/log";
@@ -130,6 +131,7 @@ async function deliverShard(env: Env, shard: number, tasks: Tasks): Promise<void
     results: [],
     lanes: new Map(),
     notes: new Map(),
+    filling: new Map(),
   };
 
   const steps: Record<string, number> = {};
@@ -252,8 +254,17 @@ async function recordOutcomes(
     ...recordStatements(db, results, writeNow, run.now - run.cfg.sweepGraceS * 1000),
     ...disableStatements(db, gone, ctx.endpoints, writeNow),
   ];
+  // Last, after the parks: a filling batch that now holds maxEvents is made due now.
+  const filling = [...run.filling];
+  for (const [endpointId, maxEvents] of filling)
+    statements.push(hurryFullStatement(db, endpointId, maxEvents, writeNow));
   try {
-    await writeWithRetry(db, statements);
+    const written = await writeWithRetry(db, statements);
+    const hurried = written.slice(written.length - filling.length);
+    filling.forEach(([endpointId], i) => {
+      const note = run.notes.get(endpointId);
+      if (note && (hurried[i]?.meta.changes ?? 0) > 0) note.parkedUntil = writeNow;
+    });
     if (gone.size > 0) log("endpoints disabled", { endpoints: [...gone.keys()] });
     return true;
   } catch (err) {

@@ -8,13 +8,7 @@
 import type { Settings } from "../config";
 import type { DeliveryEndpoint, SecretForEndpoint } from "../db/delivery-context";
 import type { MessageRow } from "../db/messages";
-import {
-  fillingGroup,
-  hurryGroup,
-  type OpenRow,
-  releaseDue,
-  releaseFifo,
-} from "../db/open-deliveries";
+import { fillingGroup, type OpenRow, releaseDue, releaseFifo } from "../db/open-deliveries";
 import type { AdmitResult, BacklogNote } from "../gate/types";
 import { newId } from "../lib/ids";
 import { type Batch, parseBatch } from "../schemas/batch";
@@ -76,6 +70,8 @@ export interface BatchRun {
   lanes: Map<string, Lane>;
   /** What each gate is told with its report: what was parked, whether a wake drained. */
   notes: Map<string, BacklogNote>;
+  /** Batching endpoints whose first tries were parked to fill a batch, with their maxEvents. */
+  filling: Map<string, number>;
 }
 
 /** The lane of an endpoint, made on first use. */
@@ -264,12 +260,11 @@ export async function planLanes(
 }
 
 /**
- * Parks a short batch of first tries in the endpoint's filling group, so several
- * queue batches' worth go out together: it joins the group already filling (due when that
- * group's oldest has waited maxWaitMs), or starts one. The members that make the group
- * maxEvents long make it due now, and the gate, told so, wakes the endpoint at once; members
- * beyond that start the next group. Racing consumers can make a group longer than maxEvents:
- * its wake then sends a full batch and a short one, never a duplicate.
+ * Parks a short batch of first tries in the endpoint's filling group, so several queue
+ * batches' worth go out together: it joins the group already filling (due when that group's
+ * oldest has waited maxWaitMs), or starts one; members beyond maxEvents start the next group.
+ * The endpoint is noted in `run.filling`: the write that parks them makes the group due now
+ * once it holds maxEvents (`hurryFullStatement`), and the gate is then told to wake it.
  */
 async function parkToFill(
   run: BatchRun,
@@ -277,7 +272,6 @@ async function parkToFill(
   batch: Batch,
   waiting: { members: Ready[]; until: number },
 ): Promise<void> {
-  const { maxEvents } = batch;
   const park = (members: Ready[], batchId: string, dueAt: number) => {
     for (const m of members) {
       const r = waitFor(m.item, dueAt, run.now, run.windowMs);
@@ -285,15 +279,13 @@ async function parkToFill(
       run.results.push(r);
     }
   };
+  run.filling.set(endpointId, batch.maxEvents);
   let members = waiting.members;
   const group = await fillingGroup(run.db, endpointId);
   if (group) {
-    const joining = members.slice(0, Math.max(0, maxEvents - group.count));
+    const joining = members.slice(0, Math.max(0, batch.maxEvents - group.count));
     members = members.slice(joining.length);
-    if (group.count + joining.length >= maxEvents) {
-      await hurryGroup(run.db, endpointId, group.batchId, run.now);
-      park(joining, group.batchId, run.now);
-    } else park(joining, group.batchId, Math.min(group.until, waiting.until));
+    park(joining, group.batchId, Math.min(group.until, waiting.until));
   }
   if (members.length > 0) {
     const oldest = Math.min(...members.map((m) => m.item.createdAt));

@@ -96,12 +96,11 @@ export function recordStatements(
 export async function writeWithRetry(
   db: D1Database,
   statements: D1PreparedStatement[],
-): Promise<void> {
-  if (statements.length === 0) return;
+): Promise<D1Result[]> {
+  if (statements.length === 0) return [];
   for (let attempt = 1; ; attempt++) {
     try {
-      await db.batch(statements);
-      return;
+      return await db.batch(statements);
     } catch (err) {
       if (attempt >= WRITE_TRIES) throw err;
       log("recording outcomes failed; trying again", { attempt, error: String(err) });

@@ -48,12 +48,21 @@ async function makeDue(endpointId: string): Promise<void> {
     .run();
 }
 
-/** Seeds `n` messages to one endpoint, one after the other (message order = seeding order). */
-async function seedMany(appId: string, endpointId: string, n: number, fifo = false) {
+/**
+ * Seeds `n` messages to one endpoint, one after the other (message order = seeding order),
+ * created `agoMs` before now.
+ */
+async function seedMany(appId: string, endpointId: string, n: number, fifo = false, agoMs = 0) {
   const tasks: SeededTask[] = [];
   for (let i = 0; i < n; i++)
     tasks.push(
-      ...(await seedDeliveries(appId, [endpointId], { i }, Date.now(), fifo ? [endpointId] : [])),
+      ...(await seedDeliveries(
+        appId,
+        [endpointId],
+        { i },
+        Date.now() - agoMs,
+        fifo ? [endpointId] : [],
+      )),
     );
   return tasks;
 }
@@ -143,7 +152,8 @@ describe("a batching endpoint in the consumer", () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId, { batch: { maxEvents: 10, maxWaitMs: 5000 } });
     const seen = receiver(() => new Response("ok"));
-    const tasks = await seedMany(appId, ep.id, 3);
+    // Created 4.5 s ago: they wait about half a second more.
+    const tasks = await seedMany(appId, ep.id, 3, false, 4_500);
     const result = await runConsumer(tasks);
     expect(result.explicitAcks).toHaveLength(3);
     expect(seen).toHaveLength(0);
@@ -154,6 +164,11 @@ describe("a batching endpoint in the consumer", () => {
     expect(rows.every((r) => r.attempts === 0 && r.batch_id?.startsWith("bat_"))).toBe(true);
     expect(new Set(rows.map((r) => r.batch_id)).size).toBe(1);
 
+    // Woken before their time, they wait on; once the oldest has waited 5 s, they go.
+    await makeDue(ep.id);
+    await wake(ep.id);
+    expect(seen).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, Math.max(0, oldest + 5000 - Date.now()) + 50));
     await makeDue(ep.id);
     await wake(ep.id);
     expect(seen).toHaveLength(1);
@@ -175,39 +190,62 @@ describe("a batching endpoint in the consumer", () => {
     const until = Math.min(...tasks.map((t) => t.createdAt)) + 60_000;
     expect(rows.every((r) => r.batch_id === group && r.due_at === until)).toBe(true);
 
-    // The third brings it to 12 of 10: two join and make the group due now, two start the next.
+    // The third brings it to 12 of 10: two join, two start the next group, and the write that
+    // parks them finds 10 or more filling and makes all of them due now.
     const before = Date.now();
     await runConsumer(tasks.slice(8, 12));
     rows = await openRows(ep.id);
     const joined = rows.filter((r) => r.batch_id === group);
     const next = rows.filter((r) => r.batch_id !== group);
     expect(joined).toHaveLength(10);
-    expect(joined.every((r) => r.due_at >= before && r.due_at <= Date.now())).toBe(true);
     expect(next.map((r) => r.message_id)).toEqual(tasks.slice(10, 12).map((t) => t.messageId));
-    // The next group waits for its own oldest (the eleventh).
-    const nextUntil = (tasks[10]?.createdAt ?? 0) + 60_000;
-    expect(next.every((r) => r.batch_id?.startsWith("bat_") && r.due_at === nextUntil)).toBe(true);
+    expect(next[0]?.batch_id).toMatch(/^bat_/);
     expect(next[0]?.batch_id).not.toBe(group);
+    expect(rows.every((r) => r.due_at >= before && r.due_at <= Date.now())).toBe(true);
 
-    // The wake the gate was told about sends the ten as one request, under a new id (the
-    // group's id is only a grouping key), and leaves the next group waiting.
+    // The wake the gate was told about sends the first ten as one request, under a new id (the
+    // group's id is only a grouping key); the short rest waits on for its own oldest.
     await wake(ep.id);
     expect(seen).toHaveLength(1);
     expect(idsIn(seen[0]?.body ?? "[]")).toEqual(tasks.slice(0, 10).map((t) => t.messageId));
     expect(seen[0]?.headers["webhook-id"]).not.toBe(group);
-    expect((await openRows(ep.id)).map((r) => r.message_id)).toEqual(
-      tasks.slice(10, 12).map((t) => t.messageId),
-    );
+    rows = await openRows(ep.id);
+    expect(rows.map((r) => r.message_id)).toEqual(tasks.slice(10, 12).map((t) => t.messageId));
+    const nextUntil = (tasks[10]?.createdAt ?? 0) + 60_000;
+    expect(rows.every((r) => r.due_at === nextUntil && r.state === "waiting")).toBe(true);
 
-    // The thirteenth joins the next group; maxWaitMs later the wake sends the three.
+    // The thirteenth joins that group and waits with it.
     await runConsumer(tasks.slice(12));
     expect(seen).toHaveLength(1);
-    await makeDue(ep.id);
-    await wake(ep.id);
-    expect(seen.map((r) => idsIn(r.body).length)).toEqual([10, 3]);
-    expect(await openRows(ep.id)).toEqual([]);
-    for (const t of tasks)
+    const last = await openRows(ep.id);
+    expect(last).toHaveLength(3);
+    expect(new Set(last.map((r) => r.batch_id)).size).toBe(1);
+    expect(last.every((r) => r.due_at === nextUntil)).toBe(true);
+    for (const t of tasks.slice(0, 10))
       expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "succeeded", attempts: 1 });
+  });
+
+  it("counts every filling group of the endpoint, as racing consumers may leave two", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { batch: { maxEvents: 5, maxWaitMs: 60_000 } });
+    const seen = receiver(() => new Response("ok"));
+    const tasks = await seedMany(appId, ep.id, 5);
+    // A consumer that did not see the first group (hidden here while it plans) starts another.
+    await runConsumer(tasks.slice(0, 3));
+    const hide = (state: string) =>
+      env.DB.prepare("UPDATE open_deliveries SET state = ? WHERE endpoint_id = ?")
+        .bind(state, ep.id)
+        .run();
+    await hide("queued");
+    await runConsumer(tasks.slice(3, 4));
+    await hide("waiting");
+    expect(new Set((await openRows(ep.id)).map((r) => r.batch_id)).size).toBe(2);
+    expect(seen).toHaveLength(0);
+    // The next one joins the earliest; its write counts five in two groups and hurries them.
+    await runConsumer(tasks.slice(4, 5));
+    await wake(ep.id);
+    expect(seen.map((r) => idsIn(r.body))).toEqual([tasks.map((t) => t.messageId)]);
+    expect(await openRows(ep.id)).toEqual([]);
   });
 
   it("keeps message order on a FIFO batching endpoint, a failed head batch first", async () => {
