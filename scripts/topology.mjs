@@ -37,20 +37,30 @@ export function takeCount(args, name) {
 }
 
 /**
- * wrangler.toml plus the numbered shard and queue bindings, with `main` and `migrations_dir`
- * made absolute so the file works from `.wrangler/topology/`. Written atomically: launchers
+ * wrangler.toml's text with the paths it names (`main`, `migrations_dir`, the assets
+ * `directory`) made absolute, for a copy of the config written in another directory.
+ * @returns {string}
+ */
+export function relocatedConfig() {
+  const absolute =
+    (/** @type {string} */ key) => (/** @type {string} */ _, /** @type {string} */ path) =>
+      `${key} = ${JSON.stringify(resolve(ROOT, path))}`;
+  return readFileSync(resolve(ROOT, "wrangler.toml"), "utf8")
+    .replace(/^main = "([^"]+)"$/m, absolute("main"))
+    .replace(/^migrations_dir = "([^"]+)"$/m, absolute("migrations_dir"))
+    .replace(/^directory = "([^"]+)"$/m, absolute("directory"));
+}
+
+/**
+ * wrangler.toml plus the numbered shard and queue bindings, its paths made absolute
+ * ({@link relocatedConfig}) so the file works from `.wrangler/topology/`. Written atomically: launchers
  * started at once with the same shape write the same bytes.
  * @param {number} shards
  * @param {number} queues
  * @returns {string} the path of the written config
  */
 export function writeTopologyConfig(shards, queues) {
-  const base = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8")
-    .replace(/^main = "([^"]+)"$/m, (_, main) => `main = ${JSON.stringify(resolve(ROOT, main))}`)
-    .replace(
-      /^migrations_dir = "([^"]+)"$/m,
-      (_, dir) => `migrations_dir = ${JSON.stringify(resolve(ROOT, dir))}`,
-    );
+  const base = relocatedConfig();
   const consumer =
     /\[\[queues\.consumers\]\]\nqueue = "hooklane-deliveries"\n((?:[a-z_]+ = .*\n)+)/.exec(base);
   if (!consumer) throw new Error("wrangler.toml has no hooklane-deliveries consumer to copy");

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { relocatedConfig } from "../../scripts/topology.mjs";
 import { freePort, type Receiver, startReceiver } from "./harness";
 
 /**
@@ -45,16 +46,11 @@ describe("native ingest: examples/producer under wrangler dev", () => {
     const state = join(dir, "state");
     await cp(inject("migratedState"), state, { recursive: true });
     // Hooklane runs as the second worker: it reads its secrets from the .dev.vars beside its
-    // config, so it gets a copy of wrangler.toml (paths made absolute) in a directory of its own.
+    // config, so it gets a copy of wrangler.toml (its paths made absolute) in a directory of
+    // its own.
     const own = join(dir, "hooklane");
     await mkdir(own);
-    const config = (await readFile(join(ROOT, "wrangler.toml"), "utf8"))
-      .replace(/^main = "([^"]+)"$/m, (_, m) => `main = ${JSON.stringify(resolve(ROOT, m))}`)
-      .replace(
-        /^migrations_dir = "([^"]+)"$/m,
-        (_, m) => `migrations_dir = ${JSON.stringify(resolve(ROOT, m))}`,
-      );
-    await writeFile(join(own, "wrangler.toml"), config);
+    await writeFile(join(own, "wrangler.toml"), relocatedConfig());
     const key = randomBytes(32).toString("base64");
     await writeFile(
       join(own, ".dev.vars"),
