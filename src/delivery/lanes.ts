@@ -274,7 +274,8 @@ async function parkToFill(
 ): Promise<void> {
   const park = (members: Ready[], batchId: string, dueAt: number) => {
     for (const m of members) {
-      const r = waitFor(m.item, dueAt, run.now, run.windowMs);
+      // The wait for a batch comes before any try: it lengthens the delivery's window.
+      const r = waitFor(m.item, dueAt, run.now, run.windowMs + batch.maxWaitMs);
       if (r.park) r.park.batchId = batchId;
       run.results.push(r);
     }

@@ -225,6 +225,19 @@ describe("a batching endpoint in the consumer", () => {
       expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 
+  it("waits for its batch even when maxWaitMs is longer than the retry window", async () => {
+    const { appId } = await newApp();
+    const ep = await newEndpoint(appId, { batch: { maxEvents: 10, maxWaitMs: 60_000 } });
+    receiver(() => new Response("ok"));
+    const tasks = await seedMany(appId, ep.id, 2);
+    // Retries a second apart: a window of a few seconds, far shorter than the batch's wait.
+    await runConsumer(tasks, { RETRY_SCHEDULE: "1,1" });
+    const rows = await openRows(ep.id);
+    expect(rows).toHaveLength(2);
+    for (const t of tasks)
+      expect(await deliveryRow(t.deliveryId)).toMatchObject({ status: "pending", attempts: 0 });
+  });
+
   it("counts every filling group of the endpoint, as racing consumers may leave two", async () => {
     const { appId } = await newApp();
     const ep = await newEndpoint(appId, { batch: { maxEvents: 5, maxWaitMs: 60_000 } });
