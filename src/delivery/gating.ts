@@ -33,6 +33,8 @@ export interface RunOptions {
 export interface PlanRun {
   done: Result[];
   leftover: Ready[];
+  /** Leases whose send time passed before their lane could use it (handed back unused). */
+  late?: string[];
   /** Why the leftover is left: out of time, or the head failed (FIFO) / too many failures. */
   stoppedBy: "time" | "failures" | "none";
 }
@@ -78,6 +80,13 @@ export function capacityOf(grant: AdmitResult, fifo: boolean): number {
 }
 
 /**
+ * How late a paced lane may start: send times are spaced so that `rate` of them span a second
+ * plus 20 ms of arrival slack (gate/pacer.ts); starting within half of it keeps any one second
+ * at `rate`.
+ */
+const LATE_SEND_MS = 10;
+
+/**
  * Sends a plan: each granted slot is a lane, sent no earlier than its `notBefore` when the gate
  * paces the endpoint. Without `reusable`, a lane carries one request; with it, lanes keep
  * taking the next delivery until none is left, so in-flight never exceeds the grant. Lanes stop
@@ -90,6 +99,7 @@ export async function runPlan(plan: Plan, run: RunOptions): Promise<PlanRun> {
   let next = 0;
   let failuresInRow = 0;
   let outOfTime = false;
+  const late: string[] = [];
   await Promise.all(
     plan.lanes.map(async ({ leaseId, notBefore }) => {
       let sentHere = 0;
@@ -99,11 +109,19 @@ export async function runPlan(plan: Plan, run: RunOptions): Promise<PlanRun> {
           outOfTime = true;
           return;
         }
+        if (notBefore !== undefined && sentHere === 1) {
+          // The gate paces rate-limited endpoints by send time: wait for this slot's turn. A
+          // lane woken too late (the isolate was busy) lets its turn go rather than send on
+          // top of the next ones: the rate is a promise about any one second.
+          const wait = notBefore - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (Date.now() > notBefore + LATE_SEND_MS) {
+            late.push(leaseId);
+            return;
+          }
+        }
         const r = plan.queue[next++];
         if (!r) return;
-        // The gate paces rate-limited endpoints by send time: wait for this slot's turn.
-        const wait = notBefore === undefined ? 0 : notBefore - Date.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const results = await sendOrCrash(r, leaseId, timeoutMs, schedule, now);
         done.push(...results);
         // A batch's members share one verdict: its first speaks for the request.
@@ -117,7 +135,12 @@ export async function runPlan(plan: Plan, run: RunOptions): Promise<PlanRun> {
   const leftover = plan.queue.slice(next);
   const stoppedBy =
     leftover.length === 0 ? "none" : failuresInRow >= plan.failureBudget ? "failures" : "time";
-  return { done, leftover, stoppedBy: outOfTime && stoppedBy === "failures" ? "time" : stoppedBy };
+  return {
+    done,
+    leftover,
+    stoppedBy: outOfTime && stoppedBy === "failures" ? "time" : stoppedBy,
+    ...(late.length > 0 ? { late } : {}),
+  };
 }
 
 /**

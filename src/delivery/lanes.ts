@@ -322,6 +322,8 @@ export async function sendPlans(
       for (const r of ran.leftover.flatMap(membersOf))
         run.results.push(waitFor(r.item, resumeAt, at, run.windowMs));
       if (!note) return;
+      // Slots a lane was too late to use go back to the gate at once.
+      if (ran.late) note.unusedLeases = [...(note.unusedLeases ?? []), ...ran.late];
       if (ran.leftover.length > 0 || (plan.fifo && ran.stoppedBy === "failures"))
         note.parkedUntil = Math.min(note.parkedUntil ?? resumeAt, resumeAt);
       // Every failure that will retry is parked too: the gate wakes it when it is due.
