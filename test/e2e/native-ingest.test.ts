@@ -12,8 +12,10 @@ import { freePort, type Receiver, startReceiver } from "./harness";
  * examples/producer next to Hooklane in one `wrangler dev` (two configs, one local runtime, so
  * the service binding and the ingest queue connect): the test talks to the producer, which
  * sends over the binding (RPC), publishes to `hooklane-ingest`, reads `hooklane-ingest-dlq`,
- * and passes the rest to Hooklane's HTTP API over its other binding. Deliveries reach a real
- * receiver that verifies them with `standardwebhooks`.
+ * and passes the rest to Hooklane's HTTP API over its other binding. Hooklane's entry here is
+ * test/fixtures/first-ack-lost.ts, which loses the first ack of every ingest-queue message, so
+ * the local queue really delivers each one again. Deliveries reach a real receiver that
+ * verifies them with `standardwebhooks`.
  */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRANGLER_JS = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -50,7 +52,13 @@ describe("native ingest: examples/producer under wrangler dev", () => {
     // its own.
     const own = join(dir, "hooklane");
     await mkdir(own);
-    await writeFile(join(own, "wrangler.toml"), relocatedConfig());
+    // Its entry is the fixture that loses each ingest-queue message's first ack, so every
+    // message published below is delivered twice by the queue (see the fixture).
+    const fixture = join(ROOT, "test", "fixtures", "first-ack-lost.ts");
+    await writeFile(
+      join(own, "wrangler.toml"),
+      relocatedConfig().replace(/^main = .*$/m, `main = ${JSON.stringify(fixture)}`),
+    );
     const key = randomBytes(32).toString("base64");
     await writeFile(
       join(own, ".dev.vars"),
@@ -124,7 +132,7 @@ describe("native ingest: examples/producer under wrangler dev", () => {
     expect(log).not.toContain(adminToken);
   });
 
-  it("sends over the binding and the queue, once per key, and dead-letters a refused one", async () => {
+  it("sends over the binding and the queue, accepts redelivered and republished messages once, dead-letters a refused one", async () => {
     const r = receiver;
     if (!r) throw new Error("not started");
     const app = await call("/v1/apps", { body: '{"name":"native"}', auth: true });
@@ -149,35 +157,45 @@ describe("native ingest: examples/producer under wrangler dev", () => {
     expect(refused.status).toBe(422);
     expect(refused.json().problem.errors[0].field).toBe("payload");
 
-    // The queue: published twice under one key (a producer retrying its publish), accepted once.
+    // The queue: published once without a key (redelivered, accepted once under the key made
+    // from its queue message id), and published twice under one key (a producer retrying its
+    // publish, each redelivered too): two messages from three publishes and six deliveries.
+    expect((await call(`/send/queue/${appId}`, { body: message(2) })).status).toBe(202);
     for (let i = 0; i < 2; i++)
-      expect((await call(`/send/queue/${appId}`, { body: message(2), key: "q-2" })).status).toBe(
+      expect((await call(`/send/queue/${appId}`, { body: message(3), key: "q-3" })).status).toBe(
         202,
       );
     // A message the API refuses: dead-lettered with its reason.
     expect((await call(`/send/queue/${appId}`, { body: '{"payload":{}}' })).status).toBe(202);
 
     await r.waitFor(
-      () => r.requests.filter((q) => q.path === "/native").length >= 2,
+      () => r.requests.filter((q) => q.path === "/native").length >= 3,
       30_000,
       "the binding's and the queue's messages delivered",
     );
-    let rejected: { reason: string; status: number }[] = [];
+    // Every queue message was delivered twice (its first ack lost): the refused one is
+    // dead-lettered each time, under its one queue message id, with the same reason.
+    let rejected: { reason: string; status: number; queueMessageId: string }[] = [];
     const until = Date.now() + 30_000;
-    while (rejected.length === 0 && Date.now() < until) {
+    while (rejected.length < 2 && Date.now() < until) {
       rejected = (await call("/rejected")).json();
-      if (rejected.length === 0) await new Promise((res) => setTimeout(res, 250));
+      if (rejected.length < 2) await new Promise((res) => setTimeout(res, 250));
     }
-    expect(rejected).toHaveLength(1);
-    expect(rejected[0]?.status).toBe(422);
-    expect(rejected[0]?.reason).toMatch(/eventType/);
+    expect(rejected).toHaveLength(2);
+    expect(new Set(rejected.map((x) => x.queueMessageId)).size).toBe(1);
+    for (const x of rejected) {
+      expect(x.status).toBe(422);
+      expect(x.reason).toMatch(/eventType/);
+    }
+    // Four queue messages, each redelivered after its first ack was lost.
+    expect(log.match(/ack of \S+ lost; the queue delivers it again/g)).toHaveLength(4);
 
     const list = await call(`/v1/apps/${appId}/messages`, { auth: true });
-    expect(list.json().data).toHaveLength(2);
+    expect(list.json().data).toHaveLength(3);
     // Each delivered once more would mean a duplicate accept: wait a little, count again.
     await new Promise((res) => setTimeout(res, 2_000));
     const delivered = r.requests.filter((q) => q.path === "/native");
-    expect(delivered).toHaveLength(2);
+    expect(delivered).toHaveLength(3);
     for (const q of delivered) {
       expect(q.verified, q.verifyError).toBe(true);
       expect(q.body).toContain('"amount":12345678901234567890123');
