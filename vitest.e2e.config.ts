@@ -13,9 +13,9 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 120_000,
     // Each file starts its own service (own port, state and secrets) and mostly waits on
-    // retries and sweeps: two files side by side keep the suite inside its time budget on two
-    // cores without timing-sensitive checks seeing the other's load.
-    fileParallelism: true,
-    maxWorkers: 2,
+    // retries, sweeps and paced sends: three files side by side keep both cores busy and the
+    // suite inside its time budget. The timing checks hold under that load: paced sends woken
+    // late let their slot go (delivery/gating.ts), and batching counts every filling group.
+    maxWorkers: 3,
   },
 });
