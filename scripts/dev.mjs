@@ -132,18 +132,33 @@ function sleep(ms) {
 
 /**
  * Calls `url` with a deadline; any HTTP answer counts as success, network errors as failure.
+ * The deadline is a plain timer raced against the call: a ticker must never wait forever on a
+ * request that neither answers nor aborts.
  * @param {string} url
  * @param {number} timeoutMs
  * @returns {Promise<boolean>}
  */
 async function answers(url, timeoutMs) {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const controller = new AbortController();
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const expired = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve(false);
+    }, timeoutMs);
+  });
+  const call = fetch(url, { signal: controller.signal })
     // Drain the body so the connection is released.
-    await res.arrayBuffer();
-    return true;
-  } catch {
-    return false;
+    .then((res) => res.arrayBuffer())
+    .then(
+      () => true,
+      () => false,
+    );
+  try {
+    return /** @type {boolean} */ (await Promise.race([call, expired]));
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -6,21 +6,34 @@
  * listens on ports, which the Workers pool cannot do.
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Webhook } from "standardwebhooks";
 import { inject } from "vitest";
+import { freePort, groupAlive, killGroup, sleep, waitForExit } from "./processes";
+import {
+  findSecrets,
+  type KnownSecret,
+  leakError,
+  maskTokenAnnouncement,
+  mergeFindings,
+  redactSecrets,
+  SCAN_OVERLAP_CHARS,
+  type SecretFinding,
+} from "./secrets";
+
+export { freePort } from "./processes";
+export * from "./receiver";
+export {
+  findSecrets,
+  type KnownSecret,
+  maskTokenAnnouncement,
+  redactSecrets,
+  type SecretFinding,
+} from "./secrets";
 
 /** Repo root: this file lives in `<root>/test/e2e/`. */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -30,6 +43,36 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 /** Keep only the tail of very chatty logs so a long test cannot exhaust memory. */
 const MAX_LOG_CHARS = 2_000_000;
+
+/** One readiness probe's limit. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * GET `url`'s status, given up after `timeoutMs` whatever happens: the abort is a plain timer
+ * and the wait races it, so a connection that never answers cannot hold the readiness loop
+ * (and its 60 s limit) past the test hook's own.
+ */
+async function probe(url: string, timeoutMs: number): Promise<number> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      fetch(url, { signal: controller.signal }).then(async (res) => {
+        await res.arrayBuffer();
+        return res.status;
+      }),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Options for {@link startHooklane}. */
 export interface HooklaneOptions {
@@ -99,174 +142,10 @@ export interface Hooklane {
   api(path: string, init?: ApiInit): Promise<ApiResponse>;
 }
 
-/** Signals a whole process group; a group already gone is fine. */
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: nothing left in the group.
-  }
-}
-
-/** Whether any process of the group is still alive. */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * A TCP port that was free a moment ago on 127.0.0.1 (listen on port 0, read it, close).
- * Another process could take it before it is used; good enough for tests on one machine.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        server.close();
-        reject(new Error("could not read the port of a test socket"));
-        return;
-      }
-      server.close((err) => (err ? reject(err) : resolve(address.port)));
-    });
-  });
-}
-
-/** Waits for a child to exit, at most `timeoutMs`; true when it did. */
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/**
- * Secrets Hooklane generates, by prefix. A prefix alone is not enough to match: it must be
- * followed by the start of a secret's body, so messages that merely name the format (a
- * validation error saying "whsec_ followed by base64", a source line `whsec_${...}`) do not
- * count. Ids (`key_`, `ep_`, `app_`...) and ed25519 public keys (`whpk_`) are not secrets.
- */
-const SECRET_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
-  { name: "a whsec_ signing secret", pattern: /whsec_[A-Za-z0-9+/]{8,}=*/g },
-  { name: "a whsk_ ed25519 private key", pattern: /whsk_[A-Za-z0-9+/]{8,}=*/g },
-  { name: "an hlb_ bearer token", pattern: /hlb_[A-Za-z0-9_-]{8,}/g },
-  { name: "an hk_ API key", pattern: /\bhk_[A-Za-z0-9_-]{16,}/g },
-];
-/** Known secret values shorter than this are not searched for: they would match by accident. */
-const MIN_SECRET_CHARS = 12;
-/** Text scanned again across a cut, so a secret split by the log's tail trimming is still seen. */
-const SCAN_OVERLAP_CHARS = 512;
-
-/** One kind of secret found in a service's output: what it is and where, never its value. */
-export interface SecretFinding {
-  /** Which pattern or known value matched, e.g. "a whsec_ signing secret" or "the admin token". */
-  name: string;
-  /** The first line it appeared on, with every secret replaced by `[redacted ...]`. */
-  excerpt: string;
-}
-
-/** A secret value the service was given or answered with, named for reports. */
-export interface KnownSecret {
-  name: string;
-  value: string;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/**
- * Matchers for the prefix patterns and for known values. A known value is searched for without
- * its `word_` prefix (`whsec_`, `hladm_`...), so its body leaking on its own is caught too.
- */
-function secretMatchers(known: readonly KnownSecret[]): { name: string; pattern: RegExp }[] {
-  const matchers = SECRET_PATTERNS.map(({ name, pattern }) => ({
-    name,
-    pattern: new RegExp(pattern.source, pattern.flags),
-  }));
-  for (const { name, value } of known) {
-    const body = value.replace(/^[a-z]+_/, "");
-    if (body.length < MIN_SECRET_CHARS) continue;
-    matchers.push({ name, pattern: new RegExp(escapeRegExp(body), "g") });
-  }
-  return matchers;
-}
-
-/** `text` with every secret (prefix patterns and known values) replaced by `[redacted <name>]`. */
-export function redactSecrets(text: string, known: readonly KnownSecret[] = []): string {
-  let out = text;
-  for (const { name, pattern } of secretMatchers(known)) {
-    out = out.replace(pattern, `[redacted ${name}]`);
-  }
-  return out;
-}
-
-/**
- * Secrets in a service's output: Hooklane's secret and token formats (`whsec_`, `whsk_`,
- * `hlb_`, `hk_`) and the known values (admin token, encryption key, secrets the API answered).
- * Empty when the text is clean. Findings name the kind of secret, never its value.
- */
-export function findSecrets(text: string, known: readonly KnownSecret[] = []): SecretFinding[] {
-  const findings: SecretFinding[] = [];
-  for (const { name, pattern } of secretMatchers(known)) {
-    if (findings.some((f) => f.name === name)) continue;
-    const first = pattern.exec(text);
-    if (first === null) continue;
-    const lineStart = text.lastIndexOf("\n", first.index) + 1;
-    const lineEnd = text.indexOf("\n", first.index);
-    const line = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
-    const redacted = redactSecrets(line, known);
-    // Overlapping secrets could survive one pass of replacements: then show no excerpt at all.
-    const clean = secretMatchers(known).every((m) => !m.pattern.test(redacted));
-    findings.push({ name, excerpt: clean ? redacted.slice(0, 300) : "(withheld)" });
-  }
-  return findings;
-}
-
-/**
- * dev.mjs prints a token it has just generated, once and by design (the README's "prints the
- * token"): `[dev] Admin token (also in <file> as ADMIN_TOKEN):`, then `[dev]   hladm_...`.
- * That one line is masked before a scan; the token anywhere else still counts as a leak.
- */
-export function maskTokenAnnouncement(text: string): string {
-  return text.replace(
-    /^(\[dev\] Admin token \(also in .+ as ADMIN_TOKEN\):\r?\n\[dev\] {3})hladm_[A-Za-z0-9_-]+$/gm,
-    "$1[announced]",
-  );
-}
-
 /** Reads `NAME="value"` (or unquoted) from a dotenv-style file's text. */
 function dotenvValue(text: string, name: string): string | undefined {
   const m = new RegExp(`^${name}=(?:"([^"]*)"|(\\S*))\\s*$`, "m").exec(text);
   return m ? (m[1] ?? m[2]) : undefined;
-}
-
-/** Adds findings of a later scan of the same output; the first excerpt of each kind stays. */
-function mergeFindings(into: Map<string, SecretFinding>, found: SecretFinding[]): void {
-  for (const f of found) if (!into.has(f.name)) into.set(f.name, f);
-}
-
-/** The error stop() throws when the output held secrets: what leaked and where, no values. */
-function leakError(findings: SecretFinding[]): Error {
-  const lines = findings.map((f) => `  - ${f.name}, first in: ${JSON.stringify(f.excerpt)}`);
-  return new Error(
-    `Hooklane's output (dev.mjs, wrangler, the Worker) contains secrets; values not shown:\n${lines.join("\n")}`,
-  );
 }
 
 /**
@@ -286,6 +165,7 @@ function leakError(findings: SecretFinding[]): Error {
  * process exits early, having cleaned up everything it started.
  */
 export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklane> {
+  const entered = Date.now();
   const port = opts.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = await mkdtemp(join(tmpdir(), "hooklane-e2e-"));
@@ -447,8 +327,17 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
 
   // Wait until the Worker answers, failing fast if the launcher dies.
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  const spawnedAfterMs = Date.now() - entered;
   let lastError = "";
+  let warned = false;
   for (;;) {
+    if (!warned && Date.now() > deadline - READY_TIMEOUT_MS / 2) {
+      // A slow start says where it is, so a hook timeout never comes without a clue.
+      warned = true;
+      console.warn(
+        `[harness] ${baseUrl} not ready ${READY_TIMEOUT_MS / 2000} s after spawning (spawned ${spawnedAfterMs} ms after the call); last: ${lastError}`,
+      );
+    }
     if (child.exitCode !== null || child.signalCode !== null) {
       const code = child.exitCode ?? child.signalCode;
       await stop();
@@ -457,11 +346,10 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
       );
     }
     try {
-      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
+      const status = await probe(`${baseUrl}/healthz`, PROBE_TIMEOUT_MS);
       // 503 is a running service reporting itself degraded (what its last sweep saw): up.
-      if (res.ok || res.status === 503) break;
-      lastError = `GET /healthz answered ${res.status}`;
+      if (status === 200 || status === 503) break;
+      lastError = `GET /healthz answered ${status}`;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
     }
@@ -496,204 +384,5 @@ export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklan
     stop: () => stopAndScan(),
     crash: () => stopAndScan("SIGKILL"),
     api,
-  };
-}
-
-/** What the receiver's behaviour sees of a request. */
-export interface ReceiverRequest {
-  /** The `webhook-id` header ("" when absent). */
-  webhookId: string;
-  /** 1 for the first request with this webhook id on this path, 2 for the next, ... */
-  attempt: number;
-  /** URL path without the query string. */
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** Raw body as received. */
-  body: string;
-}
-
-/** How the receiver answers one request. */
-export interface ReceiverReply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-  /** Wait this long before answering (to exercise timeouts and concurrency limits). */
-  delayMs?: number;
-  /** Drop the connection instead of answering (after delayMs), like a crashed receiver. */
-  destroy?: boolean;
-}
-
-/** A behaviour deciding each reply; may be async. */
-export type ReceiverBehaviour = (req: ReceiverRequest) => ReceiverReply | Promise<ReceiverReply>;
-
-/** One request the receiver got. */
-export interface Received extends ReceiverRequest {
-  method: string;
-  /** Arrival time, `Date.now()` when the body was complete. */
-  receivedAt: number;
-  /** Signature check result when a secret is set for the path; undefined otherwise. */
-  verified: boolean | undefined;
-  /** Why verification failed, when it did. */
-  verifyError?: string;
-  /** The status answered (undefined while pending, or when the connection was dropped). */
-  responseStatus?: number;
-}
-
-/** A running test receiver. */
-export interface Receiver {
-  /** `http://127.0.0.1:<port><path>`. */
-  url(path: string): string;
-  /** Every request so far, in arrival order (live array). */
-  requests: Received[];
-  /** Verify requests to `path` with this Standard Webhooks secret (`whsec_...`). */
-  setSecret(path: string, secret: string): void;
-  /** Polls `pred` every 50 ms; rejects naming `what` and listing the requests on timeout. */
-  waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void>;
-  /** Stops listening and drops open connections (including delayed answers). */
-  close(): Promise<void>;
-}
-
-/** Flattens Node's header record to what standardwebhooks expects. */
-function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.once("error", reject);
-  });
-}
-
-/**
- * Starts an HTTP receiver on a free 127.0.0.1 port. It records every request and, for paths
- * with a secret, verifies the Standard Webhooks signature. Answers 200 "ok" unless a
- * behaviour says otherwise; a behaviour that throws answers 500.
- */
-export async function startReceiver(behaviour?: ReceiverBehaviour): Promise<Receiver> {
-  const decide: ReceiverBehaviour = behaviour ?? (() => ({ status: 200, body: "ok" }));
-  const requests: Received[] = [];
-  const secrets = new Map<string, string>();
-  const attempts = new Map<string, number>();
-  const timers = new Set<NodeJS.Timeout>();
-
-  const delay = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
-    const receivedAt = Date.now();
-    const path = new URL(req.url ?? "/", "http://receiver").pathname;
-    const header = req.headers["webhook-id"];
-    const webhookId = (Array.isArray(header) ? header[0] : header) ?? "";
-    // Counted per path: the same message goes to several endpoints, each with its own retries.
-    const key = `${path}\u0000${webhookId}`;
-    const attempt = (attempts.get(key) ?? 0) + 1;
-    attempts.set(key, attempt);
-
-    let verified: boolean | undefined;
-    let verifyError: string | undefined;
-    const secret = secrets.get(path);
-    if (secret !== undefined) {
-      try {
-        // jsonParse off: judge the signature only, not whether the body happens to be JSON.
-        new Webhook(secret).verify(body, flatHeaders(req.headers), { jsonParse: false });
-        verified = true;
-      } catch (err) {
-        verified = false;
-        verifyError = err instanceof Error ? err.message : String(err);
-      }
-    }
-    const record: Received = {
-      webhookId,
-      attempt,
-      path,
-      headers: req.headers,
-      body,
-      method: req.method ?? "",
-      receivedAt,
-      verified,
-      ...(verifyError === undefined ? {} : { verifyError }),
-    };
-    requests.push(record);
-
-    let reply: ReceiverReply;
-    try {
-      reply = await decide({ webhookId, attempt, path, headers: req.headers, body });
-    } catch (err) {
-      reply = { status: 500, body: `receiver behaviour threw: ${String(err)}` };
-    }
-    if (reply.delayMs !== undefined && reply.delayMs > 0) await delay(reply.delayMs);
-    // The client may have given up (timeout) or close() may have dropped the socket meanwhile.
-    if (res.destroyed) return;
-    if (reply.destroy) {
-      req.socket.destroy();
-      return;
-    }
-    record.responseStatus = reply.status;
-    res.writeHead(reply.status, { "content-type": "text/plain", ...reply.headers });
-    res.end(reply.body ?? "");
-  };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") {
-    server.close();
-    throw new Error("could not read the receiver's port");
-  }
-  const base = `http://127.0.0.1:${address.port}`;
-
-  let closed: Promise<void> | undefined;
-  return {
-    url: (path) => `${base}${path.startsWith("/") ? path : `/${path}`}`,
-    requests,
-    setSecret: (path, secret) => {
-      secrets.set(path, secret);
-    },
-    waitFor: async (pred, timeoutMs, what) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!pred()) {
-        if (Date.now() > deadline) {
-          const seen = requests
-            .map((r) => `  ${r.path} id=${r.webhookId} #${r.attempt} -> ${r.responseStatus}`)
-            .join("\n");
-          throw new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what}; ` +
-              `receiver saw ${requests.length} request(s)${seen ? `:\n${seen}` : ""}`,
-          );
-        }
-        await sleep(50);
-      }
-    },
-    close: () => {
-      closed ??= new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close(() => resolve());
-        // Keep-alive sockets from workerd would otherwise hold close() open.
-        server.closeAllConnections();
-      });
-      return closed;
-    },
   };
 }
