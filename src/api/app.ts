@@ -31,7 +31,6 @@ import { stats } from "./routes/stats";
 import { transformPreview } from "./routes/transform-preview";
 import { validationHook } from "./validation";
 
-/** The HTTP API: every route, auth, body limits, problem+json errors, the OpenAPI contract. */
 /** The document's tags, in the order a reference shows them: one per resource. */
 const API_TAGS = [
   { name: "Apps", description: "Tenants: each app has its own keys, event types and endpoints." },
@@ -53,6 +52,7 @@ const API_TAGS = [
   { name: "Consumer portal", description: "One-time links to an app's embeddable portal." },
 ];
 
+/** The HTTP API: every route, auth, body limits, problem+json errors, the OpenAPI contract. */
 export function createApi() {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
