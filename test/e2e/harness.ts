@@ -38,7 +38,11 @@ export {
 /** Repo root: this file lives in `<root>/test/e2e/`. */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEV_SCRIPT = join(ROOT, "scripts", "dev.mjs");
-const READY_TIMEOUT_MS = 60_000;
+/**
+ * From spawn to a first answer, migrations included: a two-shard service migrating from empty
+ * while two other files start took 30-40 s on a loaded 2-core machine. Under the 120 s hook.
+ */
+const READY_TIMEOUT_MS = 90_000;
 /** How long dev.mjs gets to stop wrangler gracefully before everything is SIGKILLed. */
 const STOP_GRACE_MS = 15_000;
 /** Keep only the tail of very chatty logs so a long test cannot exhaust memory. */
@@ -50,7 +54,7 @@ const PROBE_TIMEOUT_MS = 2_000;
 /**
  * GET `url`'s status, given up after `timeoutMs` whatever happens: the abort is a plain timer
  * and the wait races it, so a connection that never answers cannot hold the readiness loop
- * (and its 60 s limit) past the test hook's own.
+ * (and its 90 s limit) past the test hook's own.
  */
 async function probe(url: string, timeoutMs: number): Promise<number> {
   const controller = new AbortController();
@@ -161,7 +165,7 @@ function dotenvValue(text: string, name: string): string | undefined {
  * directory is then left behind. (vitest's fork workers end without a Node "exit" event, so an
  * exit hook here would not help.)
  *
- * Resolves once GET /healthz answers; rejects (with the captured logs) after 60 s or when the
+ * Resolves once GET /healthz answers; rejects (with the captured logs) after 90 s or when the
  * process exits early, having cleaned up everything it started.
  */
 export async function startHooklane(opts: HooklaneOptions = {}): Promise<Hooklane> {
